@@ -1,0 +1,80 @@
+"""Across-replication statistics: mean, 95% CI, percentiles; paired plan differences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.numeric import smean, svar
+
+PERCENTILES = {"p50": 50, "p80": 80, "p90": 90, "p95": 95}
+
+
+def describe(values: np.ndarray) -> dict[str, Any]:
+    """Mean, t-based 95% CI of the mean, standard error and percentiles of one metric.
+
+    Replications where a metric is undefined (NaN, e.g. no live store yet) are left out; a
+    metric undefined everywhere reports nulls.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return {"mean": None, "ci95": [None, None], "se": None, "n": 0,
+                **{k: None for k in PERCENTILES}}
+    mean = smean(v)
+    if n > 1:
+        se = float(np.sqrt(svar(v) / n))
+        half = float(stats.t.ppf(0.975, n - 1) * se)
+    else:
+        se, half = float("nan"), float("nan")
+    out: dict[str, Any] = {"mean": mean, "ci95": [mean - half, mean + half], "se": se, "n": n}
+    for k, q in PERCENTILES.items():
+        out[k] = float(np.percentile(v, q))
+    return out
+
+
+def summarize(table: pd.DataFrame, metrics: list[str]) -> dict[str, dict[str, Any]]:
+    """Describe every metric column of a per-replication table."""
+    return {m: describe(table[m].to_numpy(dtype=float)) for m in metrics}
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Difference b − a over replications paired by seed, with paired and unpaired CIs.
+
+    The paired CI uses the per-replication differences (common random numbers make them vary
+    less than either plan); the unpaired (Welch) CI is reported alongside to show the gain.
+    """
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    n = len(a)
+    if n < 2:
+        return {"mean": None, "ci95": [None, None], "ci95_unpaired": [None, None], "n": n}
+    d = b - a
+    mean = smean(d)
+    half = float(stats.t.ppf(0.975, n - 1) * np.sqrt(svar(d) / n))
+    va, vb = svar(a) / n, svar(b) / n
+    se_u = float(np.sqrt(va + vb))
+    if se_u > 0:
+        dof = (va + vb) ** 2 / ((va**2 + vb**2) / (n - 1)) if (va + vb) > 0 else n - 1
+        half_u = float(stats.t.ppf(0.975, dof) * se_u)
+    else:
+        half_u = 0.0
+    return {"mean": mean, "ci95": [mean - half, mean + half],
+            "ci95_unpaired": [mean - half_u, mean + half_u], "n": n}
+
+
+def half_width_ratio(values: np.ndarray) -> float:
+    """95% CI half-width relative to |mean| (inf when undefined); for --precision."""
+    d = describe(values)
+    if d["n"] < 2:
+        return float("inf")
+    half = d["ci95"][1] - d["mean"]
+    if d["mean"] == 0:
+        return 0.0 if half == 0 else float("inf")
+    return half / abs(d["mean"])

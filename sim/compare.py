@@ -1,0 +1,124 @@
+"""Paired plan comparison with common random numbers (DESIGN §7).
+
+Every plan runs with the same replication seeds, so replication *r* of each plan sees the same
+customers; differences are taken replication by replication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.aggregate import paired_difference
+from sim.experiment import RunResult, run, write_json
+from sim.metrics import REGISTRY
+from sim.scenario import Scenario
+
+RANK_METRIC = "total_risk_cost"
+
+
+@dataclass
+class Comparison:
+    """Plans run on the same seeds, and their paired differences.
+
+    Attributes:
+        runs: Each plan's results, in the order given (the first is the reference).
+        differences: Tidy table: ``plan``, ``metric``, ``mean``, ``ci_low``, ``ci_high``,
+            ``ci_low_unpaired``, ``ci_high_unpaired``, ``win_share`` (share of replications
+            in which the plan beats the reference on that metric).
+        ranking: Plans ordered by mean ``total_risk_cost`` (lowest first), with their mean.
+    """
+
+    runs: list[RunResult]
+    differences: pd.DataFrame
+    ranking: pd.DataFrame
+    wins: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``comparison.json`` content."""
+        return {
+            "reference": self.runs[0].scenario,
+            "plans": [r.scenario for r in self.runs],
+            "replications": self.runs[0].n,
+            "seed": self.runs[0].seed,
+            "ranking": self.ranking.to_dict(orient="records"),
+            "win_share_total_risk_cost": self.wins.to_dict(orient="records"),
+            "differences": self.differences.to_dict(orient="records"),
+        }
+
+
+def _better(metric: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    m = REGISTRY.get(metric)
+    lower = True if m is None else m.lower_is_better
+    return b < a if lower else b > a
+
+
+def compare_runs(runs: list[RunResult]) -> Comparison:
+    """Paired differences of every plan against the first, wins and the risk ranking."""
+    names = [r.scenario for r in runs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"plan names must differ to be compared: {names}")
+    ref = runs[0].replications.sort_values("rep")
+    metrics = [c for c in ref.columns if c not in ("rep", "seed")]
+    rows = []
+    for other in runs[1:]:
+        tab = other.replications.sort_values("rep")
+        if not np.array_equal(tab["seed"].to_numpy(), ref["seed"].to_numpy()):
+            raise ValueError("plans were run with different seeds; comparisons must be paired")
+        for m in metrics:
+            a, b = ref[m].to_numpy(float), tab[m].to_numpy(float)
+            d = paired_difference(a, b)
+            ok = np.isfinite(a) & np.isfinite(b)
+            rows.append({"plan": other.scenario, "metric": m, "mean": d["mean"],
+                         "ci_low": d["ci95"][0], "ci_high": d["ci95"][1],
+                         "ci_low_unpaired": d["ci95_unpaired"][0],
+                         "ci_high_unpaired": d["ci95_unpaired"][1],
+                         "win_share": float(_better(m, a[ok], b[ok]).mean()) if ok.any()
+                         else None})
+    cost = np.vstack([r.replications.sort_values("rep")[RANK_METRIC].to_numpy(float)
+                      for r in runs])
+    best = np.argmin(cost, axis=0)
+    wins = pd.DataFrame({"plan": names,
+                         "win_share": [float((best == i).mean()) for i in range(len(runs))]})
+    ranking = pd.DataFrame({"plan": names, "total_risk_cost_mean": cost.mean(axis=1)})
+    ranking = ranking.sort_values("total_risk_cost_mean", kind="stable").reset_index(drop=True)
+    ranking.insert(0, "rank", np.arange(1, len(runs) + 1))
+    return Comparison(runs=runs, differences=pd.DataFrame(rows), ranking=ranking, wins=wins)
+
+
+def compare(scenarios: list[Scenario], replications: int, seed: int, workers: int = 1,
+            scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
+            on_replication=None) -> Comparison:
+    """Run several plans on the same replication seeds and compare them.
+
+    Args:
+        scenarios: The plans; the first is the reference the others are compared with.
+        replications: Replications per plan.
+        seed: Master seed shared by every plan (common random numbers).
+        workers: Local worker processes.
+        scheduler: Dask scheduler address.
+        out: Output folder; each plan's run goes to ``out/<plan name>/`` and the comparison
+            to ``out/comparison.json``.
+        resume: Continue an interrupted comparison.
+        on_replication: Progress callback ``(plan_index, rep)``.
+
+    Returns:
+        The comparison.
+    """
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"plan names must differ to be compared: {names}")
+    runs = []
+    for i, sc in enumerate(scenarios):
+        cb = (lambda rep, i=i: on_replication(i, rep)) if on_replication else None
+        plan_out = Path(out) / sc.name if out is not None else None
+        runs.append(run(sc, replications, seed, workers=workers, scheduler=scheduler,
+                        out=plan_out, resume=resume, on_replication=cb))
+    result = compare_runs(runs)
+    if out is not None:
+        write_json(Path(out) / "comparison.json", result.to_dict())
+    return result

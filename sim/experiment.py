@@ -1,0 +1,365 @@
+"""Monte Carlo experiments: replications, executors, checkpoint/resume, output files (DESIGN §7).
+
+A replication is a pure function of (scenario, seed) returning plain data, so the in-process,
+process-pool and Dask executors give identical numbers. Replication seeds come from one master
+seed through ``SeedSequence``: replication *r* of every plan sees the same customers.
+Each finished replication is written to ``OUT/reps/`` atomically as it completes; ``resume``
+skips those already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.aggregate import summarize
+from sim.scenario import Scenario
+from sim.streams import replication_seeds
+
+
+class ExperimentError(Exception):
+    """A problem with an experiment's settings or output folder (reported on one line)."""
+
+
+@dataclass
+class RunResult:
+    """An experiment's results as tidy tables.
+
+    Attributes:
+        scenario: The scenario name.
+        seed: Master seed.
+        replications: One row per replication: ``rep``, ``seed`` and a column per metric.
+        weekly: One row per replication and week.
+        by_region: One row per replication and region.
+        timeline: Store states per replication and week.
+        summary: Per metric: mean, ci95, p50, p80, p90, p95.
+    """
+
+    scenario: str
+    seed: int
+    replications: pd.DataFrame
+    weekly: pd.DataFrame
+    by_region: pd.DataFrame
+    timeline: pd.DataFrame
+    summary: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Scenario | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of replications."""
+        return len(self.replications)
+
+
+def scenario_payload(scenario: Scenario) -> dict[str, Any]:
+    """Plain data that rebuilds the scenario in another process or on a Dask worker."""
+    return {"json": scenario.model_dump_json(),
+            "source": str(scenario.source) if scenario.source else None}
+
+
+def scenario_from_payload(payload: dict[str, Any]) -> Scenario:
+    """Inverse of :func:`scenario_payload`."""
+    sc = Scenario.model_validate_json(payload["json"])
+    if payload["source"]:
+        sc._source = Path(payload["source"])
+    return sc
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Stable hash of a scenario's settings (names the results an output folder holds)."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+
+
+def replicate(payload: dict[str, Any], seed: int, rep: int) -> dict[str, Any]:
+    """Run one replication; a pure task returning plain data (any executor can run it)."""
+    from sim.model.engine import Simulation
+
+    res = Simulation(scenario_from_payload(payload), seed).run()
+    return {
+        "rep": rep,
+        "seed": seed,
+        "metrics": res.metrics,
+        "weekly": res.weekly.assign(rep=rep),
+        "by_region": res.by_region.assign(rep=rep),
+        "timeline": res.timeline.assign(rep=rep),
+    }
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write JSON (NaN becomes null)."""
+    text = json.dumps(_clean(data), indent=2, sort_keys=False)
+    _atomic_write(path, lambda p: p.write_text(text + "\n"))
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    """Atomically write a parquet table."""
+    _atomic_write(path, lambda p: df.to_parquet(p, index=False))
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return None if not np.isfinite(x) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+class Checkpoint:
+    """The per-replication files of one output folder."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.dir = out / "reps"
+
+    def path(self, rep: int) -> Path:
+        """File of one replication."""
+        return self.dir / f"rep_{rep:05d}.pkl"
+
+    def done(self) -> set[int]:
+        """Replications already written."""
+        if not self.dir.exists():
+            return set()
+        return {int(p.stem.split("_")[1]) for p in self.dir.glob("rep_*.pkl")}
+
+    def save(self, result: dict[str, Any]) -> None:
+        """Write one replication atomically."""
+        _atomic_write(self.path(result["rep"]), lambda p: pd.to_pickle(result, p))
+
+    def load(self, rep: int) -> dict[str, Any]:
+        """Read one replication back."""
+        return pd.read_pickle(self.path(rep))
+
+
+def _manifest(scenario: Scenario, seed: int, seeds: list[int], status: str) -> dict[str, Any]:
+    from sim import __version__
+
+    return {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
+            "package_version": __version__, "master_seed": seed,
+            "replications": len(seeds), "seeds": seeds, "status": status,
+            "source": str(scenario.source) if scenario.source else None}
+
+
+def prepare_output(out: Path, scenario: Scenario, seed: int, resume: bool) -> None:
+    """Check an output folder before anything is written to it.
+
+    Raises:
+        ExperimentError: The folder holds another scenario's (or seed's) results, or
+            ``resume`` was asked with changed settings.
+    """
+    manifest = out / "manifest.json"
+    if out.exists() and not out.is_dir():
+        raise ExperimentError(f"{out}: is a file, not an output folder")
+    if not manifest.exists():
+        if resume and Checkpoint(out).done():
+            raise ExperimentError(f"{out}: --resume: no manifest.json to check settings against")
+        return
+    try:
+        old = json.loads(manifest.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ExperimentError(f"{out}/manifest.json: unreadable ({e})") from None
+    if old.get("scenario_hash") != scenario_hash(scenario):
+        what = "--resume with changed scenario settings" if resume else \
+            f"holds results of another scenario ('{old.get('scenario')}')"
+        raise ExperimentError(f"{out}: {what}; use another --out folder")
+    if old.get("master_seed") != seed:
+        what = "--resume with a different --seed" if resume else \
+            f"holds results for seed {old.get('master_seed')}"
+        raise ExperimentError(f"{out}: {what} (now {seed}); use another --out folder")
+
+
+def _execute(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,
+             scheduler: str | None) -> Iterator[dict[str, Any]]:
+    """Yield finished replications in completion order from the chosen executor."""
+    if scheduler:
+        yield from _execute_dask(payload, todo, scheduler)
+    elif workers <= 1:
+        for rep, s in todo:
+            yield replicate(payload, s, rep)
+    else:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+            futures = [ex.submit(replicate, payload, s, rep) for rep, s in todo]
+            try:
+                for fut in as_completed(futures):
+                    yield fut.result()
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+
+
+def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address: str
+                  ) -> Iterator[dict[str, Any]]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise ExperimentError("--scheduler needs the 'distributed' extra: "
+                              "pip install 'rollout-sim[distributed]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
+                              f"({type(e).__name__})") from None
+    try:
+        futures = [client.submit(replicate, payload, s, rep, pure=False) for rep, s in todo]
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+
+
+def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
+        scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
+        on_replication: Callable[[int], None] | None = None) -> RunResult:
+    """Run a scenario for N replications.
+
+    Args:
+        scenario: The plan.
+        replications: Number of replications.
+        seed: Master seed; replication seeds derive from it.
+        workers: Local worker processes (1 = in-process).
+        scheduler: Address of a Dask scheduler (``tcp://host:8786``); overrides ``workers``.
+        out: Output folder; each replication is saved there as it finishes.
+        resume: Skip replications already saved in ``out``.
+        on_replication: Called with the replication index as each one finishes.
+
+    Returns:
+        Tidy tables and the summary. Identical for any executor and worker count.
+    """
+    seeds = replication_seeds(seed, replications)
+    out_dir = Path(out) if out is not None else None
+    ckpt = Checkpoint(out_dir) if out_dir is not None else None
+    results: dict[int, dict[str, Any]] = {}
+    if out_dir is not None and ckpt is not None:
+        prepare_output(out_dir, scenario, seed, resume)
+        if resume:
+            for rep in sorted(ckpt.done()):
+                if rep < replications:
+                    results[rep] = ckpt.load(rep)
+        elif ckpt.dir.exists():
+            for p in ckpt.dir.glob("rep_*.pkl"):
+                p.unlink()
+        write_json(out_dir / "manifest.json", _manifest(scenario, seed, seeds, "running"))
+    for rep in results:
+        if on_replication:
+            on_replication(rep)
+    todo = [(rep, s) for rep, s in enumerate(seeds) if rep not in results]
+    payload = scenario_payload(scenario)
+    for res in _execute(payload, todo, workers, scheduler):
+        results[res["rep"]] = res
+        if ckpt is not None:
+            ckpt.save(res)
+        if on_replication:
+            on_replication(res["rep"])
+    run_result = assemble(scenario, seed, [results[r] for r in sorted(results)])
+    if out_dir is not None:
+        write_outputs(out_dir, run_result)
+        write_json(out_dir / "manifest.json", _manifest(scenario, seed, seeds, "complete"))
+    return run_result
+
+
+def assemble(scenario: Scenario, seed: int, reps: list[dict[str, Any]]) -> RunResult:
+    """Tidy tables and summary from finished replications (in replication order)."""
+    rows = [{"rep": r["rep"], "seed": r["seed"], **r["metrics"]} for r in reps]
+    table = pd.DataFrame(rows)
+    weekly = pd.concat([r["weekly"] for r in reps], ignore_index=True)
+    by_region = pd.concat([r["by_region"] for r in reps], ignore_index=True)
+    timeline = pd.concat([r["timeline"] for r in reps], ignore_index=True)
+    metrics = [c for c in table.columns if c not in ("rep", "seed")]
+    return RunResult(scenario=scenario.name, seed=seed, replications=table, weekly=weekly,
+                     by_region=by_region, timeline=timeline,
+                     summary=summarize(table, metrics), source=scenario)
+
+
+def write_outputs(out: Path, res: RunResult) -> None:
+    """Write ``summary.json`` and the parquet tables of a finished run (each atomically)."""
+    write_parquet(out / "replications.parquet", res.replications)
+    write_parquet(out / "weekly.parquet", res.weekly)
+    write_parquet(out / "by_region.parquet", res.by_region)
+    write_parquet(out / "timeline.parquet", res.timeline)
+    write_json(out / "summary.json", {"scenario": res.scenario, "seed": res.seed,
+                                      "replications": res.n, "metrics": res.summary})
+    if res.source is not None:
+        write_json(out / "scenario.json", json.loads(res.source.model_dump_json()))
+
+
+def load_run(out: str | Path) -> RunResult:
+    """Read a finished run's output folder back into a :class:`RunResult`."""
+    out = Path(out)
+    summary = json.loads((out / "summary.json").read_text())
+    src = out / "scenario.json"
+    scenario = Scenario.model_validate_json(src.read_text()) if src.exists() else None
+    return RunResult(scenario=summary["scenario"], seed=summary["seed"],
+                     replications=pd.read_parquet(out / "replications.parquet"),
+                     weekly=pd.read_parquet(out / "weekly.parquet"),
+                     by_region=pd.read_parquet(out / "by_region.parquet"),
+                     timeline=pd.read_parquet(out / "timeline.parquet"),
+                     summary=summary["metrics"], source=scenario)
+
+
+#: Metrics whose confidence interval --precision watches.
+PRECISION_METRICS = ("oversell_rate", "refund_cycle_hours_mean", "exceptions_total",
+                     "total_risk_cost")
+
+
+def run_to_precision(scenario: Scenario, start: int, seed: int, precision: float, cap: int,
+                     on_batch: Callable[[int], None] | None = None, **kwargs: Any) -> RunResult:
+    """Add replications until the key metrics' 95% CI half-width is within ``precision``.
+
+    Replication seeds do not depend on how many are run, so the first N replications of a
+    precision run equal an N-replication run.
+
+    Args:
+        scenario: The plan.
+        start: Replications of the first batch (at least 2).
+        seed: Master seed.
+        precision: Target half-width as a share of |mean| (0.05 = 5%).
+        cap: Most replications to run.
+        on_batch: Called with the new total before each batch.
+        **kwargs: Passed to :func:`run` (workers, scheduler, out, on_replication).
+
+    Returns:
+        The run at the first batch meeting the target, or at the cap.
+    """
+    from sim.aggregate import half_width_ratio
+
+    n = max(2, min(start, cap))
+    resume = kwargs.pop("resume", False)
+    while True:
+        if on_batch:
+            on_batch(n)
+        res = run(scenario, n, seed, resume=resume, **kwargs)
+        resume = kwargs.get("out") is not None
+        worst = max(half_width_ratio(res.replications[m].to_numpy(float))
+                    for m in PRECISION_METRICS if m in res.replications)
+        if worst <= precision or n >= cap:
+            return res
+        n = min(cap, max(n + 2, int(np.ceil(n * min(4.0, (worst / precision) ** 2)))))

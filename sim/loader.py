@@ -1,0 +1,236 @@
+"""Load scenario files: TOML, ``--set`` overrides, one-line errors (DESIGN §8).
+
+Every problem a user can make in a scenario ends up as one :class:`ScenarioError` whose text is
+``<file>: <field path>: <what is wrong>``, with a suggestion where one exists. The CLI prints it
+after ``error:`` and exits 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario import PathError, Scenario
+
+
+class ScenarioError(Exception):
+    """A scenario problem, reported on one line.
+
+    Attributes:
+        file: The scenario file (or ``--set``).
+        path: The dotted field path, e.g. ``waves.0.go_live_week``.
+        problem: What is wrong, with a suggestion where one exists.
+    """
+
+    def __init__(self, file: str | Path, path: str, problem: str) -> None:
+        self.file = str(file)
+        self.path = path
+        self.problem = problem.replace("\n", " ")
+        super().__init__(f"{self.file}: {self.path}: {self.problem}")
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Optional``/``X | None`` so the remaining type can be inspected."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
+    return annotation
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; valid keys: {', '.join(options)}"
+
+
+def _walk_schema(parts: list[str]) -> None:
+    """Check that a dotted ``--set`` path names a field, raising ``PathError`` if not."""
+    tp: Any = Scenario
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[: depth + 1])
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if _is_model(tp):
+            fields = list(tp.model_fields)
+            if part not in fields:
+                raise PathError(here, f"unknown key '{part}'{_suggest(part, fields)}")
+            tp = tp.model_fields[part].annotation
+        elif origin is list:
+            if not part.isdigit():
+                raise PathError(here, f"'{part}' is not a list index (use e.g. "
+                                f"{'.'.join(parts[:depth])}.0)")
+            tp = typing.get_args(tp)[0]
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            raise PathError(here, f"'{'.'.join(parts[:depth])}' is a value, not a table")
+
+
+def _parse_value(text: str) -> Any:
+    """Parse an override's value as a TOML literal, falling back to a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(raw: dict[str, Any], assignment: str) -> str:
+    """Apply one ``dotted.key=value`` to the raw scenario dict.
+
+    Args:
+        raw: The scenario as parsed from TOML (modified in place).
+        assignment: ``dotted.key=value``; list items by index (``waves.0.go_live_week=20``).
+
+    Returns:
+        The dotted path that was set.
+
+    Raises:
+        PathError: Unknown key, bad index, or a malformed assignment.
+    """
+    if "=" not in assignment:
+        raise PathError(assignment, "expected dotted.key=value")
+    key, _, text = assignment.partition("=")
+    key = key.strip()
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise PathError(key or assignment, "empty key in --set")
+    _walk_schema(parts)
+    node: Any = raw
+    for depth, part in enumerate(parts[:-1]):
+        here = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            idx = int(part)
+            if idx >= len(node):
+                raise PathError(here, f"index {idx} out of range (there are {len(node)})")
+            node = node[idx]
+        else:
+            if part not in node:
+                if parts[depth + 1].isdigit():
+                    raise PathError(here, "the scenario has no such list to index")
+                node[part] = {}
+            node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        idx = int(last)
+        if idx >= len(node):
+            raise PathError(key, f"index {idx} out of range (there are {len(node)})")
+        node[idx] = _parse_value(text.strip())
+    elif isinstance(node, dict):
+        node[last] = _parse_value(text.strip())
+    else:
+        raise PathError(key, "cannot set a key inside a value")
+    return key
+
+
+def _format_pydantic(err: dict[str, Any], overridden: set[str]) -> tuple[str, str]:
+    loc = [str(x) for x in err["loc"]]
+    path = ".".join(loc) or "(top level)"
+    kind = err["type"]
+    msg: str = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind == "extra_forbidden":
+        parent: Any = Scenario
+        for part in loc[:-1]:
+            parent = _unwrap(parent)
+            if _is_model(parent):
+                parent = parent.model_fields[part].annotation
+            elif typing.get_origin(parent) in (list, dict):
+                parent = typing.get_args(parent)[-1]
+        parent = _unwrap(parent)
+        fields = list(parent.model_fields) if _is_model(parent) else []
+        msg = f"unknown key '{loc[-1]}'" + (_suggest(loc[-1], fields) if fields else "")
+    elif kind == "missing":
+        msg = "required field missing"
+    elif "input" in err and kind not in ("model_type",) and not isinstance(err["input"], dict):
+        msg = f"{msg} (got {err['input']!r})"
+    if path in overridden:
+        msg += " [from --set]"
+    return path, msg
+
+
+def parse_scenario(raw: dict[str, Any], file: str | Path = "<scenario>",
+                   overrides: list[str] | None = None) -> Scenario:
+    """Validate a raw scenario dict (plus overrides) into a :class:`Scenario`.
+
+    Raises:
+        ScenarioError: The first problem found, as one line.
+    """
+    overridden: set[str] = set()
+    for assignment in overrides or []:
+        try:
+            overridden.add(apply_override(raw, assignment))
+        except PathError as e:
+            raise ScenarioError(file, e.path, f"{e.problem} [from --set]") from None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as e:
+        path, msg = _format_pydantic(e.errors()[0], overridden)
+        raise ScenarioError(file, path, msg) from None
+    except PathError as e:
+        raise ScenarioError(file, e.path, e.problem) from None
+    return scenario
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML scenario file, turning I/O and syntax problems into ScenarioError."""
+    if not path.exists():
+        raise ScenarioError(path, "file", "no such file")
+    if path.is_dir():
+        raise ScenarioError(path, "file", "is a folder, not a scenario file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(path, "file", f"cannot read: {e}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        # Python 3.11's TOMLDecodeError only carries "msg (at line L, column C)".
+        text_e = str(e)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", text_e)
+        where = f"line {m.group(1)}" if m else "syntax"
+        problem = text_e.split(" (at ")[0] + (f" (column {m.group(2)})" if m else "")
+        raise ScenarioError(path, where, f"TOML syntax error: {problem}") from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None,
+                  check_network: bool = True) -> Scenario:
+    """Load, override and validate a scenario file.
+
+    Args:
+        path: The TOML file.
+        overrides: ``dotted.key=value`` strings, applied before validation.
+        check_network: Also check the plan against its network (regions, store ids, waves).
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: One line naming the file, the field path and the problem.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    scenario = parse_scenario(raw, path, overrides)
+    scenario._source = path.resolve()
+    if check_network:
+        from sim.plan import check_plan
+
+        try:
+            check_plan(scenario)
+        except PathError as e:
+            raise ScenarioError(path, e.path, e.problem) from None
+    return scenario

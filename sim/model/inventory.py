@@ -1,0 +1,242 @@
+"""Inventory-to-replenishment: initial records, replenishment, sync of visible stock, counts.
+
+Physical stock moves with sales, shrink, receipts and restocks; the system record moves only
+with what is recorded; the visible stock is the ecommerce channel's snapshot of the record as of
+each node's last sync (DESIGN §5.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.model.recorder import Recorder
+from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
+
+#: Called with ``(hour, nodes)`` for nodes whose sync batch failed.
+FailureHook = Callable[[float, np.ndarray], None]
+
+
+class Inventory:
+    """Replenishment, sync and cycle counts.
+
+    Args:
+        world: The replication state.
+        expected_store_week: Callable giving expected weekly store demand ``(stores, skus)``.
+        online_sku_week: Callable giving expected weekly online units per SKU for a week.
+        streams: ``{"sync": Generator, "counts": Generator}``.
+        rec: The recorder.
+    """
+
+    def __init__(self, world: World, expected_store_week: Callable[[int], np.ndarray],
+                 online_sku_week: Callable[[int], np.ndarray],
+                 streams: dict[str, np.random.Generator], rec: Recorder) -> None:
+        self.w = world
+        self.expected_store_week = expected_store_week
+        self.online_sku_week = online_sku_week
+        self.rng_sync = streams["sync"]
+        self.rng_counts = streams["counts"]
+        self.rec = rec
+        p = world.params
+        self.p = p
+        inv = world.scenario.inventory
+        self.inv = inv
+        s, d = world.n_stores, world.n_dcs
+        self.on_order = np.zeros((s + d, world.n_skus), dtype=np.int64)
+        #: hour -> [(nodes, skus, qty, from_supplier)] receipts due.
+        self.arrivals: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]] = {}
+        self.supplier_receipts = 0
+        self.in_transit = 0
+        self.next_sync = np.zeros(s + d)
+        self.on_sync_failure: FailureHook | None = None
+        self.on_mismatch: Callable[[float, np.ndarray, np.ndarray], None] | None = None
+        self.coexistence = False
+        self.on_profile: Callable[[np.ndarray], None] | None = None
+        # Stores publish at staggered times, not all at once.
+        self.phase = self.rng_sync.random(s + d)
+        period = max(1, int(round(inv.cycle_count_weeks * 7)))
+        self.count_period_days = period
+        self.count_slot = self.rng_counts.integers(0, period, size=(s, world.n_skus))
+
+    # --- initial state -------------------------------------------------------------------
+    def stock_initial(self, rng: np.random.Generator) -> None:
+        """Fill stores and DCs to their targets and seed record inaccuracy (FACTS §1)."""
+        w, p = self.w, self.p
+        target = self.store_target(0)
+        w.physical[: w.n_stores] = rng.poisson(target * 0.8)
+        w.physical[w.n_stores:] = self.dc_target(0)
+        err = rng.random(target.shape) < p["initial_record_error_prob"]
+        size = rng.geometric(1.0 / max(p["initial_record_error_mean_units"], 1.0), target.shape)
+        sign = np.where(rng.random(target.shape) < 0.5, -1, 1)
+        w.system[: w.n_stores] = np.maximum(w.physical[: w.n_stores] + err * sign * size, 0)
+        w.system[w.n_stores:] = w.physical[w.n_stores:]
+        w.visible[:] = w.system
+        self.start_units = int(w.physical.sum())
+
+    def store_target(self, week: int) -> np.ndarray:
+        """Order-up-to level per store-SKU: weeks of cover of next week's demand."""
+        w = self.w
+        nxt = min(week + 1, w.horizon_hours // HOURS_PER_WEEK - 1)
+        store = self.expected_store_week(nxt)
+        online = self.online_sku_week(nxt) * (self.p["bopis_share"] + self.p[
+            "ship_from_store_share"])
+        share = w.store_volume / w.store_volume.sum()
+        demand = store + np.outer(share, online)
+        return np.ceil(self.p["store_order_up_to_weeks"] * demand).astype(np.int64) + 1
+
+    def dc_target(self, week: int) -> np.ndarray:
+        """Order-up-to level per DC-SKU from the demand of the stores and regions it serves."""
+        w = self.w
+        store = self.expected_store_week(min(week + 1, w.horizon_hours // HOURS_PER_WEEK - 1))
+        online = self.online_sku_week(week)
+        out = np.zeros((w.n_dcs, w.n_skus))
+        for d in range(w.n_dcs):
+            mine = w.store_dc == d
+            share = mine.sum() / max(w.n_stores, 1)
+            out[d] = store[mine].sum(axis=0) + online * share
+        return np.ceil(self.p["dc_order_up_to_weeks"] * out).astype(np.int64)
+
+    # --- replenishment -------------------------------------------------------------------
+    def replenish_stores(self, hour: int) -> None:
+        """Order-up-to review against the *recorded* stock; DCs ship what they hold.
+
+        Called daily; each store is reviewed every ``store_review_hours`` on its own weekdays,
+        so shelves run down between deliveries as they do in stores.
+        """
+        w = self.w
+        s = w.n_stores
+        every = max(1, int(round(self.p["store_review_hours"] / 24.0)))
+        reviewed = np.arange(s) % every == (hour // 24) % every
+        target = self.store_target(w.week_of(hour))
+        position = w.system[:s] + self.on_order[:s]
+        want = np.where(reviewed[:, None], np.maximum(target - position, 0), 0)
+        for d in range(w.n_dcs):
+            mine = np.flatnonzero((w.store_dc == d) & reviewed)
+            if not len(mine):
+                continue
+            need = want[mine]
+            total = need.sum(axis=0)
+            # Units promised to online orders stay at the DC for the pickers.
+            have = np.maximum(w.physical[s + d] - w.open_reservations[s + d], 0)
+            ratio = np.where(total > have, have / np.maximum(total, 1), 1.0)
+            qty = np.floor(need * ratio).astype(np.int64)
+            sent = qty.sum(axis=0)
+            w.physical[s + d] -= sent
+            w.system[s + d] -= sent
+            self.on_order[mine] += qty
+            self.in_transit += int(sent.sum())
+            due = hour + int(w.dc_lead_hours[d])
+            rows, cols = np.nonzero(qty)
+            self.arrivals.setdefault(due, []).append((mine[rows], cols, qty[rows, cols], False))
+
+    def replenish_dcs(self, hour: int) -> None:
+        """Weekly supplier orders for DCs (receipts enter the network here)."""
+        w = self.w
+        s = w.n_stores
+        target = self.dc_target(w.week_of(hour))
+        want = np.maximum(target - w.system[s:] - self.on_order[s:], 0)
+        rows, cols = np.nonzero(want)
+        self.on_order[s:] += want
+        due = hour + int(self.p["dc_supplier_lead_hours"])
+        self.arrivals.setdefault(due, []).append((s + rows, cols, want[rows, cols], True))
+
+    def receive(self, hour: int) -> None:
+        """Book the receipts due this hour."""
+        for nodes, skus, qty, from_supplier in self.arrivals.pop(hour, []):
+            np.add.at(self.w.physical, (nodes, skus), qty)
+            np.add.at(self.w.system, (nodes, skus), qty)
+            np.subtract.at(self.on_order, (nodes, skus), qty)
+            if from_supplier:
+                self.supplier_receipts += int(qty.sum())
+            else:
+                self.in_transit -= int(qty.sum())
+
+    # --- sync ----------------------------------------------------------------------------
+    def sync_profile(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Interval (hours), failure probability and real-time flag of each node's feed."""
+        w, inv = self.w, self.inv
+        n = w.n_nodes
+        harmon = w.harmonized["inventory_events"]
+        live = np.zeros(n, dtype=bool)
+        live[: w.n_stores] = w.state == LIVE
+        live[w.n_stores:] = self.coexistence or harmon[w.n_stores:].any()
+        realtime = harmon & live
+        interval = np.where(live, inv.integration_sync_hours, inv.legacy_sync_hours)
+        interval[w.n_stores:] = np.where(realtime[w.n_stores:], interval[w.n_stores:],
+                                         inv.integration_sync_hours)
+        # Enterprise event definitions let legacy stores publish through the integration layer.
+        interval = np.where(harmon & ~live, inv.integration_sync_hours, interval)
+        through_layer = live | harmon | self.coexistence
+        fail = np.where(through_layer, inv.integration_failure_prob, inv.legacy_sync_failure_prob)
+        fail = np.where(realtime, 0.0, fail)
+        return interval, fail, realtime
+
+    def sync(self, hour: int) -> None:
+        """Publish snapshots for nodes whose batch is due; failed batches leave views stale."""
+        w = self.w
+        interval, fail, realtime = self.sync_profile()
+        first = hour == 0
+        due = (self.next_sync <= hour) | realtime | first
+        due[: w.n_stores] &= w.state != CUTOVER
+        nodes = np.flatnonzero(due)
+        if not len(nodes):
+            return
+        failed = self.rng_sync.random(len(nodes)) < fail[nodes]
+        if first:
+            failed[:] = False
+        ok = nodes[~failed]
+        w.visible[ok] = w.system[ok]
+        w.reserved_since_sync[ok] = 0
+        w.last_sync[ok] = hour + 1.0
+        base = np.where(first, self.phase[nodes] * interval[nodes], hour)
+        self.next_sync[nodes] = base + interval[nodes]
+        if failed.any() and self.on_sync_failure is not None:
+            self.on_sync_failure(float(hour), nodes[failed])
+
+    def atp(self, nodes: np.ndarray, skus: np.ndarray) -> np.ndarray:
+        """Available to promise at (node, sku) pairs before the safety buffer.
+
+        Real-time nodes see the record less every open reservation; batch nodes see the last
+        snapshot less what was promised since it (earlier promises not yet picked are forgotten
+        at the next snapshot, which is how batch views double-promise).
+        """
+        w = self.w
+        rt = self.realtime_nodes[nodes]
+        return np.where(rt, w.system[nodes, skus] - w.open_reservations[nodes, skus],
+                        w.visible[nodes, skus] - w.reserved_since_sync[nodes, skus])
+
+    def refresh_profile(self) -> None:
+        """Recompute the real-time flags after a state or harmonization change."""
+        self.realtime_nodes = self.sync_profile()[2]
+        if self.on_profile is not None:
+            self.on_profile(self.realtime_nodes)
+
+    def staleness(self, hour: float, nodes: np.ndarray) -> np.ndarray:
+        """Age of each node's view at promise time (hours)."""
+        rt = self.realtime_nodes[nodes]
+        return np.where(rt, self.inv.realtime_sync_minutes / 60.0,
+                        np.maximum(hour + 0.5 - self.w.last_sync[nodes], 0.0))
+
+    # --- cycle counts --------------------------------------------------------------------
+    def cycle_count(self, hour: int) -> None:
+        """Count today's slice of store-SKUs; small gaps are fixed, large ones raise exceptions."""
+        w = self.w
+        day = hour // 24
+        stores, skus = np.nonzero(self.count_slot == day % self.count_period_days)
+        keep = w.state[stores] != CUTOVER
+        stores, skus = stores[keep], skus[keep]
+        gap = w.system[stores, skus] - w.physical[stores, skus]
+        big = np.abs(gap) > self.inv.mismatch_threshold_units
+        small = ~big & (gap != 0)
+        w.system[stores[small], skus[small]] = w.physical[stores[small], skus[small]]
+        week = w.week_of(hour)
+        self.rec.add("counted_cells", week, w.store_region[stores])
+        self.rec.add("count_gaps", week, w.store_region[stores[gap != 0]])
+        if big.any() and self.on_mismatch is not None:
+            self.on_mismatch(float(hour), stores[big], skus[big])
+
+    def units_accounted(self) -> dict[str, int]:
+        """Stock totals for the conservation check."""
+        return {"start": self.start_units, "supplier_receipts": self.supplier_receipts,
+                "in_transit": self.in_transit, "end": int(self.w.physical.sum())}

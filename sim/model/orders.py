@@ -1,0 +1,351 @@
+"""Order-to-fulfillment: online orders, promising, routing, picks, oversell, reroute, fallout.
+
+Orders arrive in hourly batches (vectorised). Promising uses each node's available-to-promise
+(:meth:`Inventory.atp`) minus a safety buffer; routing is the legacy channel rules or one
+orchestration over the harmonized nodes. At pick time the node's *physical* stock decides: a
+shortfall is an oversell, rerouted automatically where routing is harmonized, otherwise through
+a manual exception whose wait can make the customer cancel (DESIGN §5.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.model.inventory import Inventory
+from sim.model.recorder import Recorder
+from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
+
+SHIP, SFS, BOPIS = 0, 1, 2
+FIELDS = ("node", "sku", "region", "method", "store", "home", "ready_by", "patience", "lag",
+          "tries", "oversold")
+
+
+def _rank_in_group(keys: np.ndarray) -> np.ndarray:
+    """Position of each element among the earlier elements with the same key (0, 1, 2...)."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    counts = np.diff(np.r_[starts, len(k)])
+    rank = np.empty(len(k), dtype=np.int64)
+    rank[order] = np.arange(len(k)) - np.repeat(starts, counts)
+    return rank
+
+
+class Orders:
+    """The online channel.
+
+    Args:
+        world: Replication state.
+        inventory: Stock records and views.
+        sku_cdf: Callable giving ``(cdf, total)`` of SKU weights for a week.
+        rng: The ``orders`` stream (plan-independent customer draws).
+        rec: The recorder.
+    """
+
+    def __init__(self, world: World, inventory: Inventory,
+                 sku_cdf: Callable[[int], tuple[np.ndarray, float]], rng: np.random.Generator,
+                 rec: Recorder) -> None:
+        self.w = world
+        self.inv = inventory
+        self.sku_cdf = sku_cdf
+        self.rng = rng
+        self.rec = rec
+        p = world.params
+        self.p = p
+        self.buffer = world.scenario.inventory.safety_buffer_units
+        store_units = world.store_volume.sum()
+        share = p["ecommerce_share"]
+        #: Online units per week per unit of (season x SKU weight total), so that online is
+        #: ``ecommerce_share`` of all units.
+        self.online_scale = share / (1.0 - share) * store_units
+        regions = world.store_region
+        r = world.n_regions
+        self.region_cdf = np.cumsum(np.bincount(regions, world.store_volume, minlength=r))
+        self.bopis_cdf = [self._store_cdf(regions == i, world.bopis) for i in range(r)]
+        self.sfs_cdf = [self._store_cdf(regions == i, world.sfs) for i in range(r)]
+        self.region_sfs = [np.flatnonzero((regions == i) & world.sfs) for i in range(r)]
+        self.region_bopis = [np.flatnonzero((regions == i) & world.bopis) for i in range(r)]
+        self.region_dc = np.zeros(r, dtype=np.int64)
+        for d, regs in enumerate(world.dc_regions):
+            for i in regs:
+                self.region_dc[i] = world.n_stores + d
+        self.pending: dict[int, list[dict[str, np.ndarray]]] = {}
+        self.parked: dict[int, dict[str, object]] = {}
+        self.orchestrated = False
+        self.raise_exception: Callable[..., np.ndarray] | None = None
+        self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
+        self.picked_units = 0
+
+    def _store_cdf(self, in_region: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.flatnonzero(in_region & flag)
+        if not len(idx):
+            idx = np.flatnonzero(in_region)
+        return idx, np.cumsum(self.w.store_volume[idx])
+
+    def online_units_week(self, week: int) -> np.ndarray:
+        """Expected online units per SKU in a week (for stocking targets)."""
+        w = self.w
+        cal = w.calendar_week(week)
+        cdf, total = self.sku_cdf(min(week, w.horizon_hours // HOURS_PER_WEEK - 1))
+        weights = np.diff(np.r_[0.0, cdf])
+        return self.online_scale * weights * w.seasonality[cal] * w.online_multiplier[cal]
+
+    # --- arrivals and promising ----------------------------------------------------------
+    def step(self, hour: int) -> None:
+        """Take the hour's new orders, then pick what is due."""
+        self._arrive(hour)
+        self._pick(hour)
+
+    def _arrive(self, hour: int) -> None:
+        w, p, rng = self.w, self.p, self.rng
+        week = w.week_of(hour)
+        cal = w.calendar_week(week)
+        cdf, total = self.sku_cdf(week)
+        hod = hour % 24
+        profile = 1.0 + p["online_evening_peak"] * np.cos(2 * np.pi * (hod - 20) / 24.0)
+        rate = (self.online_scale * total * w.seasonality[cal] * w.online_multiplier[cal]
+                / HOURS_PER_WEEK * profile)
+        n = rng.poisson(rate)
+        if n == 0:
+            return
+        u = rng.random((n, 7))
+        sku = np.minimum(np.searchsorted(cdf, u[:, 0] * total, side="right"), w.n_skus - 1)
+        region = np.minimum(np.searchsorted(self.region_cdf, u[:, 1] * self.region_cdf[-1],
+                                            side="right"), w.n_regions - 1)
+        method = np.where(u[:, 2] < p["bopis_share"], BOPIS,
+                          np.where(u[:, 2] < p["bopis_share"] + p["ship_from_store_share"],
+                                   SFS, SHIP))
+        store = np.empty(n, dtype=np.int64)
+        home = np.empty(n, dtype=np.int64)
+        for r in np.unique(region):
+            m = region == r
+            idx, c = self.bopis_cdf[r]
+            store[m] = idx[np.minimum(np.searchsorted(c, u[m, 3] * c[-1], side="right"),
+                                      len(idx) - 1)]
+            idx, c = self.sfs_cdf[r]
+            home[m] = idx[np.minimum(np.searchsorted(c, u[m, 4] * c[-1], side="right"),
+                                     len(idx) - 1)]
+        patience = -np.log1p(-u[:, 5]) * p["customer_patience_hours"]
+        t = hour + 0.5
+        # How long a legacy store takes to see the order (order-status polling); drawn for
+        # every order so the draws do not depend on which stores are live.
+        lag = -np.log1p(-u[:, 6]) * p["order_status_lag_hours"]
+        batch = {"sku": sku, "region": region, "method": method, "store": store, "home": home,
+                 "patience": patience, "lag": lag}
+        node = self._route(batch, t)
+        ok = node >= 0
+        # Every order placed counts; one that no node can promise is cancelled at once
+        # (fallout for lack of stock), so the count does not depend on the plan.
+        self.rec.add("ecommerce_orders", week, region)
+        self.rec.add("online_unpromisable_orders", week, region[~ok])
+        self._fallout(week, region[~ok])
+        if not ok.any():
+            return
+        b = {k: v[ok] for k, v in batch.items()}
+        b["node"] = node[ok]
+        b["tries"] = np.zeros(len(b["node"]), dtype=np.int64)
+        b["oversold"] = np.zeros(len(b["node"]), dtype=bool)
+        stores = b["store"]
+        b["ready_by"] = np.where(b["method"] == BOPIS, self._promise_ready(t, stores), np.inf)
+        self.rec.add("promised_orders", week, b["region"])
+        self.rec.add("bopis_orders", week, b["region"][b["method"] == BOPIS])
+        stale = self.inv.staleness(t, b["node"])
+        self.rec.add("sync_latency_sum", week, b["region"], stale)
+        self._schedule(b, t)
+
+    def _promise_ready(self, t: float, stores: np.ndarray) -> np.ndarray:
+        """Return the ready time promised at checkout.
+
+        Within the promise window of open hours, or that long after the next opening when
+        today's hours are too short.
+        """
+        w, hours = self.w, self.p["bopis_promised_ready_hours"]
+        start = w.next_open(np.full(len(stores), t), stores)
+        ready = start + hours
+        closes = np.floor(start / 24.0) * 24.0 + w.close_hour[stores]
+        return np.where(ready <= closes, ready, w.next_open(closes, stores) + hours)
+
+    def _route(self, b: dict[str, np.ndarray], t: float, exclude: np.ndarray | None = None,
+               legacy_only: bool = False) -> np.ndarray:
+        """Choose a node for each order (-1: nothing to promise) and reserve the unit."""
+        n = len(b["sku"])
+        node = np.full(n, -1, dtype=np.int64)
+        method = b["method"]
+        harm = self.w.harmonized["fulfillment_routing"]
+        stages: list[np.ndarray] = []
+        if self.orchestrated and not legacy_only:
+            dc = self.region_dc[b["region"]]
+            stages.append(np.where((method != BOPIS) & harm[dc], dc, -1))
+            stages.append(np.where(method == BOPIS, np.where(harm[b["store"]], b["store"], -1),
+                                   self._best_store(b, harm)))
+        # Legacy channel rules: ship -> serving DC; ship-from-store -> home store, then DC;
+        # BOPIS -> the customer's chosen store.
+        dc = self.region_dc[b["region"]]
+        stages.append(np.where(method == SHIP, dc, np.where(method == SFS, b["home"],
+                                                           b["store"])))
+        stages.append(np.where(method == SFS, dc, -1))
+        for cand in stages:
+            todo = (node < 0) & (cand >= 0)
+            if exclude is not None:
+                todo &= cand != exclude
+            if not todo.any():
+                continue
+            idx = np.flatnonzero(todo)
+            nodes, skus = cand[idx], b["sku"][idx]
+            avail = self.inv.atp(nodes, skus) - self.buffer
+            rank = _rank_in_group(nodes * self.w.n_skus + skus)
+            take = rank < avail
+            node[idx[take]] = nodes[take]
+        got = node >= 0
+        np.add.at(self.w.open_reservations, (node[got], b["sku"][got]), 1)
+        np.add.at(self.w.reserved_since_sync, (node[got], b["sku"][got]), 1)
+        return node
+
+    def _best_store(self, b: dict[str, np.ndarray], harm: np.ndarray) -> np.ndarray:
+        """Orchestration for delivery orders: the harmonized store of the region with most ATP."""
+        out = np.full(len(b["sku"]), -1, dtype=np.int64)
+        deliver = b["method"] != BOPIS
+        for r in np.unique(b["region"][deliver]):
+            cands = self.region_sfs[r]
+            cands = cands[harm[cands]]
+            if not len(cands):
+                continue
+            m = np.flatnonzero(deliver & (b["region"] == r))
+            atp = self.inv.atp(np.repeat(cands, len(m)), np.tile(b["sku"][m], len(cands)))
+            best = atp.reshape(len(cands), len(m)).argmax(axis=0)
+            out[m] = cands[best]
+        return out
+
+    def _schedule(self, b: dict[str, np.ndarray], t: float) -> None:
+        """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
+        w, p = self.w, self.p
+        node = b["node"]
+        at_store = node < w.n_stores
+        pick = np.full(len(node), t + p["dc_pick_hours"])
+        if at_store.any():
+            s = node[at_store]
+            lag = np.where(w.harmonized["order_status"][s], 0.0, b["lag"][at_store])
+            start = w.next_open(t + lag, s)
+            done = start + p["store_pick_hours"]
+            late = done - np.floor(start / 24.0) * 24.0 > w.close_hour[s]
+            done = np.where(late, w.next_open(done, s) + p["store_pick_hours"], done)
+            pick[at_store] = done
+        hours = np.maximum(np.ceil(pick).astype(np.int64), int(t) + 1)
+        for h in np.unique(hours):
+            m = hours == h
+            self.pending.setdefault(int(h), []).append({k: v[m] for k, v in b.items()})
+
+    # --- picks ---------------------------------------------------------------------------
+    def _pick(self, hour: int) -> None:
+        batches = self.pending.pop(hour, [])
+        if not batches:
+            return
+        w, p = self.w, self.p
+        b = {k: np.concatenate([x[k] for x in batches]) for k in FIELDS}
+        node = b["node"]
+        at_store = node < w.n_stores
+        blocked = np.zeros(len(node), dtype=bool)
+        blocked[at_store] = w.state[node[at_store]] == CUTOVER
+        if blocked.any():  # no labour or system during cutover: try again next hour
+            self.pending.setdefault(hour + 1, []).append({k: v[blocked] for k, v in b.items()})
+            b = {k: v[~blocked] for k, v in b.items()}
+            node = b["node"]
+        week = w.week_of(hour)
+        sku = b["sku"]
+        np.subtract.at(w.open_reservations, (node, sku), 1)
+        rank = _rank_in_group(node * w.n_skus + sku)
+        ok = rank < w.physical[node, sku]
+        np.subtract.at(w.physical, (node[ok], sku[ok]), 1)
+        np.subtract.at(w.system, (node[ok], sku[ok]), 1)
+        self.picked_units += int(ok.sum())
+        bopis = b["method"] == BOPIS
+        ready = ok & bopis & (hour + 1.0 <= b["ready_by"])
+        self.rec.add("bopis_ready_orders", week, b["region"][ready])
+        self.rec.add("online_fulfilled_orders", week, b["region"][ok])
+        if self.on_online_sale is not None and ok.any():
+            self.on_online_sale(hour, {k: v[ok] for k, v in b.items()})
+        fail = ~ok
+        if not fail.any():
+            return
+        f = {k: v[fail] for k, v in b.items()}
+        # The short pick reveals the phantom stock: the record is set to what is there.
+        w.system[f["node"], f["sku"]] = w.physical[f["node"], f["sku"]]
+        first = ~f["oversold"]
+        self.rec.add("oversell_orders", week, f["region"][first])
+        f["oversold"][:] = True
+        f["tries"] = f["tries"] + 1
+        give_up = f["tries"] > p["max_reroute_attempts"]
+        self._fallout(week, f["region"][give_up])
+        f = {k: v[~give_up] for k, v in f.items()}
+        auto = w.harmonized["fulfillment_routing"][f["node"]] & self.orchestrated
+        if auto.any():
+            self._reroute({k: v[auto] for k, v in f.items()}, hour + 1.0)
+        if (~auto).any():
+            self._park({k: v[~auto] for k, v in f.items()}, hour + 1.0)
+
+    def _reroute(self, f: dict[str, np.ndarray], t: float) -> None:
+        """Move failed orders to another node now (orchestrated: automatic)."""
+        week = self.w.week_of(t)
+        new = self._route(f, t, exclude=f["node"])
+        moved = new >= 0
+        self._fallout(week, f["region"][~moved])
+        if moved.any():
+            g = {k: v[moved] for k, v in f.items()}
+            g["node"] = new[moved]
+            self.rec.add("reroute_orders", week, g["region"])
+            self.rec.add("reroute_cost", week, g["region"],
+                         self.w.scenario.costs.reroute_per_order)
+            self._schedule(g, t)
+
+    def _park(self, f: dict[str, np.ndarray], t: float) -> None:
+        """Legacy: a person must reroute the order; the customer waits (or gives up)."""
+        if self.raise_exception is None:
+            self._fallout(self.w.week_of(t), f["region"])
+            return
+        bopis = f["method"] == BOPIS
+        store = np.where(f["node"] < self.w.n_stores, f["node"], f["store"])
+        for kind, m in (("pickup_failure", bopis), ("manual_reroute", ~bopis)):
+            if not m.any():
+                continue
+            ids = self.raise_exception(kind, np.full(m.sum(), t), store[m])
+            for j, i in zip(np.flatnonzero(m), ids, strict=True):
+                order = {k: v[j:j + 1] for k, v in f.items()}
+                order["deadline"] = t + float(f["patience"][j])
+                self.parked[int(i)] = order
+
+    def resolve(self, finish: float, exc_id: int) -> None:
+        """A manual reroute or pickup failure was worked: reroute if the customer still waits."""
+        order = self.parked.pop(exc_id, None)
+        if order is None:
+            return
+        week = self.w.week_of(finish)
+        if finish > order.pop("deadline"):
+            self._fallout(self.w.week_of(finish), order["region"])
+            return
+        self._reroute_legacy(order, finish, week)
+
+    def _reroute_legacy(self, order: dict[str, np.ndarray], t: float, week: int) -> None:
+        new = self._route(order, t, exclude=order["node"], legacy_only=True)
+        if new[0] < 0 and self.orchestrated:
+            new = self._route(order, t, exclude=order["node"])
+        if new[0] < 0:
+            self._fallout(week, order["region"])
+            return
+        order["node"] = new
+        self.rec.add("reroute_orders", week, order["region"])
+        self.rec.add("reroute_cost", week, order["region"], self.w.scenario.costs.reroute_per_order)
+        self._schedule(order, t)
+
+    def _fallout(self, week: int, regions: np.ndarray) -> None:
+        self.rec.add("fallout_orders", week, regions)
+
+    def finish(self, end: float) -> None:
+        """Orders still parked at the horizon end: cancelled if the customer's patience ran out."""
+        for order in self.parked.values():
+            if order["deadline"] <= end:
+                self._fallout(self.w.week_of(end - 1), order["region"])
+        self.parked.clear()

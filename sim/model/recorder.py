@@ -1,0 +1,90 @@
+"""Per-week, per-region accumulation of model counts.
+
+Components add raw counts (numerators, denominators, currency, hours) into ``(weeks, regions)``
+arrays; :mod:`sim.model.results` turns them into the metric contract. Keeping raw counts, not
+rates, is what lets weekly, regional and horizon figures agree exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.numeric import ssum
+
+
+class Recorder:
+    """Counters by week and region.
+
+    Args:
+        weeks: Number of weeks in the horizon.
+        regions: Number of regions.
+    """
+
+    def __init__(self, weeks: int, regions: int) -> None:
+        self.weeks = weeks
+        self.regions = regions
+        self._counts: dict[str, np.ndarray] = {}
+        self._samples: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+    def _arr(self, name: str) -> np.ndarray:
+        arr = self._counts.get(name)
+        if arr is None:
+            arr = np.zeros((self.weeks, self.regions))
+            self._counts[name] = arr
+        return arr
+
+    def add(self, name: str, week: int, region: np.ndarray | int, value: np.ndarray | float = 1.0
+            ) -> None:
+        """Add ``value`` to counter ``name`` in one week, per region.
+
+        Args:
+            name: Counter name.
+            week: 0-based week.
+            region: Region index, or an array of region indices (one per value).
+            value: Amount, or an array aligned with ``region``.
+        """
+        arr = self._arr(name)
+        if np.ndim(region) == 0:
+            arr[week, int(region)] += ssum(value)
+        else:
+            region = np.asarray(region, dtype=np.int64)
+            if region.size:
+                w = np.broadcast_to(np.asarray(value, dtype=float), region.shape)
+                arr[week] += np.bincount(region, weights=w, minlength=self.regions)
+
+    def add_at(self, name: str, weeks: np.ndarray, regions: np.ndarray,
+               values: np.ndarray | float = 1.0) -> None:
+        """Add values falling in various weeks and regions (vectorised)."""
+        weeks = np.asarray(weeks, dtype=np.int64)
+        if weeks.size == 0:
+            return
+        arr = self._arr(name)
+        flat = np.clip(weeks, 0, self.weeks - 1) * self.regions + np.asarray(regions, np.int64)
+        w = np.broadcast_to(np.asarray(values, dtype=float), flat.shape)
+        arr += np.bincount(flat, weights=w, minlength=arr.size).reshape(arr.shape)
+
+    def maximum(self, name: str, week: int, region: int, value: float) -> None:
+        """Keep the largest value seen for a week and region (peaks)."""
+        arr = self._arr(name)
+        if value > arr[week, region]:
+            arr[week, region] = value
+
+    def sample(self, name: str, weeks: np.ndarray, regions: np.ndarray, values: np.ndarray
+               ) -> None:
+        """Keep individual observations (for distributions such as refund cycle times)."""
+        if len(values):
+            self._samples.setdefault(name, []).append(
+                (np.asarray(weeks, np.int32), np.asarray(regions, np.int16),
+                 np.asarray(values, np.float64)))
+
+    def counts(self, name: str) -> np.ndarray:
+        """The ``(weeks, regions)`` array for a counter (zeros if never touched)."""
+        return self._counts.get(name, np.zeros((self.weeks, self.regions)))
+
+    def samples(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All observations of ``name`` as ``(weeks, regions, values)`` arrays."""
+        parts = self._samples.get(name, [])
+        if not parts:
+            empty = np.zeros(0)
+            return empty.astype(np.int32), empty.astype(np.int16), empty
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore

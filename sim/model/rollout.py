@@ -1,0 +1,455 @@
+"""The rollout plan: harmonization, waves, cutover, gates, hypercare, training, fallback.
+
+DESIGN §5.7. One SimPy process per wave waits for its go-live week (moved out of freeze
+windows under the ``defer`` policy), checks the stage gates a week at a time, then cuts its
+stores over. The pure decisions (freeze, gates, learning curves) live in :mod:`sim.model.gates`.
+
+Modelling choices (each an assumption, documented here once):
+
+- **Cutover timing.** A wave's stores are shuffled and dealt over the first
+  ``cutover_stagger_days`` nights of the go-live week; a store's cutover starts at midnight
+  (Sunday night for night 0) and its POS is down for the wave's ``cutover_downtime_hours``, so
+  the default 12 h overnight cutover runs into opening hours. A cutover team cannot move a
+  large wave in one night; a one-night big bang is ``cutover_stagger_days = 1``.
+- **Migration errors** are applied to the stock records when the cutover starts (the records
+  are migrated then); **cutover defects** surface after go-live, exponentially over the first
+  days of trading (mean ``cutover_defect_mean_days``), as ``cutover_defect`` exceptions.
+- **Hypercare** staff join from the wave's go-live week start for ``hypercare_weeks`` weeks.
+- **Coexistence** stays on from the first go-live to the end: from then the DCs and the
+  integration layer run on the ERP, and any store still (or again) on legacy is bridged.
+- **Gates** judge only what the stores already live show (nothing live: the gate passes).
+  Backlog is the whole desk's (teams are shared), fallout is over the regions that have a live
+  store, SLA over the live stores' own exceptions, both over the last
+  ``gate_lookback_weeks`` complete weeks. After ``max_deferral_weeks`` deferrals the wave
+  proceeds anyway (the cap is a programme deadline).
+- **Fallback** reverts a store to legacy (its ``at_go_live`` areas revert too) and retries its
+  cutover ``fallback_retry_weeks`` weeks later, without gates or extra hypercare; the
+  rollout is complete only when every planned store is live at once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.metrics import EXCEPTION_TYPES
+from sim.model import gates as g
+from sim.model.exceptions import OWNER, ExceptionDesk
+from sim.model.inventory import Inventory
+from sim.model.orders import Orders
+from sim.model.recorder import Recorder
+from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World
+from sim.scenario import AREAS
+
+#: Teams a peak command center reinforces, with the shift pattern its extra staff work.
+COMMAND_CENTER = {"store_ops": "store_hours", "customer_service": "24x7",
+                  "it_hypercare": "24x7"}
+
+
+class Rollout:
+    """Moves stores from legacy to the ERP according to the scenario's plan.
+
+    Args:
+        env: The SimPy environment.
+        world: Replication state (store states, harmonization, error multipliers).
+        inventory: Stock records and sync (``coexistence``, ``refresh_profile``).
+        orders: Online orders (``orchestrated``).
+        desk: The exception desk (defects, hypercare staff, backlog).
+        finance: Finance component (kept for symmetry; it reads the world's state).
+        rng: The ``rollout`` stream.
+        rec: The recorder.
+
+    Attributes:
+        waves: Per wave: planned week, actual go-live week, deferrals, learning multiplier.
+        fallbacks: Stores reverted to legacy so far.
+
+    """
+
+    def __init__(self, env: simpy.Environment, world: World, inventory: Inventory,
+                 orders: Orders, desk: ExceptionDesk, finance: Any, rng: np.random.Generator,
+                 rec: Recorder) -> None:
+        self.env = env
+        self.w = world
+        self.inv = inventory
+        self.orders = orders
+        self.desk = desk
+        self.finance = finance
+        self.rng = rng
+        self.rec = rec
+        self.sc = sc = world.scenario
+        self.p = p = world.params
+        self.n_weeks = sc.horizon_weeks
+        self.windows = [(f.start_week, f.end_week) for f in sc.peak.freeze_windows]
+        modes = {a: getattr(sc.harmonization, a) for a in AREAS}
+        self.at_go_live = [a for a, m in modes.items() if m.mode == "at_go_live"]
+        self.enterprise = {a: int(m.from_week) for a, m in modes.items()
+                           if m.mode == "enterprise"}
+        self._enterprise_done: set[str] = set()
+        tr = sc.training
+        self.reduction = p["training_dip_reduction"]
+        self.lookback = int(p["gate_lookback_weeks"])
+        self.train_factor = g.training_factor(tr.completion, tr.dip_multiplier, self.reduction)
+        self.first_live_hour = np.full(world.n_stores, np.nan)
+        self.last_live_hour = np.full(world.n_stores, np.nan)
+        self.waves: list[dict[str, Any]] = [
+            {"wave": i, "name": wv.name or f"wave {i + 1}", "planned_week": wv.go_live_week,
+             "go_live_week": math.nan, "freeze_deferral_weeks": 0, "gate_deferrals": 0,
+             "learning_multiplier": math.nan}
+            for i, wv in enumerate(sc.waves)]
+        self.fallbacks = 0
+        self._log: list[tuple[float, np.ndarray, int]] = []
+        self._defect_ids: list[np.ndarray] = []
+        self._watch: list[int] = []  # store exception ids not yet seen finished (fallback)
+        self._cursor = 0
+
+    # --- engine interface ----------------------------------------------------------------
+    def start(self) -> None:
+        """Set the harmonization in force at hour 0, staff the command center, start the waves."""
+        self._enterprise(1)
+        self._command_center()
+        for i in range(len(self.sc.waves)):
+            self.env.process(self._wave(i))
+        self._sync_flags()
+
+    def weekly(self, hour: int) -> None:
+        """Week start: enterprise harmonization, fallback, training multipliers, proficiency.
+
+        Proficiency is recorded for the stores live at the week's start (a store going live
+        during the week counts from the next week).
+
+        Args:
+            hour: The week's first hour.
+
+        """
+        w = self.w
+        week = int(hour // HOURS_PER_WEEK)
+        changed = self._enterprise(week + 1)
+        if self.sc.fallback.enabled:
+            changed |= self._fallback(hour)
+        live = w.state == LIVE
+        w.error_multiplier[:] = 1.0
+        w.error_multiplier[live] = self._multiplier(hour, live)
+        regions = w.store_region[live]
+        self.rec.add("proficiency_sum", week, regions, g.proficiency(w.error_multiplier[live]))
+        self.rec.add("live_store_weeks", week, regions)
+        if changed:
+            self._sync_flags()
+
+    @property
+    def completion_week(self) -> float:
+        """1-based week the last planned store went live; nan if any is not live, or no waves."""
+        planned = self.w.plan.wave_of_store >= 0
+        if not planned.any() or (self.w.state[planned] != LIVE).any():
+            return math.nan
+        return float(np.nanmax(self.last_live_hour[planned]) // HOURS_PER_WEEK + 1)
+
+    # --- waves ---------------------------------------------------------------------------
+    def _hour(self, week: int) -> float:
+        """First hour of a 1-based week."""
+        return float((week - 1) * HOURS_PER_WEEK)
+
+    def _freeze(self, week: int, info: dict[str, Any]) -> int:
+        adjusted = g.freeze_adjust(week, self.windows, self.sc.peak.freeze_policy)
+        info["freeze_deferral_weeks"] += adjusted - week
+        return adjusted
+
+    def _wave(self, i: int):
+        """Run one wave: wait for the go-live week, pass the gates, cut the stores over."""
+        info = self.waves[i]
+        gates = self.sc.gates
+        week = self._freeze(self.sc.waves[i].go_live_week, info)
+        while week <= self.n_weeks:
+            yield self.env.timeout(self._hour(week) - self.env.now)
+            if not gates.enabled or info["gate_deferrals"] >= gates.max_deferral_weeks:
+                break
+            if not g.gate_failures(gates, self.observe()):
+                break
+            info["gate_deferrals"] += 1
+            self.rec.add("gate_deferrals", week - 1, self.w.n_regions, 1.0)
+            week = self._freeze(week + 1, info)
+        else:
+            return  # deferred beyond the horizon
+        info["go_live_week"] = week
+        self._start_wave(i, week)
+
+    def _start_wave(self, i: int, week: int) -> None:
+        """Staff hypercare and schedule the cutover of the wave's stores over the first nights."""
+        wave = self.sc.waves[i]
+        stores = np.flatnonzero(self.w.plan.wave_of_store == i)
+        start = self._hour(week)
+        mult = self._learning()
+        self.waves[i]["learning_multiplier"] = mult
+        end = start + wave.hypercare_weeks * HOURS_PER_WEEK
+        self.desk.add_staff("store_ops", int(start), int(end), wave.hypercare_staff,
+                            pattern="store_hours")
+        self.desk.add_staff("it_hypercare", int(start), int(end), wave.hypercare_it_staff,
+                            pattern="24x7")
+        night = g.stagger_days(len(stores), int(self.p["cutover_stagger_days"]), self.rng)
+        for d in np.unique(night):
+            self.env.process(self._cutover(stores[night == d], start + 24.0 * d, mult,
+                                           wave.cutover_downtime_hours))
+
+    def _cutover(self, stores: np.ndarray, at: float, mult: float, downtime: float):
+        """Cut a group of stores over at hour ``at``: records migrated, POS down, then live."""
+        if at >= self.w.horizon_hours:
+            return
+        if at > self.env.now:
+            yield self.env.timeout(at - self.env.now)
+        self.w.state[stores] = CUTOVER
+        self._log.append((self.env.now, stores, CUTOVER))
+        self._migrate(stores)
+        self.inv.refresh_profile()
+        yield self.env.timeout(downtime)
+        self._go_live(stores, mult)
+
+    def _go_live(self, stores: np.ndarray, mult: float) -> None:
+        w, now = self.w, float(self.env.now)
+        if now >= w.horizon_hours:
+            return
+        w.state[stores] = LIVE
+        w.live_since[stores] = now
+        self.last_live_hour[stores] = now
+        first = np.isnan(self.first_live_hour[stores])
+        self.first_live_hour[stores[first]] = now
+        for area in self.at_go_live:
+            w.harmonized[area][stores] = True
+            w.harmonized[area][w.n_stores:] = True  # DCs adopt with the first live store
+        self.inv.coexistence = True
+        w.error_multiplier[stores] = self._multiplier(now, stores)
+        self._sync_flags()
+        week = w.week_of(now)
+        regions = w.store_region[stores]
+        self.rec.add("go_lives", week, regions)
+        self._add_live(week, regions, 1.0)
+        self._log.append((now, stores, LIVE))
+        self._raise_defects(stores, now, mult)
+
+    def _retry(self, stores: np.ndarray, week: int):
+        """Cut reverted stores over again from a later week (no gates: a remediation)."""
+        week = g.freeze_adjust(week, self.windows, self.sc.peak.freeze_policy)
+        if week > self.n_weeks:
+            return
+        yield self.env.timeout(self._hour(week) - self.env.now)
+        waves = self.sc.waves
+        downtime = max(waves[k].cutover_downtime_hours
+                       for k in np.unique(self.w.plan.wave_of_store[stores]))
+        yield from self._cutover(stores, self.env.now, self._learning(), downtime)
+
+    # --- cutover effects -----------------------------------------------------------------
+    def _migrate(self, stores: np.ndarray) -> None:
+        """Stock-record migration errors (fewer with master-data cleansing)."""
+        w, p = self.w, self.p
+        prob = p["migration_error_prob"] * (1.0 - self.sc.master_data.cleansing)
+        if prob <= 0 or not len(stores):
+            return
+        rows, skus = np.nonzero(self.rng.random((len(stores), w.n_skus)) < prob)
+        n = len(rows)
+        if not n:
+            return
+        size = self.rng.geometric(1.0 / max(p["migration_error_mean_units"], 1.0), n)
+        sign = np.where(self.rng.random(n) < 0.5, -1, 1)
+        nodes = stores[rows]
+        w.system[nodes, skus] = np.maximum(w.system[nodes, skus] + sign * size, 0)
+        self.rec.add("migration_errors", w.week_of(self.env.now), w.store_region[nodes])
+
+    def _raise_defects(self, stores: np.ndarray, now: float, mult: float) -> None:
+        """Cutover defects: Poisson per store, surfacing over the first days of trading."""
+        rate = self.p["cutover_defects_per_store"] * mult * self.train_factor
+        n = self.rng.poisson(rate, len(stores))
+        times = now + self.rng.exponential(self.p["cutover_defect_mean_days"] * 24.0, n.sum())
+        where = np.repeat(stores, n)
+        keep = times < self.w.horizon_hours
+        ids = self.desk.raise_("cutover_defect", times[keep], where[keep])
+        self._defect_ids.append(ids)
+
+    def defects_found(self, t: float) -> int:
+        """Cutover defects raised so far and resolved by ``t`` (what the programme learnt)."""
+        if not self._defect_ids:
+            return 0
+        ids = np.concatenate(self._defect_ids)
+        if not len(ids):
+            return 0
+        team_item = self.desk.team_item
+        items = np.fromiter((team_item[i] for i in ids.tolist()), dtype=np.int64, count=len(ids))
+        items = items[items >= 0]
+        finish = self.desk.teams[OWNER["cutover_defect"]].results()["finish"]
+        return int(np.count_nonzero(finish[items] <= t))
+
+    def _learning(self) -> float:
+        return g.learning_multiplier(self.defects_found(self.env.now),
+                                     self.p["pilot_learning_floor"],
+                                     self.p["pilot_learning_defects"])
+
+    # --- harmonization, staffing, training -----------------------------------------------
+    def _enterprise(self, week: int) -> bool:
+        """Switch on enterprise-wide areas whose week has come; True if any changed."""
+        changed = False
+        for area, from_week in self.enterprise.items():
+            if area not in self._enterprise_done and week >= from_week:
+                self.w.harmonized[area][:] = True
+                self._enterprise_done.add(area)
+                changed = True
+        return changed
+
+    def _sync_flags(self) -> None:
+        if self.w.harmonized["fulfillment_routing"].any():
+            self.orders.orchestrated = True
+        self.inv.refresh_profile()
+
+    def _command_center(self) -> None:
+        """Peak weeks: extra staff on three teams and faster detection."""
+        peak = self.sc.peak
+        if not peak.command_center:
+            return
+        for week in np.flatnonzero(self.w.peak_week[: self.n_weeks]).tolist():
+            start, end = week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK
+            for team, pattern in COMMAND_CENTER.items():
+                self.desk.add_staff(team, start, end, peak.command_center_staff, pattern)
+            self.desk.detection_factor[week] = peak.command_center_detection_factor
+
+    def _multiplier(self, hour: float, stores: np.ndarray) -> np.ndarray:
+        """Error multiplier of live stores at ``hour`` (bool mask or indices)."""
+        tr = self.sc.training
+        weeks = (hour - self.w.live_since[stores]) / HOURS_PER_WEEK
+        return g.error_multiplier(weeks, tr.completion, tr.dip_multiplier, tr.settle_weeks,
+                                  self.reduction)
+
+    def _add_live(self, week: int, regions: np.ndarray, sign: float) -> None:
+        """``stores_live`` counts stores live at each week's end: change it from ``week`` on."""
+        weeks = np.arange(week, self.rec.weeks)
+        self.rec.add_at("stores_live", np.repeat(weeks, len(regions)),
+                        np.tile(regions, len(weeks)), sign)
+
+    # --- gates and fallback --------------------------------------------------------------
+    def observe(self) -> g.GateObservation:
+        """Observe what the stage gates judge now: the stores already live.
+
+        Only the checks the scenario sets are computed (the SLA check reads every team's
+        results, the costliest part).
+        """
+        w, desk, gates, now = self.w, self.desk, self.sc.gates, float(self.env.now)
+        live = w.state == LIVE
+        backlog = desk.open_count(now)
+        if not live.any():
+            return g.GateObservation(None, backlog, None, None)
+        fallout = sla = prof = None
+        if gates.max_fallout_rate is not None:
+            fallout = g.recent_rate(self.rec.counts("fallout_orders"),
+                                    self.rec.counts("ecommerce_orders"),
+                                    int(now // HOURS_PER_WEEK), self.lookback,
+                                    np.unique(w.store_region[live]))
+        if gates.min_sla_met_rate is not None:
+            store_of = np.asarray(desk.store, dtype=np.int64)
+            met = decided = 0
+            for team in desk.teams.values():
+                r = team.results()
+                if not len(r["arrival"]):
+                    continue
+                st = store_of[r["ref"]]
+                mine = (st >= 0) & live[np.maximum(st, 0)]
+                m, d = g.sla_outcomes(r["arrival"][mine], r["finish"][mine], team.sla_hours,
+                                      now, now - self.lookback * HOURS_PER_WEEK)
+                met, decided = met + m, decided + d
+            sla = met / decided if decided else None
+        if gates.min_proficiency is not None:
+            prof = float(g.proficiency(self._multiplier(now, live)).mean())
+        return g.GateObservation(fallout, backlog, sla, prof)
+
+    def _open_by_store(self, t: float) -> np.ndarray:
+        """Open (detected, unfinished) exceptions of each store at ``t`` (``t`` never decreases).
+
+        Incremental: store items are watched from when they are raised until they are seen
+        finished (finish times are fixed once an item starts), so each call costs the items
+        raised since the last call plus the open ones, not the whole history.
+        """
+        desk = self.desk
+        n = len(desk.kind)
+        if n > self._cursor:
+            st = np.asarray(desk.store[self._cursor:n], dtype=np.int64)
+            self._watch.extend((np.flatnonzero(st >= 0) + self._cursor).tolist())
+            self._cursor = n
+        team_of_kind = [desk.teams[OWNER[k]] for k in EXCEPTION_TYPES]
+        kind, store, team_item = desk.kind, desk.store, desk.team_item
+        counts = [0] * self.w.n_stores
+        still = []
+        for i in self._watch:
+            item = team_item[i]
+            if item >= 0:  # released to its team, so detected by now
+                finish = team_of_kind[kind[i]].ref_and_finish(item)[1]
+                if finish <= t:
+                    continue
+                counts[store[i]] += 1
+            still.append(i)
+        self._watch = still
+        return np.asarray(counts, dtype=np.int64)
+
+    def _fallback(self, hour: int) -> bool:
+        """Revert live stores whose open exceptions exceed the threshold; True if any did."""
+        w = self.w
+        limit = self.sc.fallback.backlog_threshold
+        live = w.state == LIVE
+        # No store can be over the limit if the whole desk is not: skip the per-store count.
+        if not live.any() or self.desk.open_count(hour) <= limit:
+            return False
+        back = np.flatnonzero(live & (self._open_by_store(hour) > limit))
+        if not len(back):
+            return False
+        w.state[back] = LEGACY
+        w.live_since[back] = np.nan
+        w.error_multiplier[back] = 1.0
+        for area in self.at_go_live:
+            w.harmonized[area][back] = False
+        week = int(hour // HOURS_PER_WEEK)
+        regions = w.store_region[back]
+        self.rec.add("fallbacks", week, regions)
+        self._add_live(week, regions, -1.0)
+        self._log.append((float(hour), back, LEGACY))
+        self.fallbacks += len(back)
+        self.env.process(self._retry(back, week + 1 + int(self.p["fallback_retry_weeks"])))
+        return True
+
+    # --- results -------------------------------------------------------------------------
+    def timeline(self) -> pd.DataFrame:
+        """Per week and wave: store states at the week's end, transitions, plan vs actual.
+
+        Returns:
+            One row per (wave, week); ``wave`` -1 collects stores no wave selects. Columns:
+            ``week`` (1-based), ``wave``, ``wave_name``, ``planned_week``, ``go_live_week``
+            (after freeze and gate deferrals; nan if it never started), ``complete_week``
+            (every store of the wave first live), ``freeze_deferral_weeks``,
+            ``gate_deferrals``, ``stores``, ``legacy``, ``cutover``, ``live``, ``cutovers``,
+            ``go_lives``, ``fallbacks`` (in the week), ``freeze`` and ``peak`` (bool).
+
+        """
+        w = self.w
+        col = w.plan.wave_of_store + 1
+        nw = len(self.sc.waves) + 1
+        n = self.n_weeks
+        states, moves = g.replay(self._log, col, nw, n, HOURS_PER_WEEK)
+        first_week = self.first_live_hour // HOURS_PER_WEEK + 1
+        rows = []
+        for c in range(nw):
+            members = col == c
+            if c == 0 and not members.any():
+                continue
+            info = self.waves[c - 1] if c else {
+                "name": "no wave", "planned_week": math.nan, "go_live_week": math.nan,
+                "freeze_deferral_weeks": 0, "gate_deferrals": 0}
+            done = c > 0 and not np.isnan(first_week[members]).any()
+            rows.append(pd.DataFrame({
+                "week": np.arange(1, n + 1), "wave": c - 1, "wave_name": info["name"],
+                "planned_week": float(info["planned_week"]),
+                "go_live_week": float(info["go_live_week"]),
+                "complete_week": float(first_week[members].max()) if done else math.nan,
+                "freeze_deferral_weeks": info["freeze_deferral_weeks"],
+                "gate_deferrals": info["gate_deferrals"], "stores": int(members.sum()),
+                "legacy": states[LEGACY, :, c], "cutover": states[CUTOVER, :, c],
+                "live": states[LIVE, :, c], "cutovers": moves[CUTOVER, :, c],
+                "go_lives": moves[LIVE, :, c], "fallbacks": moves[LEGACY, :, c],
+                "freeze": [any(a <= wk <= b for a, b in self.windows) for wk in range(1, n + 1)],
+                "peak": w.peak_week[:n].astype(bool)}))
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -1,0 +1,182 @@
+"""The state of one replication: nodes, stock, store states and the harmonization in force.
+
+Nodes are indexed ``0..S-1`` for stores and ``S..S+D-1`` for DCs; SKUs ``0..K-1``. Stock is
+held as dense ``(nodes, skus)`` integer arrays (the state), while the hourly volume touches only
+the cells it draws (see :mod:`sim.model.demand`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.plan import Plan
+from sim.scenario import AREAS, Scenario
+
+HOURS_PER_WEEK = 168
+LEGACY, CUTOVER, LIVE = 0, 1, 2
+
+
+@dataclass
+class World:
+    """Arrays every model component reads and writes.
+
+    Attributes:
+        physical: Units really on hand, ``(nodes, skus)``.
+        system: Units on record, ``(nodes, skus)``; drifts from ``physical``.
+        visible: The ecommerce channel's snapshot of ``system`` as of each node's last sync.
+        reserved_since_sync: Units promised against a node since its last snapshot (legacy
+            views only know these until the next sync overwrites them).
+        open_reservations: Units promised and not yet picked (the ERP knows these).
+        last_sync: Hour of each node's last successful sync.
+        state: Store state (``LEGACY``, ``CUTOVER``, ``LIVE``) per store.
+        live_since: Hour each store went live (``nan`` if not live).
+        harmonized: Area name → bool per node: the area's common definition in force there.
+    """
+
+    scenario: Scenario
+    plan: Plan
+    n_stores: int
+    n_dcs: int
+    n_skus: int
+    horizon_hours: int
+    store_region: np.ndarray
+    region_names: list[str]
+    store_dc: np.ndarray
+    open_hour: np.ndarray
+    close_hour: np.ndarray
+    store_volume: np.ndarray
+    bopis: np.ndarray
+    sfs: np.ndarray
+    dc_lead_hours: np.ndarray
+    dc_regions: list[list[int]]
+    sku_price: np.ndarray
+    sku_cost: np.ndarray
+    sku_weekly_units: np.ndarray
+    seasonality: np.ndarray
+    online_multiplier: np.ndarray
+    peak_week: np.ndarray
+    params: dict[str, float]
+    physical: np.ndarray = field(init=False)
+    system: np.ndarray = field(init=False)
+    visible: np.ndarray = field(init=False)
+    reserved_since_sync: np.ndarray = field(init=False)
+    open_reservations: np.ndarray = field(init=False)
+    last_sync: np.ndarray = field(init=False)
+    state: np.ndarray = field(init=False)
+    live_since: np.ndarray = field(init=False)
+    harmonized: dict[str, np.ndarray] = field(init=False)
+    error_multiplier: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.n_stores + self.n_dcs
+        shape = (n, self.n_skus)
+        self.physical = np.zeros(shape, dtype=np.int64)
+        self.system = np.zeros(shape, dtype=np.int64)
+        self.visible = np.zeros(shape, dtype=np.int64)
+        self.reserved_since_sync = np.zeros(shape, dtype=np.int64)
+        self.open_reservations = np.zeros(shape, dtype=np.int64)
+        self.last_sync = np.zeros(n, dtype=np.float64)
+        self.state = np.full(self.n_stores, LEGACY, dtype=np.int8)
+        self.live_since = np.full(self.n_stores, np.nan)
+        self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
+        self.error_multiplier = np.ones(self.n_stores)
+
+    @property
+    def n_nodes(self) -> int:
+        """Stores plus DCs."""
+        return self.n_stores + self.n_dcs
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        return len(self.region_names)
+
+    def node_region(self) -> np.ndarray:
+        """Region of every node (a DC takes the first region it serves)."""
+        dc_reg = np.array([regs[0] if regs else 0 for regs in self.dc_regions], dtype=np.int64)
+        return np.concatenate([self.store_region, dc_reg])
+
+    def week_of(self, hour: float) -> int:
+        """0-based week index of an hour (clipped to the horizon)."""
+        return min(int(hour // HOURS_PER_WEEK), self.horizon_hours // HOURS_PER_WEEK - 1)
+
+    def calendar_week(self, week: int) -> int:
+        """Index into the 52-week calendar tables (horizons past a year wrap)."""
+        return week % len(self.seasonality)
+
+    def is_open(self, hour: int) -> np.ndarray:
+        """Bool per store: open during this hour (and not in cutover downtime)."""
+        hod = hour % 24
+        return (self.open_hour <= hod) & (hod < self.close_hour) & (self.state != CUTOVER)
+
+    def next_open(self, t: np.ndarray, stores: np.ndarray) -> np.ndarray:
+        """Earliest time >= ``t`` at which each store is open (vectorised, hours)."""
+        o = self.open_hour[stores]
+        c = self.close_hour[stores]
+        day = np.floor(t / 24.0) * 24.0
+        hod = t - day
+        return np.where(hod < o, day + o, np.where(hod >= c, day + 24.0 + o, t))
+
+
+def build_world(scenario: Scenario, plan: Plan) -> World:
+    """Make the replication's state arrays from a resolved plan.
+
+    Args:
+        scenario: The plan's scenario.
+        plan: The scenario resolved against its network.
+
+    Returns:
+        A world with zero stock (the engine stocks it from its own random stream).
+    """
+    net = plan.network
+    stores, skus = plan.stores, plan.skus
+    regions = sorted(stores["region"].unique())
+    reg_idx = {r: i for i, r in enumerate(regions)}
+    dcs = net.dcs.reset_index(drop=True)
+    dc_idx = {d: i for i, d in enumerate(dcs["dc_id"])}
+    dc_regions = [[reg_idx[r] for r in str(rs).split(";") if r in reg_idx] for rs in dcs["regions"]]
+    cal = net.calendar.sort_values("week")
+    params = plan.params
+    vol = stores["volume_class"].map(
+        {c: params[f"volume_multiplier_{c}"] for c in ("A", "B", "C")}).to_numpy(float)
+    return World(
+        scenario=scenario,
+        plan=plan,
+        n_stores=len(stores),
+        n_dcs=len(dcs),
+        n_skus=len(skus),
+        horizon_hours=scenario.horizon_weeks * HOURS_PER_WEEK,
+        store_region=stores["region"].map(reg_idx).to_numpy(np.int64),
+        region_names=regions,
+        store_dc=stores["dc_id"].map(dc_idx).to_numpy(np.int64),
+        open_hour=stores["open_hour"].to_numpy(np.int64),
+        close_hour=stores["close_hour"].to_numpy(np.int64),
+        store_volume=vol,
+        bopis=stores["bopis"].to_numpy(bool),
+        sfs=stores["ship_from_store"].to_numpy(bool),
+        dc_lead_hours=dcs["lead_time_hours"].to_numpy(float),
+        dc_regions=dc_regions,
+        sku_price=skus["price"].to_numpy(float),
+        sku_cost=skus["cost"].to_numpy(float),
+        sku_weekly_units=skus["units_per_store_week"].to_numpy(float),
+        seasonality=cal["seasonality"].to_numpy(float),
+        online_multiplier=cal["online_share_multiplier"].to_numpy(float),
+        peak_week=_peak_weeks(scenario, cal),
+        params=params,
+    )
+
+
+def _peak_weeks(scenario: Scenario, cal: pd.DataFrame) -> np.ndarray:
+    weeks = np.zeros(max(scenario.horizon_weeks, len(cal)), dtype=bool)
+    if scenario.peak.weeks is not None:
+        for w in scenario.peak.weeks:
+            if 1 <= w <= len(weeks):
+                weeks[w - 1] = True
+    else:
+        flags = cal["is_peak"].to_numpy(bool)
+        for w in range(len(weeks)):
+            weeks[w] = flags[w % len(flags)]
+    return weeks

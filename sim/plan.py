@@ -1,0 +1,166 @@
+"""A scenario checked against its network: waves resolved to stores, parameters resolved.
+
+Pure functions over the scenario and the network tables; no simulation here. The loader calls
+:func:`check_plan` so plan mistakes (an unknown region, a store in two waves) are reported at
+load time, and the engine calls :func:`build_plan` for the arrays it runs on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.network import (
+    Network,
+    NetworkError,
+    default_seeds_dir,
+    load_network,
+    select_skus,
+    select_stores,
+)
+from sim.parameters import load_parameters, resolve_parameters
+from sim.scenario import PathError, Scenario
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the engine needs from a scenario, resolved against the network.
+
+    Attributes:
+        network: The (subset) network the plan runs on.
+        stores: Store table of the subset, index 0..n-1 in engine order.
+        skus: SKU table of the subset.
+        wave_of_store: Wave index per store (-1: never goes live).
+        params: Model parameters (seeds/parameters.csv plus scenario overrides).
+    """
+
+    network: Network
+    stores: pd.DataFrame
+    skus: pd.DataFrame
+    wave_of_store: np.ndarray
+    params: dict[str, float]
+
+
+@lru_cache(maxsize=8)
+def _cached_network(path: str, mtime: float) -> Network:
+    return load_network(Path(path))
+
+
+def scenario_network(scenario: Scenario) -> Network:
+    """Load the network a scenario names (cached per folder and modification time).
+
+    Raises:
+        PathError: The network files are missing or invalid (path ``network.path``).
+    """
+    folder = scenario.network_dir() or default_seeds_dir()
+    stores_csv = folder / "stores.csv"
+    if not stores_csv.exists():
+        raise PathError("network.path", f"no stores.csv in {folder}")
+    try:
+        return _cached_network(str(folder.resolve()), stores_csv.stat().st_mtime)
+    except NetworkError as e:
+        raise PathError("network.path", str(e)) from None
+
+
+def _subset(scenario: Scenario, net: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+    stores, skus = net.stores, net.skus
+    try:
+        if scenario.network.stores is not None:
+            stores = select_stores(stores, scenario.network.stores)
+        if scenario.network.skus is not None:
+            skus = select_skus(skus, scenario.network.skus)
+    except NetworkError as e:
+        raise PathError("network.stores" if "store" in str(e) else "network.skus",
+                        e.problem) from None
+    return stores.reset_index(drop=True), skus.reset_index(drop=True)
+
+
+def assign_waves(scenario: Scenario, stores: pd.DataFrame) -> np.ndarray:
+    """Resolve each wave's selectors to stores, in wave order.
+
+    Args:
+        scenario: The plan.
+        stores: The stores the plan runs on.
+
+    Returns:
+        The wave index of each store (-1 for stores no wave selects).
+
+    Raises:
+        PathError: An unknown region or store id, a store listed in two waves, or a wave that
+            selects no store.
+    """
+    wave_of = np.full(len(stores), -1, dtype=np.int64)
+    ids = stores["store_id"].astype(str).to_numpy()
+    id_pos = {s: i for i, s in enumerate(ids)}
+    regions = sorted(stores["region"].unique())
+    for w, wave in enumerate(scenario.waves):
+        for j, region in enumerate(wave.regions):
+            if region not in regions:
+                import difflib
+
+                close = difflib.get_close_matches(region, regions, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise PathError(f"waves.{w}.regions.{j}",
+                                f"unknown region '{region}' (regions: {', '.join(regions)}){hint}")
+        chosen = np.zeros(len(stores), dtype=bool)
+        for j, sid in enumerate(wave.store_ids):
+            pos = id_pos.get(sid)
+            if pos is None:
+                raise PathError(f"waves.{w}.store_ids.{j}",
+                                f"unknown store id '{sid}' (not among the {len(stores)} stores "
+                                "of this network)")
+            if wave_of[pos] >= 0 or chosen[pos]:
+                other = wave_of[pos] if wave_of[pos] >= 0 else w
+                raise PathError(f"waves.{w}.store_ids.{j}",
+                                f"store '{sid}' is already in wave {other} "
+                                f"('{scenario.waves[other].name}'); a store goes live once")
+            chosen[pos] = True
+        free = wave_of < 0
+        if wave.all_remaining:
+            match = free.copy()
+        elif wave.regions or wave.volume_classes or (wave.count and not wave.store_ids):
+            match = free.copy()
+            if wave.regions:
+                match &= stores["region"].isin(wave.regions).to_numpy()
+            if wave.volume_classes:
+                match &= stores["volume_class"].isin(wave.volume_classes).to_numpy()
+        else:
+            match = np.zeros(len(stores), dtype=bool)
+        match &= ~chosen
+        if wave.count is not None and match.sum() > 0:
+            pool = stores[match]
+            take = select_stores(pool, min(wave.count, len(pool)))
+            match = stores["store_id"].isin(take["store_id"]).to_numpy()
+        chosen |= match
+        if not chosen.any():
+            raise PathError(f"waves.{w}", "selects no store (its stores do not exist in this "
+                            "network or an earlier wave took them all)")
+        wave_of[chosen] = w
+    return wave_of
+
+
+def build_plan(scenario: Scenario) -> Plan:
+    """Resolve a scenario against its network.
+
+    Raises:
+        PathError: Any plan problem (see :func:`assign_waves`, :func:`resolve_parameters`).
+    """
+    net = scenario_network(scenario)
+    stores, skus = _subset(scenario, net)
+    wave_of = assign_waves(scenario, stores)
+    folder = scenario.network_dir() or default_seeds_dir()
+    try:
+        defaults = load_parameters(folder)
+    except NetworkError as e:
+        raise PathError("network.path", str(e)) from None
+    params = resolve_parameters(defaults, scenario.parameters)
+    return Plan(network=net, stores=stores, skus=skus, wave_of_store=wave_of, params=params)
+
+
+def check_plan(scenario: Scenario) -> Plan:
+    """Validate a scenario against its network; returns the resolved plan."""
+    return build_plan(scenario)

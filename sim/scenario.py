@@ -1,0 +1,341 @@
+"""Scenario schema: a rollout plan as typed, validated data (DESIGN §5.7, §8).
+
+A scenario is a TOML file of choices on top of the reference network in ``seeds/``. Every
+field is typed and checked here; unknown keys are errors (``extra="forbid"``). Defaults that
+are model assumptions carry their provenance in the field description. Checks that need the
+network (regions and store ids named by waves) live in :mod:`sim.plan`; loading and ``--set``
+overrides live in :mod:`sim.loader`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+AREAS = (
+    "inventory_events",
+    "order_status",
+    "fulfillment_routing",
+    "return_disposition",
+    "promotions",
+    "financial_posting",
+)
+TEAMS = ("store_ops", "customer_service", "finance", "it_hypercare")
+Mode = Literal["legacy", "at_go_live", "enterprise"]
+Shift = Literal["business_hours", "store_hours", "24x7"]
+Prob = Field(ge=0.0, le=1.0)
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, assignments are re-validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class NetworkSelection(Strict):
+    """Which network the plan runs on."""
+
+    path: str | None = Field(
+        None, description="folder with stores.csv etc.; relative to the scenario file; "
+        "default: the shipped seeds/ reference network")
+    stores: int | None = Field(
+        None, ge=1, description="deterministic subset of N stores, regions kept in proportion")
+    skus: int | None = Field(
+        None, ge=1, description="deterministic subset of N SKUs, velocity classes kept")
+
+
+class InventorySettings(Strict):
+    """Stock visibility and record keeping (DESIGN §5.1)."""
+
+    legacy_sync_hours: float = Field(
+        4.0, gt=0, le=168, description="hours between legacy store batch feeds; assumption: "
+        "batch feeds run every few hours (hourly per Logicbroker, daily per Google local feeds)")
+    legacy_sync_failure_prob: float = Field(
+        0.005, ge=0, le=1, description="probability a legacy point-to-point batch fails; "
+        "assumption: mature legacy feeds rarely fail outright")
+    integration_sync_hours: float = Field(
+        1.0, gt=0, le=168, description="integration-layer batch interval in hours; Logicbroker's "
+        "default hourly delta feed")
+    integration_failure_prob: float = Field(
+        0.02, ge=0, le=1, description="probability an integration-layer batch fails; assumption: "
+        "new interfaces fail more often than mature ones during coexistence")
+    realtime_sync_minutes: float = Field(
+        5.0, ge=0, le=60, description="latency of harmonized real-time inventory events, minutes; "
+        "vendors describe near-real-time (seconds to minutes)")
+    safety_buffer_units: int = Field(
+        1, ge=0, le=50, description="units held back from the visible stock when promising; "
+        "assumption: a common one-unit store buffer")
+    cycle_count_weeks: float = Field(
+        8.0, gt=0, le=52, description="weeks between cycle counts of a store-SKU; assumption")
+    mismatch_threshold_units: int = Field(
+        3, ge=0, description="count discrepancy (units) above which a cycle count raises an "
+        "inventory_mismatch exception instead of a silent correction; assumption")
+
+
+class AreaPlan(Strict):
+    """When one process area gets a common enterprise definition."""
+
+    mode: Mode = "legacy"
+    from_week: int | None = Field(None, ge=1, description="week the enterprise mode starts")
+
+    @model_validator(mode="after")
+    def _enterprise_needs_week(self) -> AreaPlan:
+        if self.mode == "enterprise" and self.from_week is None:
+            raise ValueError("enterprise mode needs from_week (the week it takes effect)")
+        return self
+
+
+class Harmonization(Strict):
+    """The six process areas (DESIGN §2)."""
+
+    inventory_events: AreaPlan = Field(default_factory=AreaPlan)
+    order_status: AreaPlan = Field(default_factory=AreaPlan)
+    fulfillment_routing: AreaPlan = Field(default_factory=AreaPlan)
+    return_disposition: AreaPlan = Field(default_factory=AreaPlan)
+    promotions: AreaPlan = Field(default_factory=AreaPlan)
+    financial_posting: AreaPlan = Field(default_factory=AreaPlan)
+
+
+class Wave(Strict):
+    """A group of stores that go live together.
+
+    Selectors combine: a store is in the wave when it matches every selector given
+    (``regions``, ``volume_classes``) or is listed in ``store_ids``; stores claimed by an
+    earlier wave are skipped; ``count`` keeps the first N matches (regions in proportion).
+    ``all_remaining`` takes every store no earlier wave claimed.
+    """
+
+    name: str = ""
+    regions: list[str] = Field(default_factory=list)
+    store_ids: list[str] = Field(default_factory=list)
+    volume_classes: list[Literal["A", "B", "C"]] = Field(default_factory=list)
+    count: int | None = Field(None, ge=1)
+    all_remaining: bool = False
+    go_live_week: int = Field(ge=1)
+    cutover_downtime_hours: float = Field(
+        12.0, ge=0, le=336, description="POS/ERP downtime at cutover; assumption: an overnight "
+        "cutover that runs into opening hours")
+    hypercare_weeks: int = Field(
+        6, ge=0, le=52, description="weeks of hypercare; vendors cite 2-8 weeks (Gartner "
+        "G00329109 via Torii 2017)")
+    hypercare_staff: int = Field(
+        0, ge=0, description="extra store-operations support staff in store hours during hypercare")
+    hypercare_it_staff: int = Field(
+        0, ge=0, description="extra IT hypercare staff (24x7) during hypercare")
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> Wave:
+        if not (self.regions or self.store_ids or self.volume_classes or self.count
+                or self.all_remaining):
+            raise ValueError("a wave needs a store selector: regions, store_ids, volume_classes, "
+                             "count or all_remaining")
+        return self
+
+
+class FreezeWindow(Strict):
+    """Weeks in which go-lives are not allowed."""
+
+    start_week: int = Field(ge=1)
+    end_week: int = Field(ge=1)
+    name: str = "freeze"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FreezeWindow:
+        if self.end_week < self.start_week:
+            raise ValueError(f"end_week {self.end_week} is before start_week {self.start_week}")
+        return self
+
+    def contains(self, week: int) -> bool:
+        """Whether ``week`` falls inside the window."""
+        return self.start_week <= week <= self.end_week
+
+
+class Peak(Strict):
+    """Peak-season policy."""
+
+    weeks: list[int] | None = Field(
+        None, description="peak weeks; default: the calendar's is_peak weeks")
+    freeze_windows: list[FreezeWindow] = Field(default_factory=list)
+    freeze_policy: Literal["error", "defer", "allow"] = "error"
+    command_center: bool = False
+    command_center_staff: int = Field(
+        4, ge=0, description="extra staff per team (store ops, customer service, IT) in peak "
+        "weeks when the command center runs; assumption")
+    command_center_detection_factor: float = Field(
+        0.5, gt=0, le=1, description="multiplier on exception detection delay under the command "
+        "center; assumption: monitoring halves the time before an issue is raised")
+
+
+class Team(Strict):
+    """One exception-handling team."""
+
+    staff: int | None = Field(
+        None, ge=0, description="staff on duty per shift; default: staff_per_100_stores scaled "
+        "to the network size")
+    staff_per_100_stores: float = Field(1.0, ge=0)
+    shift: Shift = "business_hours"
+    sla_hours: float = Field(24.0, gt=0, description="resolution SLA from arrival, hours")
+
+    def staff_for(self, n_stores: int) -> int:
+        """Staff on duty for a network of ``n_stores`` stores."""
+        if self.staff is not None:
+            return self.staff
+        return max(1, round(self.staff_per_100_stores * n_stores / 100))
+
+
+def _team(per100: float, shift: Shift, sla: float):
+    return Field(default_factory=lambda: Team(staff_per_100_stores=per100, shift=shift,
+                                              sla_hours=sla))
+
+
+class Teams(Strict):
+    """The four teams of DESIGN §5.5.
+
+    Default staffing is an assumption: each team sized per 100 stores so that the legacy
+    baseline's exception load keeps it about 70% busy outside the peak (measured with the
+    reference network), leaving peaks and go-lives to build backlogs.
+    """
+
+    store_ops: Team = _team(4.5, "store_hours", 24.0)
+    customer_service: Team = _team(1.2, "24x7", 24.0)
+    finance: Team = _team(0.5, "business_hours", 72.0)
+    it_hypercare: Team = _team(0.5, "24x7", 8.0)
+
+
+class Training(Strict):
+    """Training completion and the post-go-live learning curve (McAfee 2002)."""
+
+    completion: float = Field(0.8, ge=0, le=1, description="share of staff trained at go-live")
+    dip_multiplier: float = Field(
+        3.0, ge=1, description="error-rate multiplier at go-live with no training; assumption: "
+        "McAfee 2002 reports a dip whose size is not published")
+    settle_weeks: float = Field(
+        8.0, gt=0, description="time constant of the recovery, weeks; McAfee 2002: performance "
+        "beats the old level after several months")
+
+
+class MasterData(Strict):
+    """Data readiness at cutover."""
+
+    cleansing: float = Field(
+        0.5, ge=0, le=1, description="share of stock-record migration errors removed before "
+        "cutover; assumption")
+
+
+class Gates(Strict):
+    """Stage gates a wave must pass before it starts (deferred a week at a time)."""
+
+    enabled: bool = False
+    max_fallout_rate: float | None = Field(None, ge=0, le=1)
+    max_backlog: int | None = Field(None, ge=0)
+    min_sla_met_rate: float | None = Field(None, ge=0, le=1)
+    min_proficiency: float | None = Field(None, ge=0, le=1)
+    max_deferral_weeks: int = Field(26, ge=0)
+
+
+class Fallback(Strict):
+    """Reverting a struggling store to legacy."""
+
+    enabled: bool = False
+    backlog_threshold: int = Field(50, ge=1, description="open exceptions of one store")
+
+
+class Costs(Strict):
+    """Weights of total_risk_cost (currency units)."""
+
+    reroute_per_order: float = Field(
+        14.0, ge=0, description="split or expedited shipment plus labour; assumption (no "
+        "published figure): about one extra parcel")
+    exception_handling_hour: float = Field(35.0, ge=0, description="loaded labour cost; assumption")
+    fallout_order: float = Field(25.0, ge=0, description="lost margin and goodwill; assumption")
+    lost_sale_unit: float = Field(8.0, ge=0, description="lost margin per unit; assumption")
+    refund_delay_day: float = Field(
+        1.5, ge=0, description="goodwill cost per refund-day beyond 2 days; assumption")
+    sla_breach: float = Field(10.0, ge=0, description="per exception resolved late; assumption")
+    close_delay_day: float = Field(20000.0, ge=0, description="per day of late close; assumption")
+
+
+class Scenario(Strict):
+    """A rollout plan."""
+
+    name: str = "scenario"
+    description: str = ""
+    horizon_weeks: int = Field(52, ge=1, le=104)
+    start_date: dt.date = Field(
+        dt.date(2026, 2, 2), description="first Monday of the retail fiscal year (week 1 of "
+        "the calendar)")
+    network: NetworkSelection = Field(default_factory=NetworkSelection)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
+    harmonization: Harmonization = Field(default_factory=Harmonization)
+    waves: list[Wave] = Field(default_factory=list)
+    peak: Peak = Field(default_factory=Peak)
+    teams: Teams = Field(default_factory=Teams)
+    training: Training = Field(default_factory=Training)
+    master_data: MasterData = Field(default_factory=MasterData)
+    gates: Gates = Field(default_factory=Gates)
+    fallback: Fallback = Field(default_factory=Fallback)
+    costs: Costs = Field(default_factory=Costs)
+    parameters: dict[str, float] = Field(
+        default_factory=dict, description="overrides of seeds/parameters.csv by name")
+
+    #: Where the scenario was read from (for messages and relative network paths).
+    _source: Path | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this scenario was loaded from, if any."""
+        return self._source
+
+    def network_dir(self) -> Path | None:
+        """The network folder named by ``network.path``, resolved against the scenario file."""
+        if self.network.path is None:
+            return None
+        p = Path(self.network.path).expanduser()
+        if not p.is_absolute() and self._source is not None:
+            p = self._source.parent / p
+        return p
+
+    @model_validator(mode="after")
+    def _weeks_within_horizon(self) -> Scenario:
+        for i, wave in enumerate(self.waves):
+            if wave.go_live_week > self.horizon_weeks:
+                raise PathError(f"waves.{i}.go_live_week",
+                                f"go-live week {wave.go_live_week} is beyond the horizon "
+                                f"({self.horizon_weeks} weeks)")
+            if self.peak.freeze_policy == "error":
+                for j, win in enumerate(self.peak.freeze_windows):
+                    if win.contains(wave.go_live_week):
+                        raise PathError(
+                            f"waves.{i}.go_live_week",
+                            f"go-live week {wave.go_live_week} falls in freeze window "
+                            f"peak.freeze_windows.{j} '{win.name}' (weeks {win.start_week}-"
+                            f"{win.end_week}); move the wave or set peak.freeze_policy to "
+                            "'defer' or 'allow'")
+        for area in AREAS:
+            plan: AreaPlan = getattr(self.harmonization, area)
+            if plan.from_week is not None and plan.from_week > self.horizon_weeks:
+                raise PathError(f"harmonization.{area}.from_week",
+                                f"week {plan.from_week} is beyond the horizon "
+                                f"({self.horizon_weeks} weeks)")
+        return self
+
+    @property
+    def has_rollout(self) -> bool:
+        """Whether any store is planned to go live."""
+        return bool(self.waves)
+
+
+class PathError(Exception):
+    """A validation problem at a known field path.
+
+    Deliberately not a ``ValueError``: pydantic would wrap it and lose the path, so it passes
+    through ``model_validate`` untouched and the loader reports it with its own path.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
