@@ -15,6 +15,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate retail ERP rollout plans and compare their risk.")
 network_app = typer.Typer(no_args_is_help=True, help="Make reference networks.")
 app.add_typer(network_app, name="network")
+baseline_app = typer.Typer(no_args_is_help=True,
+                           help="Record a scenario's outputs and check later runs against them.")
+app.add_typer(baseline_app, name="baseline")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -219,6 +222,67 @@ def compare_cmd(
         console.print(f"wrote {out}/comparison.json and one folder per plan", highlight=False)
 
 
+@baseline_app.command("record")
+def baseline_record(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    out: Annotated[Path, typer.Option("--out", help="baseline JSON file to write")],
+    replications: ReplOpt = 4,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = 1,
+    set_: SetOpt = None,
+) -> None:
+    """Run a scenario and store its summary as a baseline."""
+    from sim.baseline import record
+
+    load_or_fail(scenario, set_)
+    data = record(scenario, out, set_, replications=replications, seed=seed, workers=workers)
+    console.print(f"recorded {len(data['metrics'])} metrics of {data['scenario']} "
+                  f"({replications} replications, seed {seed}) in {out}", highlight=False)
+
+
+@baseline_app.command("check")
+def baseline_check(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    against: Annotated[Path, typer.Option("--against", help="baseline JSON file")],
+    replications: Annotated[int | None, typer.Option(
+        "-n", "--replications", min=2, help="default: as recorded")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="default: as recorded")] = None,
+    workers: WorkersOpt = 1,
+    set_: SetOpt = None,
+) -> None:
+    """Rerun a scenario and compare with its baseline (exit 1 when a metric drifted)."""
+    import json
+
+    from sim.baseline import check
+
+    if not against.exists():
+        fail(f"{against}: file: no such baseline file")
+    try:
+        recorded = json.loads(against.read_text())
+        recorded_overrides = list(recorded.get("overrides", []))
+    except (ValueError, AttributeError) as e:
+        fail(f"{against}: file: not a baseline file ({e})")
+    load_or_fail(scenario, recorded_overrides + list(set_ or []))
+    result = check(scenario, against, set_, replications=replications, seed=seed,
+                   workers=workers)
+    from rich.table import Table
+
+    table = Table(title=f"{scenario.name} against {against.name} "
+                  f"({'exact: same seed and settings' if result.exact else 'within noise'})")
+    for col in ("metric", "baseline", "now", "change", ""):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for r in result.table.itertuples():
+        change = "" if r.change is None or r.change != r.change or abs(r.change) == float("inf") \
+            else f"{r.change:+.1%}"
+        table.add_row(r.metric, _fmt(r.baseline), _fmt(r.now), change, r.mark)
+    console.print(table)
+    if not result.ok:
+        drifted = int((result.table["mark"] != "≈").sum())
+        console.print(f"{drifted} metric(s) drifted beyond tolerance", highlight=False)
+        raise typer.Exit(1)
+    console.print("all metrics within tolerance", highlight=False)
+
+
 @network_app.command("generate")
 def network_generate(
     stores: Annotated[int, typer.Option("--stores", min=1, help="number of stores")] = 600,
@@ -237,6 +301,26 @@ def network_generate(
     shutil.copyfile(default_seeds_dir() / "parameters.csv", out / "parameters.csv")
     console.print(f"wrote {out}/ ({stores} stores, {len(tables['dcs'])} DCs, {skus} SKUs)",
                   highlight=False)
+
+
+@app.command("report")
+def report_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="a run or compare output folder")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="HTML file to write (default OUT_DIR/report.html)")] = None,
+) -> None:
+    """Write a self-contained HTML report (tables and embedded figures) of a results folder."""
+    from sim.report import ReportError, write_report
+
+    if not out_dir.is_dir():
+        fail(f"{out_dir}: no such folder")
+    try:
+        path = write_report(out_dir, output)
+    except ReportError as e:
+        fail(str(e))
+    except (OSError, ValueError, KeyError) as e:
+        fail(f"{out_dir}: cannot read results ({type(e).__name__}: {e})")
+    console.print(str(path), highlight=False, soft_wrap=True)
 
 
 def main() -> None:

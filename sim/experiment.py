@@ -42,6 +42,7 @@ class RunResult:
         weekly: One row per replication and week.
         by_region: One row per replication and region.
         timeline: Store states per replication and week.
+        refunds: Refund-cycle quantiles per replication and channel pair.
         summary: Per metric: mean, ci95, p50, p80, p90, p95.
     """
 
@@ -51,6 +52,7 @@ class RunResult:
     weekly: pd.DataFrame
     by_region: pd.DataFrame
     timeline: pd.DataFrame
+    refunds: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Scenario | None = None
 
@@ -91,6 +93,7 @@ def replicate(payload: dict[str, Any], seed: int, rep: int) -> dict[str, Any]:
         "weekly": res.weekly.assign(rep=rep),
         "by_region": res.by_region.assign(rep=rep),
         "timeline": res.timeline.assign(rep=rep),
+        "refunds": res.refunds.assign(rep=rep),
     }
 
 
@@ -293,9 +296,10 @@ def assemble(scenario: Scenario, seed: int, reps: list[dict[str, Any]]) -> RunRe
     weekly = pd.concat([r["weekly"] for r in reps], ignore_index=True)
     by_region = pd.concat([r["by_region"] for r in reps], ignore_index=True)
     timeline = pd.concat([r["timeline"] for r in reps], ignore_index=True)
+    refunds = pd.concat([r["refunds"] for r in reps], ignore_index=True)
     metrics = [c for c in table.columns if c not in ("rep", "seed")]
     return RunResult(scenario=scenario.name, seed=seed, replications=table, weekly=weekly,
-                     by_region=by_region, timeline=timeline,
+                     by_region=by_region, timeline=timeline, refunds=refunds,
                      summary=summarize(table, metrics), source=scenario)
 
 
@@ -305,6 +309,7 @@ def write_outputs(out: Path, res: RunResult) -> None:
     write_parquet(out / "weekly.parquet", res.weekly)
     write_parquet(out / "by_region.parquet", res.by_region)
     write_parquet(out / "timeline.parquet", res.timeline)
+    write_parquet(out / "refunds.parquet", res.refunds)
     write_json(out / "summary.json", {"scenario": res.scenario, "seed": res.seed,
                                       "replications": res.n, "metrics": res.summary})
     if res.source is not None:
@@ -322,6 +327,7 @@ def load_run(out: str | Path) -> RunResult:
                      weekly=pd.read_parquet(out / "weekly.parquet"),
                      by_region=pd.read_parquet(out / "by_region.parquet"),
                      timeline=pd.read_parquet(out / "timeline.parquet"),
+                     refunds=pd.read_parquet(out / "refunds.parquet"),
                      summary=summary["metrics"], source=scenario)
 
 

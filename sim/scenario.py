@@ -121,10 +121,18 @@ class Wave(Strict):
     hypercare_weeks: int = Field(
         6, ge=0, le=52, description="weeks of hypercare; vendors cite 2-8 weeks (Gartner "
         "G00329109 via Torii 2017)")
-    hypercare_staff: int = Field(
-        0, ge=0, description="extra store-operations support staff in store hours during hypercare")
-    hypercare_it_staff: int = Field(
-        0, ge=0, description="extra IT hypercare staff (24x7) during hypercare")
+    hypercare_staff_per_100_stores: float = Field(
+        0.0, ge=0, description="extra store-operations support staff (store hours) during "
+        "hypercare, per 100 stores of the wave (so a 60-store slice gets a tenth of a 600-store "
+        "wave's staff)")
+    hypercare_it_staff_per_100_stores: float = Field(
+        0.0, ge=0, description="extra IT hypercare staff (24x7) per 100 stores of the wave")
+
+    def staff_for(self, per_100: float, n_stores: int) -> int:
+        """Whole staff for a wave of ``n_stores`` (at least one when any is planned)."""
+        if per_100 <= 0 or n_stores == 0:
+            return 0
+        return max(1, round(per_100 * n_stores / 100))
 
     @model_validator(mode="after")
     def _selects_something(self) -> Wave:
@@ -161,9 +169,10 @@ class Peak(Strict):
     freeze_windows: list[FreezeWindow] = Field(default_factory=list)
     freeze_policy: Literal["error", "defer", "allow"] = "error"
     command_center: bool = False
-    command_center_staff: int = Field(
-        4, ge=0, description="extra staff per team (store ops, customer service, IT) in peak "
-        "weeks when the command center runs; assumption")
+    command_center_staff_per_100_stores: float = Field(
+        0.5, ge=0, description="extra staff per team (store ops, customer service, IT) per 100 "
+        "stores in peak weeks when the command center runs; assumption: a small central "
+        "war room (3 per team for 600 stores)")
     command_center_detection_factor: float = Field(
         0.5, gt=0, le=1, description="multiplier on exception detection delay under the command "
         "center; assumption: monitoring halves the time before an issue is raised")
@@ -186,9 +195,34 @@ class Team(Strict):
         return max(1, round(self.staff_per_100_stores * n_stores / 100))
 
 
-def _team(per100: float, shift: Shift, sla: float):
-    return Field(default_factory=lambda: Team(staff_per_100_stores=per100, shift=shift,
-                                              sla_hours=sla))
+class StoreOpsTeam(Team):
+    """Store-operations support: store hours; ~4.5 per 100 stores keeps it ~70% busy."""
+
+    staff_per_100_stores: float = Field(4.5, ge=0)
+    shift: Shift = "store_hours"
+
+
+class CustomerServiceTeam(Team):
+    """Customer service: 24x7 contact centre."""
+
+    staff_per_100_stores: float = Field(1.2, ge=0)
+    shift: Shift = "24x7"
+
+
+class FinanceTeam(Team):
+    """Finance operations: business hours, three-day SLA on reconciliation breaks."""
+
+    staff_per_100_stores: float = Field(0.5, ge=0)
+    shift: Shift = "business_hours"
+    sla_hours: float = Field(72.0, gt=0, description="resolution SLA from arrival, hours")
+
+
+class ITHypercareTeam(Team):
+    """IT support and hypercare: 24x7, eight-hour SLA."""
+
+    staff_per_100_stores: float = Field(0.5, ge=0)
+    shift: Shift = "24x7"
+    sla_hours: float = Field(8.0, gt=0, description="resolution SLA from arrival, hours")
 
 
 class Teams(Strict):
@@ -199,10 +233,12 @@ class Teams(Strict):
     reference network), leaving peaks and go-lives to build backlogs.
     """
 
-    store_ops: Team = _team(4.5, "store_hours", 24.0)
-    customer_service: Team = _team(1.2, "24x7", 24.0)
-    finance: Team = _team(0.5, "business_hours", 72.0)
-    it_hypercare: Team = _team(0.5, "24x7", 8.0)
+    # Each team has its own defaults, so overriding one field (`teams.finance.staff=2`)
+    # keeps the team's shift and SLA.
+    store_ops: StoreOpsTeam = Field(default_factory=StoreOpsTeam)
+    customer_service: CustomerServiceTeam = Field(default_factory=CustomerServiceTeam)
+    finance: FinanceTeam = Field(default_factory=FinanceTeam)
+    it_hypercare: ITHypercareTeam = Field(default_factory=ITHypercareTeam)
 
 
 class Training(Strict):

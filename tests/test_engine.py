@@ -37,7 +37,8 @@ def test_contract_metrics_and_tables(legacy):
         assert f"exceptions.{t}" in legacy.metrics
     assert list(legacy.weekly["week"]) == list(range(1, 7))
     assert set(CONTRACT) - {"rollout_completion_week"} <= set(legacy.weekly.columns)
-    assert "central" in set(legacy.by_region["region"])
+    assert "central_functions" in set(legacy.by_region["region"])
+    assert legacy.by_region["region"].is_unique
     # Weekly and regional counts add up to the horizon totals.
     for m in ("ecommerce_orders", "oversell_orders", "exceptions_total", "lost_sales_units"):
         assert legacy.weekly[m].sum() == pytest.approx(legacy.metrics[m])

@@ -136,7 +136,7 @@ def test_harmonized_disposition_shortens_refund_cycles() -> None:
         drive_returns(rig, store_units=100, online_units=60, sell_hours=HOURS // 2)
         cycles[harmonized] = {k: rig.samples(f"refund_cycle_hours.{k}")
                               for k in ("store_to_store", "online_to_store", "online_to_mail")}
-        cycles[harmonized]["all"] = rig.samples("refund_cycle_hours")
+        cycles[harmonized]["all"] = np.concatenate(list(cycles[harmonized].values()))
     legacy, harm = cycles[False], cycles[True]
     assert len(harm["all"]) == len(legacy["all"])  # every return gets one refund sample
     assert harm["all"].mean() < legacy["all"].mean()
@@ -151,12 +151,13 @@ def test_legacy_boris_refund_waits_for_the_return_lookup() -> None:
     """Each legacy BORIS return raises return_lookup; its refund is the lookup's finish."""
     params = {"online_return_in_store_share": 1.0, "return_lookup_share": 1.0,
               "detection_hours": 1e-9}
-    rig = Rig(teams={"customer_service": {"staff": 2}}, params=params)
+    rig = Rig(teams={"customer_service": {"staff": 3, "shift": "24x7"}}, params=params)
     drive_returns(rig, online_units=40, sell_hours=HOURS // 2)
     n = rig.total("returns_units.online_to_store")
     assert n > 100
     assert rig.total("exceptions.return_lookup") == n
     team = rig.desk.teams["customer_service"].results()
+    assert not np.isnan(team["finish"]).any()
     waited = np.sort(team["finish"] - team["arrival"])
     got = np.sort(rig.samples("refund_cycle_hours.online_to_store"))
     # Detection is instant, so the refund cycle is exactly the lookup's wait plus handling.
@@ -174,6 +175,24 @@ def test_harmonized_boris_needs_no_lookup() -> None:
     drive_returns(rig, online_units=20, sell_hours=HOURS // 2)
     assert rig.total("returns_units.online_to_store") > 50
     assert rig.total("exceptions.return_lookup") == 0
+
+
+def test_receiptless_returns_raise_exceptions_and_legacy_refunds_wait_for_approval() -> None:
+    params = {"receiptless_return_share": 1.0, "unreceipted_escalation_prob": 1.0}
+    result = {}
+    for harmonized in (False, True):
+        rig = Rig(teams={"store_ops": {"staff": 0}}, params=params)  # nobody approves
+        if harmonized:
+            rig.harmonize("return_disposition")
+        drive_returns(rig, store_units=100, sell_hours=HOURS // 2)
+        n = rig.total("returns_units.store_to_store")
+        assert rig.total("exceptions.unreceipted_return") == n > 1000
+        result[harmonized] = (rig.total("refunds_pending_end"),
+                              rig.samples("refund_cycle_hours.store_to_store"))
+    pending, cycles = result[False]
+    assert pending == len(cycles)  # legacy: every refund still waits at the end
+    pending, cycles = result[True]
+    assert pending == 0 and cycles.max() < 5  # harmonized: refunded at the till anyway
 
 
 def test_restocks_conserve_units_and_unrecorded_restocks_leave_records_short() -> None:
@@ -326,12 +345,17 @@ def test_small_finance_team_delays_the_close() -> None:
 def test_close_delay_counts_business_days_beyond_the_window() -> None:
     rig = Rig()
     fin = Finance(rig.w, rig.desk, np.random.default_rng(0), rig.rec)
-    # Start 2027-02-01 (Monday): February ends on day 28 (Monday 1 March is day 28).
-    month_end = 28 * 24.0
+    start = np.datetime64(rig.w.scenario.start_date, "D")
+    next_month = (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
+    month_end = float((next_month - start).astype(int) * 24)  # midnight ending the month
     fin.raised[0] = 1
-    fin.last_done[0] = month_end + 7 * 24 + 10  # Monday 8 March, 10:00: 6 business days
+    fin.last_done[0] = month_end + 7 * 24 + 10  # 10:00 on the 8th day after the month
     (hour, delay), *_ = fin.close_delays(float(HOURS))
     assert hour == month_end
-    assert delay == 6 - rig.w.params["close_window_days"]
+    business = np.busday_count(next_month, next_month + 8)  # those 8 days, weekends excluded
+    assert business in (5, 6)
+    assert delay == business - rig.w.params["close_window_days"]
     fin.open[0] = 1  # still unresolved at the horizon end: counted to the end
     assert fin.close_delays(float(HOURS))[0][1] > delay
+    fin.open[0], fin.last_done[0] = 0, month_end - 5  # resolved before the month ended
+    assert fin.close_delays(float(HOURS))[0][1] == 0

@@ -308,8 +308,9 @@ def test_pilot_learning_lowers_later_wave_defects() -> None:
 
 
 def test_hypercare_adds_staff_only_in_hypercare_weeks_and_store_hours() -> None:
-    r = rig(waves=[{"count": 5, "go_live_week": 3, "hypercare_weeks": 2, "hypercare_staff": 3,
-                    "hypercare_it_staff": 2}], start=False)
+    r = rig(waves=[{"count": 5, "go_live_week": 3, "hypercare_weeks": 2,
+                    "hypercare_staff_per_100_stores": 60,
+                    "hypercare_it_staff_per_100_stores": 40}], start=False)
     ops0 = r.desk.teams["store_ops"].staff_by_hour.copy()
     it0 = r.desk.teams["it_hypercare"].staff_by_hour.copy()
     r.start()
@@ -325,7 +326,8 @@ def test_hypercare_adds_staff_only_in_hypercare_weeks_and_store_hours() -> None:
 
 
 def test_command_center_staffs_peak_weeks_and_speeds_detection() -> None:
-    r = rig(start=False, peak={"weeks": [5], "command_center": True, "command_center_staff": 4,
+    r = rig(start=False, peak={"weeks": [5], "command_center": True,
+                               "command_center_staff_per_100_stores": 13.4,
                                "command_center_detection_factor": 0.5})
     before = {t: q.staff_by_hour.copy() for t, q in r.desk.teams.items()}
     r.start()

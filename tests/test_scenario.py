@@ -289,3 +289,10 @@ def test_random_set_assignments_only_raise_path_errors(key, value):
         apply_override(raw, f"{key}={value}")
     except PathError:
         pass
+
+
+def test_overriding_team_staff_keeps_its_shift():
+    sc = load_scenario(SCENARIOS[0], ["teams.customer_service.staff=3"])
+    assert sc.teams.customer_service.staff == 3
+    assert sc.teams.customer_service.shift == "24x7"
+    assert sc.teams.finance.sla_hours == 72.0

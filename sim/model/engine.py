@@ -95,8 +95,8 @@ class Simulation:
         inv.on_mismatch = mismatch
         desk.on_done("inventory_mismatch", mismatch_fixed)
         orders.raise_exception = desk.raise_
-        desk.on_done("manual_reroute", lambda t, i: orders.resolve(t, i))
-        desk.on_done("pickup_failure", lambda t, i: orders.resolve(t, i))
+        desk.on_done_batch("manual_reroute", orders.resolve)
+        desk.on_done_batch("pickup_failure", orders.resolve)
         orders.on_online_sale = self.returns.online_sold
 
     def _hourly(self):

@@ -35,6 +35,7 @@ OWNER = {
 }
 KIND = {name: i for i, name in enumerate(EXCEPTION_TYPES)}
 Handler = Callable[[float, int], None]
+BatchHandler = Callable[[np.ndarray, np.ndarray], None]
 
 
 class ExceptionDesk:
@@ -71,6 +72,7 @@ class ExceptionDesk:
         self._due: list[tuple[float, int, int]] = []
         self._seq = 0
         self.handlers: dict[str, Handler] = {}
+        self.batch_handlers: dict[str, BatchHandler] = {}
         # Per exception id: type, team item index, store (-1: central) and region.
         self.kind: list[int] = []
         self.store: list[int] = []
@@ -93,6 +95,11 @@ class ExceptionDesk:
     def on_done(self, kind: str, handler: Handler) -> None:
         """Call ``handler(finish_time, exception_id)`` when an exception of ``kind`` is done."""
         self.handlers[kind] = handler
+
+    def on_done_batch(self, kind: str, handler: BatchHandler) -> None:
+        """Call ``handler(finish_times, exception_ids)`` once an hour for finished items."""
+        self.handlers[kind] = lambda t, i: handler(np.array([t]), np.array([i]))
+        self.batch_handlers[kind] = handler
 
     def raise_(self, kind: str, times: np.ndarray, stores: np.ndarray) -> np.ndarray:
         """Raise a batch of exceptions.
@@ -162,9 +169,23 @@ class ExceptionDesk:
             self._dispatch(now)
 
     def _dispatch(self, now: float) -> None:
+        """Apply the effects of items finished by ``now``, in finish order.
+
+        Kinds with a batch handler get one call per hour with arrays (orders rerouted
+        together); the others are called item by item.
+        """
+        batches: dict[str, tuple[list[float], list[int]]] = {}
         while self._due and self._due[0][0] <= now:
             fin, ref, _ = heapq.heappop(self._due)
-            self.handlers[EXCEPTION_TYPES[self.kind[ref]]](fin, ref)
+            kind = EXCEPTION_TYPES[self.kind[ref]]
+            if kind in self.batch_handlers:
+                fins, refs = batches.setdefault(kind, ([], []))
+                fins.append(fin)
+                refs.append(ref)
+            else:
+                self.handlers[kind](fin, ref)
+        for kind, (fins, refs) in batches.items():
+            self.batch_handlers[kind](np.asarray(fins), np.asarray(refs, dtype=np.int64))
 
     def dispatch_until(self, t: float) -> None:
         """Run handlers of items finished by ``t`` (used at the end of the horizon)."""

@@ -212,11 +212,11 @@ class Inventory:
         if self.on_profile is not None:
             self.on_profile(self.realtime_nodes)
 
-    def staleness(self, hour: float, nodes: np.ndarray) -> np.ndarray:
-        """Age of each node's view at promise time (hours)."""
+    def staleness(self, t: float, nodes: np.ndarray) -> np.ndarray:
+        """Age of each node's view at promise time ``t`` (hours)."""
         rt = self.realtime_nodes[nodes]
         return np.where(rt, self.inv.realtime_sync_minutes / 60.0,
-                        np.maximum(hour + 0.5 - self.w.last_sync[nodes], 0.0))
+                        np.maximum(t - self.w.last_sync[nodes], 0.0))
 
     # --- cycle counts --------------------------------------------------------------------
     def cycle_count(self, hour: int) -> None:

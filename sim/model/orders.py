@@ -19,7 +19,7 @@ from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 
 SHIP, SFS, BOPIS = 0, 1, 2
 FIELDS = ("node", "sku", "region", "method", "store", "home", "ready_by", "patience", "lag",
-          "tries", "oversold")
+          "tries", "oversold", "pick_at")
 
 
 def _rank_in_group(keys: np.ndarray) -> np.ndarray:
@@ -169,8 +169,8 @@ class Orders:
         closes = np.floor(start / 24.0) * 24.0 + w.close_hour[stores]
         return np.where(ready <= closes, ready, w.next_open(closes, stores) + hours)
 
-    def _route(self, b: dict[str, np.ndarray], t: float, exclude: np.ndarray | None = None,
-               legacy_only: bool = False) -> np.ndarray:
+    def _route(self, b: dict[str, np.ndarray], t: float | np.ndarray,
+               exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
         """Choose a node for each order (-1: nothing to promise) and reserve the unit."""
         n = len(b["sku"])
         node = np.full(n, -1, dtype=np.int64)
@@ -220,21 +220,23 @@ class Orders:
             out[m] = cands[best]
         return out
 
-    def _schedule(self, b: dict[str, np.ndarray], t: float) -> None:
+    def _schedule(self, b: dict[str, np.ndarray], t: float | np.ndarray) -> None:
         """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
         w, p = self.w, self.p
         node = b["node"]
         at_store = node < w.n_stores
-        pick = np.full(len(node), t + p["dc_pick_hours"])
+        t = np.broadcast_to(np.asarray(t, dtype=float), node.shape)
+        pick = t + p["dc_pick_hours"]
         if at_store.any():
             s = node[at_store]
             lag = np.where(w.harmonized["order_status"][s], 0.0, b["lag"][at_store])
-            start = w.next_open(t + lag, s)
+            start = w.next_open(t[at_store] + lag, s)
             done = start + p["store_pick_hours"]
             late = done - np.floor(start / 24.0) * 24.0 > w.close_hour[s]
             done = np.where(late, w.next_open(done, s) + p["store_pick_hours"], done)
             pick[at_store] = done
-        hours = np.maximum(np.ceil(pick).astype(np.int64), int(t) + 1)
+        b["pick_at"] = np.maximum(pick, t)
+        hours = np.maximum(np.ceil(pick), np.floor(t) + 1).astype(np.int64)
         for h in np.unique(hours):
             m = hours == h
             self.pending.setdefault(int(h), []).append({k: v[m] for k, v in b.items()})
@@ -251,7 +253,9 @@ class Orders:
         blocked = np.zeros(len(node), dtype=bool)
         blocked[at_store] = w.state[node[at_store]] == CUTOVER
         if blocked.any():  # no labour or system during cutover: try again next hour
-            self.pending.setdefault(hour + 1, []).append({k: v[blocked] for k, v in b.items()})
+            later = {k: v[blocked] for k, v in b.items()}
+            later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
+            self.pending.setdefault(hour + 1, []).append(later)
             b = {k: v[~blocked] for k, v in b.items()}
             node = b["node"]
         week = w.week_of(hour)
@@ -263,7 +267,8 @@ class Orders:
         np.subtract.at(w.system, (node[ok], sku[ok]), 1)
         self.picked_units += int(ok.sum())
         bopis = b["method"] == BOPIS
-        ready = ok & bopis & (hour + 1.0 <= b["ready_by"])
+        # The pick was done at its own time within the hour this step stands for.
+        ready = ok & bopis & (b["pick_at"] <= b["ready_by"])
         self.rec.add("bopis_ready_orders", week, b["region"][ready])
         self.rec.add("online_fulfilled_orders", week, b["region"][ok])
         if self.on_online_sale is not None and ok.any():
@@ -317,28 +322,39 @@ class Orders:
                 order["deadline"] = t + float(f["patience"][j])
                 self.parked[int(i)] = order
 
-    def resolve(self, finish: float, exc_id: int) -> None:
-        """A manual reroute or pickup failure was worked: reroute if the customer still waits."""
-        order = self.parked.pop(exc_id, None)
-        if order is None:
-            return
-        week = self.w.week_of(finish)
-        if finish > order.pop("deadline"):
-            self._fallout(self.w.week_of(finish), order["region"])
-            return
-        self._reroute_legacy(order, finish, week)
+    def resolve(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
+        """Apply worked manual reroutes and pickup failures (one batch per hour).
 
-    def _reroute_legacy(self, order: dict[str, np.ndarray], t: float, week: int) -> None:
-        new = self._route(order, t, exclude=order["node"], legacy_only=True)
-        if new[0] < 0 and self.orchestrated:
-            new = self._route(order, t, exclude=order["node"])
-        if new[0] < 0:
-            self._fallout(week, order["region"])
+        Orders whose customers still wait are rerouted; the others are cancelled.
+        """
+        orders = [self.parked.pop(int(i), None) for i in exc_ids]
+        keep = [j for j, o in enumerate(orders) if o is not None]
+        if not keep:
             return
-        order["node"] = new
-        self.rec.add("reroute_orders", week, order["region"])
-        self.rec.add("reroute_cost", week, order["region"], self.w.scenario.costs.reroute_per_order)
-        self._schedule(order, t)
+        fin = finishes[keep]
+        b = {k: np.concatenate([orders[j][k] for j in keep]) for k in FIELDS}
+        deadline = np.array([orders[j]["deadline"] for j in keep])
+        weeks = np.minimum((fin // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)
+        late = fin > deadline
+        self.rec.add_at("fallout_orders", weeks[late], b["region"][late])
+        if late.all():
+            return
+        b = {k: v[~late] for k, v in b.items()}
+        fin, weeks = fin[~late], weeks[~late]
+        new = self._route(b, fin, exclude=b["node"], legacy_only=True)
+        if self.orchestrated and (new < 0).any():
+            miss = new < 0
+            new[miss] = self._route({k: v[miss] for k, v in b.items()}, fin[miss],
+                                    exclude=b["node"][miss])
+        moved = new >= 0
+        self.rec.add_at("fallout_orders", weeks[~moved], b["region"][~moved])
+        if moved.any():
+            g = {k: v[moved] for k, v in b.items()}
+            g["node"] = new[moved]
+            self.rec.add_at("reroute_orders", weeks[moved], g["region"])
+            self.rec.add_at("reroute_cost", weeks[moved], g["region"],
+                            self.w.scenario.costs.reroute_per_order)
+            self._schedule(g, fin[moved])
 
     def _fallout(self, week: int, regions: np.ndarray) -> None:
         self.rec.add("fallout_orders", week, regions)

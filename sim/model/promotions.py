@@ -51,7 +51,8 @@ class Promotions:
         self.event = np.asarray(event, np.int64)[:weeks]
         self.disc_flat = self.discount.ravel()
         self.event_flat = self.event.ravel()
-        self.promo_week = (self.discount > 0).any(axis=1)
+        self.promoted = self.discount > 0
+        self.promo_week = self.promoted.any(axis=1)
         n_events = int(self.event.max(initial=-1)) + 1
         self.n_events = n_events
         # Weeks in which an event starts (again: a multi-week event is one occurrence).
@@ -65,6 +66,8 @@ class Promotions:
         self.overcharge = np.zeros((n_events, world.n_stores), dtype=bool)
         self._disputes: dict[int, tuple[int, int]] = {}
         self._set_up_to = -1  # last week whose event setups were drawn
+        #: No mismatch lasts beyond this hour (disputes only shorten them): a cheap skip.
+        self.latest_fix = -np.inf
         desk.on_done("price_dispute", self._dispute_done)
 
     def _setup(self, hour: int, week: int) -> None:
@@ -78,6 +81,8 @@ class Promotions:
             u = rng.random((2, w.n_stores))
             wrong = u[0] < prob
             self.until[e] = np.where(wrong, hour + p["promo_fix_hours_legacy"], -np.inf)
+            if wrong.any():
+                self.latest_fix = max(self.latest_fix, hour + p["promo_fix_hours_legacy"])
             self.overcharge[e] = u[1] < p["promo_overcharge_share"]
             self.rec.add("promo_mismatch_setups", week, w.store_region[wrong])
             self.rec.add("promo_setups", week, w.store_region)
@@ -94,23 +99,39 @@ class Promotions:
                 self._setup(self._set_up_to * HOURS_PER_WEEK, self._set_up_to)
         if not sales or not self.promo_week[week]:
             return
-        weeks = np.minimum(np.concatenate([s[0] for s in sales]).astype(np.int64),
-                           self.n_weeks - 1)
-        stores = np.concatenate([s[1] for s in sales]).astype(np.int64)
-        skus = np.concatenate([s[2] for s in sales]).astype(np.int64)
-        flat = weeks * w.n_skus + skus
-        promoted = self.disc_flat[flat] > 0
+        for weeks, stores, skus in sales:
+            if len(skus):
+                self._sold(hour, week, weeks, stores, skus)
+
+    def _sold(self, hour: int, week: int, weeks: np.ndarray, stores: np.ndarray,
+              skus: np.ndarray) -> None:
+        """Count one batch's promoted units and settle those sold at mismatched stores."""
+        w = self.w
+        wk = int(weeks[0])
+        if wk == weeks.min() == weeks.max():  # the usual case: one row of the calendar
+            wk = min(wk, self.n_weeks - 1)
+            promoted = self.promoted[wk][skus]
+        else:
+            wk = -1
+            flat = np.minimum(weeks, self.n_weeks - 1).astype(np.int64) * w.n_skus + skus
+            promoted = self.disc_flat[flat] > 0
         if not promoted.any():
             return
-        stores, skus, flat = stores[promoted], skus[promoted], flat[promoted]
-        region = w.store_region[stores]
-        self.rec.add("promoted_units", week, region)
-        ev = self.event_flat[flat]
-        wrong = self.until[ev, stores] > hour
-        if not wrong.any():
+        self.rec.add("promoted_units", week, w.store_region[stores[promoted]])
+        if self.latest_fix <= hour:  # no store is set up wrong now
             return
-        self._settle(hour, week, stores[wrong], skus[wrong], ev[wrong],
-                     self.disc_flat[flat[wrong]])
+        # Few stores are set up wrong at a time: look only at their promoted units.
+        sel = promoted & (self.until > hour).any(axis=0)[stores]
+        if not sel.any():
+            return
+        stores, skus = stores[sel], skus[sel]
+        if wk >= 0:
+            disc, ev = self.discount[wk][skus], self.event[wk][skus]
+        else:
+            disc, ev = self.disc_flat[flat[sel]], self.event_flat[flat[sel]]
+        wrong = self.until[ev, stores] > hour
+        if wrong.any():
+            self._settle(hour, week, stores[wrong], skus[wrong], ev[wrong], disc[wrong])
 
     def _settle(self, hour: int, week: int, stores: np.ndarray, skus: np.ndarray,
                 ev: np.ndarray, disc: np.ndarray) -> None:

@@ -19,6 +19,9 @@ from sim.numeric import smean, ssum
 if TYPE_CHECKING:
     from sim.model.engine import Simulation
 
+#: Row of the by-region table for what belongs to no store: DCs, ledgers, IT.
+CENTRAL = "central_functions"
+
 #: Ratio metrics: name -> (numerator counter, denominator counter).
 RATIOS = {
     "oversell_rate": ("oversell_orders", "ecommerce_orders"),
@@ -41,8 +44,9 @@ class ReplicationResult:
     Attributes:
         metrics: Horizon value of every metric, keyed by the contract names.
         weekly: One row per week (``week`` 1-based) and a column per metric.
-        by_region: One row per region (and ``central`` for DCs and ledgers).
+        by_region: One row per region (and ``central_functions`` for DCs, ledgers and IT).
         timeline: Store states and wave go-lives per week (for the Gantt chart).
+        refunds: Refund-cycle quantiles per channel pair (for CDF plots).
         seed: The replication's seed.
         extras: Diagnostic totals (stock conservation, samples) for tests and reports.
     """
@@ -52,6 +56,7 @@ class ReplicationResult:
     by_region: pd.DataFrame
     timeline: pd.DataFrame
     seed: int
+    refunds: pd.DataFrame = field(default_factory=pd.DataFrame)
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -129,7 +134,7 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray]) -> pd.DataFra
         cols["exception_backlog_peak"] = exc["backlog_week"]
     else:
         cols["exception_backlog_peak"] = exc["backlog_week_region"].max(axis=0)
-    wk, rg, hrs = rec.samples("refund_cycle_hours")
+    wk, rg, hrs = refund_samples(rec)
     key = wk if axis == "week" else rg
     mean = np.full(size, np.nan)
     p90 = np.full(size, np.nan)
@@ -150,7 +155,7 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray]) -> pd.DataFra
     if axis == "week":
         df.insert(0, "week", np.arange(1, size + 1))
     else:
-        df.insert(0, "region", w.region_names + ["central"])
+        df.insert(0, "region", w.region_names + [CENTRAL])
     return df
 
 
@@ -189,7 +194,7 @@ def collect(sim: Simulation) -> ReplicationResult:
         metrics[f"exceptions.{t}"] = ssum(rec.counts(f"exceptions.{t}"))
     metrics["exceptions_total"] = float(sum(metrics[f"exceptions.{t}"] for t in EXCEPTION_TYPES))
     metrics["exception_backlog_peak"] = float(exc["backlog_week"].max(initial=0.0))
-    hours = rec.samples("refund_cycle_hours")[2]
+    hours = refund_samples(rec)[2]
     metrics["refund_cycle_hours_mean"] = smean(hours)
     metrics["refund_cycle_hours_p90"] = _quantile(hours, 0.9)
     metrics["rollout_completion_week"] = float(sim.rollout.completion_week)
@@ -208,10 +213,41 @@ def collect(sim: Simulation) -> ReplicationResult:
         "record_error_share": float(np.mean(sim.world.system[: sim.world.n_stores]
                                             != sim.world.physical[: sim.world.n_stores])),
     }
-    for sub in ("store_to_store", "online_to_store", "online_to_mail"):
+    for sub in CHANNEL_PAIRS:
         extras[f"refund_cycle_hours.{sub}"] = rec.samples(f"refund_cycle_hours.{sub}")[2]
     return ReplicationResult(metrics=metrics, weekly=weekly, by_region=by_region,
-                             timeline=sim.rollout.timeline(), seed=sim.seed, extras=extras)
+                             timeline=sim.rollout.timeline(), seed=sim.seed,
+                             refunds=refund_quantiles(rec), extras=extras)
+
+
+CHANNEL_PAIRS = ("store_to_store", "online_to_store", "online_to_mail")
+
+
+def refund_samples(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All refund-cycle observations (week, region, hours), channel pairs together.
+
+    Returns records each observation once, under its channel pair; the overall distribution
+    is their union (kept once to halve memory at full scale).
+    """
+    parts = [rec.samples(f"refund_cycle_hours.{p}") for p in CHANNEL_PAIRS]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore
+#: Quantile levels kept per replication for refund-cycle CDFs (0, 1, ..., 100 %).
+QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
+
+
+def refund_quantiles(rec) -> pd.DataFrame:
+    """Refund-cycle distribution per channel pair as 101 quantiles (compact CDF data)."""
+    rows = []
+    for pair in CHANNEL_PAIRS:
+        hours = rec.samples(f"refund_cycle_hours.{pair}")[2]
+        if not len(hours):
+            continue
+        q = np.quantile(hours, QUANTILE_LEVELS)
+        rows.append(pd.DataFrame({"channel_pair": pair, "quantile": QUANTILE_LEVELS,
+                                  "hours": q, "returns": len(hours)}))
+    if not rows:
+        return pd.DataFrame({"channel_pair": [], "quantile": [], "hours": [], "returns": []})
+    return pd.concat(rows, ignore_index=True)
 
 
 def _record_handling(sim: Simulation) -> None:

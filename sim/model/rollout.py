@@ -184,9 +184,12 @@ class Rollout:
         mult = self._learning()
         self.waves[i]["learning_multiplier"] = mult
         end = start + wave.hypercare_weeks * HOURS_PER_WEEK
-        self.desk.add_staff("store_ops", int(start), int(end), wave.hypercare_staff,
+        n = len(stores)
+        self.desk.add_staff("store_ops", int(start), int(end),
+                            wave.staff_for(wave.hypercare_staff_per_100_stores, n),
                             pattern="store_hours")
-        self.desk.add_staff("it_hypercare", int(start), int(end), wave.hypercare_it_staff,
+        self.desk.add_staff("it_hypercare", int(start), int(end),
+                            wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
                             pattern="24x7")
         night = g.stagger_days(len(stores), int(self.p["cutover_stagger_days"]), self.rng)
         for d in np.unique(night):
@@ -305,10 +308,11 @@ class Rollout:
         peak = self.sc.peak
         if not peak.command_center:
             return
+        staff = max(1, round(peak.command_center_staff_per_100_stores * self.w.n_stores / 100))
         for week in np.flatnonzero(self.w.peak_week[: self.n_weeks]).tolist():
             start, end = week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK
             for team, pattern in COMMAND_CENTER.items():
-                self.desk.add_staff(team, start, end, peak.command_center_staff, pattern)
+                self.desk.add_staff(team, start, end, staff, pattern)
             self.desk.detection_factor[week] = peak.command_center_detection_factor
 
     def _multiplier(self, hour: float, stores: np.ndarray) -> np.ndarray:
