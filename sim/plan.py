@@ -36,6 +36,8 @@ class Plan:
         skus: SKU table of the subset.
         wave_of_store: Wave index per store (-1: never goes live).
         params: Model parameters (seeds/parameters.csv plus scenario overrides).
+        volume_share: Unit volume of the SKU subset as a share of the full assortment's
+            (default team sizes scale with it).
     """
 
     network: Network
@@ -43,6 +45,7 @@ class Plan:
     skus: pd.DataFrame
     wave_of_store: np.ndarray
     params: dict[str, float]
+    volume_share: float = 1.0
 
 
 @lru_cache(maxsize=8)
@@ -158,7 +161,10 @@ def build_plan(scenario: Scenario) -> Plan:
     except NetworkError as e:
         raise PathError("network.path", str(e)) from None
     params = resolve_parameters(defaults, scenario.parameters)
-    return Plan(network=net, stores=stores, skus=skus, wave_of_store=wave_of, params=params)
+    units = net.skus["units_per_store_week"]
+    share = float(skus["units_per_store_week"].sum() / units.sum()) if units.sum() > 0 else 1.0
+    return Plan(network=net, stores=stores, skus=skus, wave_of_store=wave_of, params=params,
+                volume_share=share)
 
 
 def check_plan(scenario: Scenario) -> Plan:

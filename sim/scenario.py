@@ -188,11 +188,17 @@ class Team(Strict):
     shift: Shift = "business_hours"
     sla_hours: float = Field(24.0, gt=0, description="resolution SLA from arrival, hours")
 
-    def staff_for(self, n_stores: int) -> int:
-        """Staff on duty for a network of ``n_stores`` stores."""
+    def staff_for(self, n_stores: int, volume_share: float = 1.0) -> int:
+        """Staff on duty for a network of ``n_stores`` stores.
+
+        Args:
+            n_stores: Stores in the network the plan runs on.
+            volume_share: Share of the reference assortment's unit volume the run carries
+                (a ``network.skus`` subset carries less work per store).
+        """
         if self.staff is not None:
             return self.staff
-        return max(1, round(self.staff_per_100_stores * n_stores / 100))
+        return max(1, round(self.staff_per_100_stores * n_stores / 100 * volume_share))
 
 
 class StoreOpsTeam(Team):

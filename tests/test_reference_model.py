@@ -4,7 +4,10 @@
 online order as its own SimPy event. On a small network both models run a few seeds; the fast
 engine's oversell rate, store fill rate and store sales must agree with the reference's within
 the statistical error measured from the seed-to-seed variation (Welch's t interval on the
-difference of the means), not within a hand-picked tolerance.
+difference of the means), not within a hand-picked tolerance. Order fallout, BOPIS pickup
+readiness and the age of the visible stock at promise time are compared too: this comparison
+found two engine biases (sync latency read 0.5 h too old; readiness judged at the end of the
+hourly step, about 10 points low), both since fixed in the engine.
 
 The engine runs with ``parameters.restock_share = 0`` because the reference has no returns
 (restocked returns would add stock the reference never sees). Two operating points: the
@@ -34,11 +37,12 @@ CONFIGS = {
     "stressed": ["inventory.legacy_sync_hours=24", "inventory.safety_buffer_units=0"],
 }
 SEEDS = tuple(range(1, 9))
-#: Per-comparison two-sided error level: ten comparisons keep the family-wise false-alarm
-#: rate near 2 % (each change to either model redraws every number).
-ALPHA = 0.002
+#: Per-comparison two-sided error level: sixteen comparisons keep the family-wise
+#: false-alarm rate near 2 % (each change to either model redraws every number).
+ALPHA = 0.001
 METRICS = ("oversell_rate", "fill_rate", "store_sales_units", "lost_sales_units",
-           "ecommerce_orders")
+           "ecommerce_orders", "order_fallout_rate", "pickup_ready_rate",
+           "inventory_sync_latency_hours")
 
 
 def _load_reference():
@@ -116,18 +120,3 @@ def test_reference_conserves_stock(runs) -> None:
             out = (r["store_sales_units"] + r["online_picked"] + r["shrink_units"]
                    + r["in_transit"] + r["end_units"])
             assert r["start_units"] + r["supplier_receipts"] == out
-
-
-def test_sync_latency_agrees(runs) -> None:
-    r = runs["baseline"]
-    a = _column(r["reference"], "inventory_sync_latency_hours")
-    b = _column(r["fast"], "inventory_sync_latency_hours")
-    diff, half = welch_interval(a, b)
-    assert abs(diff) <= half, f"fast {np.mean(b):.3f} h vs reference {np.mean(a):.3f} h"
-
-
-def test_pickup_ready_rate_agrees(runs) -> None:
-    r = runs["baseline"]
-    a, b = _column(r["reference"], "pickup_ready_rate"), _column(r["fast"], "pickup_ready_rate")
-    diff, half = welch_interval(a, b)
-    assert abs(diff) <= half, f"fast {np.mean(b):.3f} vs reference {np.mean(a):.3f}"

@@ -64,7 +64,8 @@ class ExceptionDesk:
         self.teams: dict[str, TeamQueue] = {}
         for name in TEAMS:
             team = getattr(sc.teams, name)
-            staff = shift_staff(h, team.staff_for(world.n_stores), team.shift, open_h, close_h)
+            n = team.staff_for(world.n_stores, world.plan.volume_share)
+            staff = shift_staff(h, n, team.shift, open_h, close_h)
             self.teams[name] = TeamQueue(name, staff, team.sla_hours)
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)
         self.all_hours = np.ones(h, dtype=np.int64)

@@ -24,14 +24,19 @@ FIELDS = ("node", "sku", "region", "method", "store", "home", "ready_by", "patie
 
 def _rank_in_group(keys: np.ndarray) -> np.ndarray:
     """Position of each element among the earlier elements with the same key (0, 1, 2...)."""
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
+    n = len(keys)
+    if n < 2:
+        return np.zeros(n, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     k = keys[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    counts = np.diff(np.r_[starts, len(k)])
-    rank = np.empty(len(k), dtype=np.int64)
-    rank[order] = np.arange(len(k)) - np.repeat(starts, counts)
+    pos = np.arange(n)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(k[1:], k[:-1], out=new[1:])
+    # Index of each element's group start, carried forward through the sorted run.
+    start = np.maximum.accumulate(np.where(new, pos, 0))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = pos - start
     return rank
 
 
@@ -215,9 +220,8 @@ class Orders:
             if not len(cands):
                 continue
             m = np.flatnonzero(deliver & (b["region"] == r))
-            atp = self.inv.atp(np.repeat(cands, len(m)), np.tile(b["sku"][m], len(cands)))
-            best = atp.reshape(len(cands), len(m)).argmax(axis=0)
-            out[m] = cands[best]
+            atp = self.inv.atp(cands[:, None], b["sku"][m][None, :])
+            out[m] = cands[atp.argmax(axis=0)]
         return out
 
     def _schedule(self, b: dict[str, np.ndarray], t: float | np.ndarray) -> None:

@@ -47,10 +47,12 @@ class Recorder:
         if np.ndim(region) == 0:
             arr[week, int(region)] += ssum(value)
         else:
-            region = np.asarray(region, dtype=np.int64)
-            if region.size:
-                w = np.broadcast_to(np.asarray(value, dtype=float), region.shape)
-                arr[week] += np.bincount(region, weights=w, minlength=self.regions)
+            if len(region):
+                if np.ndim(value) == 0:
+                    counts = np.bincount(region, minlength=self.regions)
+                    arr[week] += counts * float(value) if value != 1.0 else counts
+                else:
+                    arr[week] += np.bincount(region, weights=value, minlength=self.regions)
 
     def add_at(self, name: str, weeks: np.ndarray, regions: np.ndarray,
                values: np.ndarray | float = 1.0) -> None:
