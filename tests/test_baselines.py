@@ -1,0 +1,67 @@
+"""Regression baselines: shipped scenarios reproduce their committed summaries; drift is caught.
+
+The baselines in tests/baselines/ are regenerated only by ``tests/baselines/regenerate.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.baseline import assert_matches_baseline, check, compare_summaries, record
+from sim.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINES = ROOT / "tests" / "baselines"
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenario_matches_its_baseline(scenario):
+    assert_matches_baseline(scenario, BASELINES / f"{scenario.stem}.json", workers=1)
+
+
+def test_baselines_are_exact_under_same_seed_and_code():
+    base = json.loads((BASELINES / "baseline_legacy.json").read_text())
+    assert base["overrides"] and base["replications"] >= 2
+    assert "se" in base["metrics"]["oversell_rate"]
+
+
+def test_noise_tolerance_accepts_noise_and_flags_drift():
+    base = {"m": {"mean": 100.0, "se": 2.0}}
+    assert compare_summaries(base, {"m": {"mean": 105.0, "se": 2.0}}, exact=False).ok
+    drift = compare_summaries(base, {"m": {"mean": 130.0, "se": 2.0}}, exact=False)
+    assert not drift.ok and drift.table["mark"].iloc[0] == "↑"
+    assert not compare_summaries(base, {"m": {"mean": 100.5, "se": 2.0}}, exact=True).ok
+
+
+def test_record_and_check_cli_pass_unchanged_and_fail_on_slower_sync(tmp_path):
+    scenario = str(ROOT / "scenarios" / "baseline_legacy.toml")
+    small = ["--set", "network.stores=20", "--set", "network.skus=40",
+             "--set", "horizon_weeks=4"]
+    out = tmp_path / "b.json"
+    r = runner.invoke(app, ["baseline", "record", scenario, "--out", str(out), "-n", "3",
+                            "--seed", "4", *small])
+    assert r.exit_code == 0, r.output
+    ok = runner.invoke(app, ["baseline", "check", scenario, "--against", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert "within tolerance" in ok.output
+    drift = runner.invoke(app, ["baseline", "check", scenario, "--against", str(out),
+                                "--set", "inventory.legacy_sync_hours=48",
+                                "--set", "inventory.integration_sync_hours=48"])
+    assert drift.exit_code == 1, drift.output
+    assert "inventory_sync_latency_hours" in drift.output and "↑" in drift.output
+
+
+def test_other_seed_is_judged_within_noise(tmp_path):
+    scenario = ROOT / "scenarios" / "baseline_legacy.toml"
+    small = ["network.stores=20", "network.skus=40", "horizon_weeks=3"]
+    out = tmp_path / "b.json"
+    record(scenario, out, small, replications=4, seed=1)
+    result = check(scenario, out, seed=99)
+    assert not result.exact
+    assert result.table.set_index("metric").loc["ecommerce_orders", "mark"] == "≈"
