@@ -18,8 +18,12 @@ from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 
 SHIP, SFS, BOPIS = 0, 1, 2
-FIELDS = ("node", "sku", "region", "method", "store", "home", "ready_by", "patience", "lag",
-          "tries", "oversold", "pick_at")
+#: One online order. Batches are structured arrays, so selecting or joining orders is one
+#: numpy operation rather than one per field (this path runs every simulated hour).
+ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
+                  ("method", np.int64), ("store", np.int64), ("home", np.int64),
+                  ("ready_by", np.float64), ("patience", np.float64), ("lag", np.float64),
+                  ("tries", np.int64), ("oversold", np.bool_), ("pick_at", np.float64)])
 
 
 def _rank_in_group(keys: np.ndarray) -> np.ndarray:
@@ -70,26 +74,48 @@ class Orders:
         regions = world.store_region
         r = world.n_regions
         self.region_cdf = np.cumsum(np.bincount(regions, world.store_volume, minlength=r))
-        self.bopis_cdf = [self._store_cdf(regions == i, world.bopis) for i in range(r)]
-        self.sfs_cdf = [self._store_cdf(regions == i, world.sfs) for i in range(r)]
-        self.region_sfs = [np.flatnonzero((regions == i) & world.sfs) for i in range(r)]
-        self.region_bopis = [np.flatnonzero((regions == i) & world.bopis) for i in range(r)]
+        self.bopis_pick = self._region_picker(world.bopis)
+        self.sfs_pick = self._region_picker(world.sfs)
+        # Ship-from-store stores of each region as a padded (regions, most stores) table.
+        sfs = [np.flatnonzero((regions == i) & world.sfs) for i in range(r)]
+        self.region_sfs = np.full((r, max(1, max(len(x) for x in sfs))), -1, dtype=np.int64)
+        for i, x in enumerate(sfs):
+            self.region_sfs[i, : len(x)] = x
         self.region_dc = np.zeros(r, dtype=np.int64)
         for d, regs in enumerate(world.dc_regions):
             for i in regs:
                 self.region_dc[i] = world.n_stores + d
-        self.pending: dict[int, list[dict[str, np.ndarray]]] = {}
-        self.parked: dict[int, dict[str, object]] = {}
+        self.pending: dict[int, list[np.ndarray]] = {}
+        self.parked: dict[int, tuple[np.ndarray, float]] = {}
         self.orchestrated = False
         self.raise_exception: Callable[..., np.ndarray] | None = None
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
 
-    def _store_cdf(self, in_region: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.flatnonzero(in_region & flag)
-        if not len(idx):
-            idx = np.flatnonzero(in_region)
-        return idx, np.cumsum(self.w.store_volume[idx])
+    def _region_picker(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stores of each region with ``flag`` (all its stores if none), weighted by volume.
+
+        Returns ``(stores, keys)``: region ``r``'s cumulative weights are mapped into
+        ``[r, r + 1)`` and concatenated, so one ``searchsorted`` of ``region + u`` picks a
+        store for every order at once.
+        """
+        w = self.w
+        stores, keys = [], []
+        for r in range(w.n_regions):
+            idx = np.flatnonzero((w.store_region == r) & flag)
+            if not len(idx):
+                idx = np.flatnonzero(w.store_region == r)
+            c = np.cumsum(w.store_volume[idx])
+            stores.append(idx)
+            keys.append(r + c / c[-1])
+        return np.concatenate(stores), np.concatenate(keys)
+
+    def _pick_store(self, picker: tuple[np.ndarray, np.ndarray], region: np.ndarray,
+                    u: np.ndarray) -> np.ndarray:
+        stores, keys = picker
+        # u < 1, so region + u stays inside the region's key range.
+        pos = np.searchsorted(keys, region + u, side="right")
+        return stores[np.minimum(pos, len(stores) - 1)]
 
     def online_units_week(self, week: int) -> np.ndarray:
         """Expected online units per SKU in a week (for stocking targets)."""
@@ -124,24 +150,16 @@ class Orders:
         method = np.where(u[:, 2] < p["bopis_share"], BOPIS,
                           np.where(u[:, 2] < p["bopis_share"] + p["ship_from_store_share"],
                                    SFS, SHIP))
-        store = np.empty(n, dtype=np.int64)
-        home = np.empty(n, dtype=np.int64)
-        for r in np.unique(region):
-            m = region == r
-            idx, c = self.bopis_cdf[r]
-            store[m] = idx[np.minimum(np.searchsorted(c, u[m, 3] * c[-1], side="right"),
-                                      len(idx) - 1)]
-            idx, c = self.sfs_cdf[r]
-            home[m] = idx[np.minimum(np.searchsorted(c, u[m, 4] * c[-1], side="right"),
-                                     len(idx) - 1)]
-        patience = -np.log1p(-u[:, 5]) * p["customer_patience_hours"]
+        b = np.zeros(n, dtype=ORDER)
+        b["sku"], b["region"], b["method"] = sku, region, method
+        b["store"] = self._pick_store(self.bopis_pick, region, u[:, 3])
+        b["home"] = self._pick_store(self.sfs_pick, region, u[:, 4])
+        b["patience"] = -np.log1p(-u[:, 5]) * p["customer_patience_hours"]
         t = hour + 0.5
         # How long a legacy store takes to see the order (order-status polling); drawn for
         # every order so the draws do not depend on which stores are live.
-        lag = -np.log1p(-u[:, 6]) * p["order_status_lag_hours"]
-        batch = {"sku": sku, "region": region, "method": method, "store": store, "home": home,
-                 "patience": patience, "lag": lag}
-        node = self._route(batch, t)
+        b["lag"] = -np.log1p(-u[:, 6]) * p["order_status_lag_hours"]
+        node = self._route(b, t)
         ok = node >= 0
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
@@ -150,10 +168,8 @@ class Orders:
         self._fallout(week, region[~ok])
         if not ok.any():
             return
-        b = {k: v[ok] for k, v in batch.items()}
-        b["node"] = node[ok]
-        b["tries"] = np.zeros(len(b["node"]), dtype=np.int64)
-        b["oversold"] = np.zeros(len(b["node"]), dtype=bool)
+        b["node"] = node
+        b = b[ok]
         stores = b["store"]
         b["ready_by"] = np.where(b["method"] == BOPIS, self._promise_ready(t, stores), np.inf)
         self.rec.add("promised_orders", week, b["region"])
@@ -174,7 +190,7 @@ class Orders:
         closes = np.floor(start / 24.0) * 24.0 + w.close_hour[stores]
         return np.where(ready <= closes, ready, w.next_open(closes, stores) + hours)
 
-    def _route(self, b: dict[str, np.ndarray], t: float | np.ndarray,
+    def _route(self, b: np.ndarray, t: float | np.ndarray,
                exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
         """Choose a node for each order (-1: nothing to promise) and reserve the unit."""
         n = len(b["sku"])
@@ -210,21 +226,23 @@ class Orders:
         np.add.at(self.w.reserved_since_sync, (node[got], b["sku"][got]), 1)
         return node
 
-    def _best_store(self, b: dict[str, np.ndarray], harm: np.ndarray) -> np.ndarray:
+    def _best_store(self, b: np.ndarray, harm: np.ndarray) -> np.ndarray:
         """Orchestration for delivery orders: the harmonized store of the region with most ATP."""
-        out = np.full(len(b["sku"]), -1, dtype=np.int64)
-        deliver = b["method"] != BOPIS
-        for r in np.unique(b["region"][deliver]):
-            cands = self.region_sfs[r]
-            cands = cands[harm[cands]]
-            if not len(cands):
-                continue
-            m = np.flatnonzero(deliver & (b["region"] == r))
-            atp = self.inv.atp(cands[:, None], b["sku"][m][None, :])
-            out[m] = cands[atp.argmax(axis=0)]
+        out = np.full(len(b), -1, dtype=np.int64)
+        m = np.flatnonzero(b["method"] != BOPIS)
+        if not len(m):
+            return out
+        cands = self.region_sfs[b["region"][m]]                  # (orders, stores)
+        valid = cands >= 0
+        valid[valid] = harm[cands[valid]]
+        atp = np.where(valid, self.inv.atp(np.maximum(cands, 0), b["sku"][m][:, None]),
+                       np.iinfo(np.int64).min)
+        best = atp.argmax(axis=1)
+        ok = valid[np.arange(len(m)), best]
+        out[m[ok]] = cands[ok, best[ok]]
         return out
 
-    def _schedule(self, b: dict[str, np.ndarray], t: float | np.ndarray) -> None:
+    def _schedule(self, b: np.ndarray, t: float | np.ndarray) -> None:
         """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
         w, p = self.w, self.p
         node = b["node"]
@@ -243,7 +261,7 @@ class Orders:
         hours = np.maximum(np.ceil(pick), np.floor(t) + 1).astype(np.int64)
         for h in np.unique(hours):
             m = hours == h
-            self.pending.setdefault(int(h), []).append({k: v[m] for k, v in b.items()})
+            self.pending.setdefault(int(h), []).append(b[m])
 
     # --- picks ---------------------------------------------------------------------------
     def _pick(self, hour: int) -> None:
@@ -251,16 +269,16 @@ class Orders:
         if not batches:
             return
         w, p = self.w, self.p
-        b = {k: np.concatenate([x[k] for x in batches]) for k in FIELDS}
+        b = batches[0] if len(batches) == 1 else np.concatenate(batches)
         node = b["node"]
         at_store = node < w.n_stores
         blocked = np.zeros(len(node), dtype=bool)
         blocked[at_store] = w.state[node[at_store]] == CUTOVER
         if blocked.any():  # no labour or system during cutover: try again next hour
-            later = {k: v[blocked] for k, v in b.items()}
+            later = b[blocked]
             later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
             self.pending.setdefault(hour + 1, []).append(later)
-            b = {k: v[~blocked] for k, v in b.items()}
+            b = b[~blocked]
             node = b["node"]
         week = w.week_of(hour)
         sku = b["sku"]
@@ -276,11 +294,11 @@ class Orders:
         self.rec.add("bopis_ready_orders", week, b["region"][ready])
         self.rec.add("online_fulfilled_orders", week, b["region"][ok])
         if self.on_online_sale is not None and ok.any():
-            self.on_online_sale(hour, {k: v[ok] for k, v in b.items()})
+            self.on_online_sale(hour, b[ok])
         fail = ~ok
         if not fail.any():
             return
-        f = {k: v[fail] for k, v in b.items()}
+        f = b[fail]
         # The short pick reveals the phantom stock: the record is set to what is there.
         w.system[f["node"], f["sku"]] = w.physical[f["node"], f["sku"]]
         first = ~f["oversold"]
@@ -289,28 +307,28 @@ class Orders:
         f["tries"] = f["tries"] + 1
         give_up = f["tries"] > p["max_reroute_attempts"]
         self._fallout(week, f["region"][give_up])
-        f = {k: v[~give_up] for k, v in f.items()}
+        f = f[~give_up]
         auto = w.harmonized["fulfillment_routing"][f["node"]] & self.orchestrated
         if auto.any():
-            self._reroute({k: v[auto] for k, v in f.items()}, hour + 1.0)
+            self._reroute(f[auto], hour + 1.0)
         if (~auto).any():
-            self._park({k: v[~auto] for k, v in f.items()}, hour + 1.0)
+            self._park(f[~auto], hour + 1.0)
 
-    def _reroute(self, f: dict[str, np.ndarray], t: float) -> None:
+    def _reroute(self, f: np.ndarray, t: float) -> None:
         """Move failed orders to another node now (orchestrated: automatic)."""
         week = self.w.week_of(t)
         new = self._route(f, t, exclude=f["node"])
         moved = new >= 0
         self._fallout(week, f["region"][~moved])
         if moved.any():
-            g = {k: v[moved] for k, v in f.items()}
+            g = f[moved]
             g["node"] = new[moved]
             self.rec.add("reroute_orders", week, g["region"])
             self.rec.add("reroute_cost", week, g["region"],
                          self.w.scenario.costs.reroute_per_order)
             self._schedule(g, t)
 
-    def _park(self, f: dict[str, np.ndarray], t: float) -> None:
+    def _park(self, f: np.ndarray, t: float) -> None:
         """Legacy: a person must reroute the order; the customer waits (or gives up)."""
         if self.raise_exception is None:
             self._fallout(self.w.week_of(t), f["region"])
@@ -321,10 +339,8 @@ class Orders:
             if not m.any():
                 continue
             ids = self.raise_exception(kind, np.full(m.sum(), t), store[m])
-            for j, i in zip(np.flatnonzero(m), ids, strict=True):
-                order = {k: v[j:j + 1] for k, v in f.items()}
-                order["deadline"] = t + float(f["patience"][j])
-                self.parked[int(i)] = order
+            for j, i in zip(np.flatnonzero(m).tolist(), ids.tolist(), strict=True):
+                self.parked[i] = (f[j], t + float(f["patience"][j]))
 
     def resolve(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
         """Apply worked manual reroutes and pickup failures (one batch per hour).
@@ -336,24 +352,24 @@ class Orders:
         if not keep:
             return
         fin = finishes[keep]
-        b = {k: np.concatenate([orders[j][k] for j in keep]) for k in FIELDS}
-        deadline = np.array([orders[j]["deadline"] for j in keep])
+        b = np.array([orders[j][0] for j in keep], dtype=ORDER)
+        deadline = np.array([orders[j][1] for j in keep])
         weeks = np.minimum((fin // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)
         late = fin > deadline
         self.rec.add_at("fallout_orders", weeks[late], b["region"][late])
         if late.all():
             return
-        b = {k: v[~late] for k, v in b.items()}
+        b = b[~late]
         fin, weeks = fin[~late], weeks[~late]
         new = self._route(b, fin, exclude=b["node"], legacy_only=True)
         if self.orchestrated and (new < 0).any():
             miss = new < 0
-            new[miss] = self._route({k: v[miss] for k, v in b.items()}, fin[miss],
+            new[miss] = self._route(b[miss], fin[miss],
                                     exclude=b["node"][miss])
         moved = new >= 0
         self.rec.add_at("fallout_orders", weeks[~moved], b["region"][~moved])
         if moved.any():
-            g = {k: v[moved] for k, v in b.items()}
+            g = b[moved]
             g["node"] = new[moved]
             self.rec.add_at("reroute_orders", weeks[moved], g["region"])
             self.rec.add_at("reroute_cost", weeks[moved], g["region"],
@@ -365,7 +381,7 @@ class Orders:
 
     def finish(self, end: float) -> None:
         """Orders still parked at the horizon end: cancelled if the customer's patience ran out."""
-        for order in self.parked.values():
-            if order["deadline"] <= end:
-                self._fallout(self.w.week_of(end - 1), order["region"])
+        for order, deadline in self.parked.values():
+            if deadline <= end:
+                self._fallout(self.w.week_of(end - 1), int(order["region"]))
         self.parked.clear()
