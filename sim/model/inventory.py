@@ -175,7 +175,7 @@ class Inventory:
     def sync(self, hour: int) -> None:
         """Publish snapshots for nodes whose batch is due; failed batches leave views stale."""
         w = self.w
-        interval, fail, realtime = self.sync_profile()
+        interval, fail, realtime = self._profile
         first = hour == 0
         due = (self.next_sync <= hour) | realtime | first
         due[: w.n_stores] &= w.state != CUTOVER
@@ -208,7 +208,8 @@ class Inventory:
 
     def refresh_profile(self) -> None:
         """Recompute the real-time flags after a state or harmonization change."""
-        self.realtime_nodes = self.sync_profile()[2]
+        self._profile = self.sync_profile()
+        self.realtime_nodes = self._profile[2]
         if self.on_profile is not None:
             self.on_profile(self.realtime_nodes)
 
