@@ -319,7 +319,8 @@ def report_cmd(
     except ReportError as e:
         fail(str(e))
     except (OSError, ValueError, KeyError) as e:
-        fail(f"{out_dir}: cannot read results ({type(e).__name__}: {e})")
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        fail(f"{out_dir}: cannot read results ({type(e).__name__}: {first})")
     console.print(str(path), highlight=False, soft_wrap=True)
 
 
