@@ -205,7 +205,8 @@ class ReferenceModel:
         self.teams = {}
         for name in ("store_ops", "customer_service"):
             team = getattr(scenario.teams, name)
-            self.teams[name] = _Team(self.env, team.staff_for(s), team.shift, open_med, close_med)
+            staff = team.staff_for(s, getattr(plan, "volume_share", 1.0))
+            self.teams[name] = _Team(self.env, staff, team.shift, open_med, close_med)
         # --- counters ------------------------------------------------------------------
         self.c: dict[str, float] = dict.fromkeys(
             ("store_sales_units", "lost_sales_units", "shrink_units", "misscans",

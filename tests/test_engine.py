@@ -97,8 +97,8 @@ def test_longer_legacy_sync_gives_more_oversell():
 
 
 def test_fewer_staff_gives_larger_backlog():
-    """60 stores need about three store-ops staff (the default); one cannot keep up."""
-    net = {"stores": 60, "skus": 60}
+    """60 stores with the whole assortment need about three store-ops staff; one drowns."""
+    net = {"stores": 60, "skus": 200}
     lean = sim.run_replication(scenario(network=net, teams={"store_ops": {"staff": 1}}), seed=9)
     rich = sim.run_replication(scenario(network=net, teams={"store_ops": {"staff": 6}}), seed=9)
     assert lean.metrics["exception_backlog_peak"] > rich.metrics["exception_backlog_peak"]

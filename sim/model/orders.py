@@ -76,11 +76,7 @@ class Orders:
         self.region_cdf = np.cumsum(np.bincount(regions, world.store_volume, minlength=r))
         self.bopis_pick = self._region_picker(world.bopis)
         self.sfs_pick = self._region_picker(world.sfs)
-        # Ship-from-store stores of each region as a padded (regions, most stores) table.
-        sfs = [np.flatnonzero((regions == i) & world.sfs) for i in range(r)]
-        self.region_sfs = np.full((r, max(1, max(len(x) for x in sfs))), -1, dtype=np.int64)
-        for i, x in enumerate(sfs):
-            self.region_sfs[i, : len(x)] = x
+        self.near_sfs = self._nearest_sfs(int(p["orchestration_candidates"]))
         self.region_dc = np.zeros(r, dtype=np.int64)
         for d, regs in enumerate(world.dc_regions):
             for i in regs:
@@ -226,13 +222,38 @@ class Orders:
         np.add.at(self.w.reserved_since_sync, (node[got], b["sku"][got]), 1)
         return node
 
+    def _nearest_sfs(self, k: int) -> np.ndarray:
+        """For each store, the ``k`` nearest ship-from-store stores of its region (-1 pads).
+
+        Orchestration weighs distance as well as stock: it considers the stores near the
+        customer, not every store of the region (which would also cost orders x stores work
+        each hour and grow with the square of the network).
+        """
+        w = self.w
+        xy = np.column_stack([w.plan.stores["x_km"].to_numpy(float),
+                              w.plan.stores["y_km"].to_numpy(float)])
+        out = np.full((w.n_stores, max(k, 1)), -1, dtype=np.int64)
+        for r in range(w.n_regions):
+            members = np.flatnonzero(w.store_region == r)
+            cands = members[w.sfs[members]]
+            if not len(cands):
+                continue
+            d = np.linalg.norm(xy[members, None, :] - xy[None, cands, :], axis=2)
+            order = np.argsort(d, axis=1, kind="stable")[:, :k]
+            out[members, : order.shape[1]] = cands[order]
+        return out
+
     def _best_store(self, b: np.ndarray, harm: np.ndarray) -> np.ndarray:
-        """Orchestration for delivery orders: the harmonized store of the region with most ATP."""
+        """Choose a store for delivery orders under orchestration.
+
+        Of the harmonized ship-from-store stores near the customer, the one with the most
+        stock available to promise.
+        """
         out = np.full(len(b), -1, dtype=np.int64)
         m = np.flatnonzero(b["method"] != BOPIS)
         if not len(m):
             return out
-        cands = self.region_sfs[b["region"][m]]                  # (orders, stores)
+        cands = self.near_sfs[b["home"][m]]                       # (orders, k nearest)
         valid = cands >= 0
         valid[valid] = harm[cands[valid]]
         atp = np.where(valid, self.inv.atp(np.maximum(cands, 0), b["sku"][m][:, None]),

@@ -1,0 +1,252 @@
+"""Time one replication of the fast engine against the per-order reference model (DESIGN §10).
+
+Measures, on this machine:
+
+* the fast engine (:func:`sim.run_replication`): wall seconds and peak memory of one
+  replication of ``scenarios/pilot_then_waves.toml`` (every mechanism on), by default the
+  full 600-store x 52-week year;
+* the per-order reference model (``benchmarks/reference_model.py``, every sale and order its
+  own SimPy event) on the same network for a few weeks (``--ref-weeks``), extrapolated to the
+  fast run's horizon, and the ratio of the two.
+
+Each measurement runs in a fresh child process (``spawn``), so its peak memory is that
+process's peak resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), reported
+together with the RSS the child already had after importing numpy/pandas/simpy/sim, before the
+run (the difference is what the replication itself added).
+
+Usage::
+
+    /work/venv/bin/python benchmarks/bench_replication.py                 # 600 stores, 52 weeks
+    /work/venv/bin/python benchmarks/bench_replication.py --weeks 8 --stores 60
+    /work/venv/bin/python benchmarks/bench_replication.py --profile --weeks 8
+
+With ``--weeks`` shorter than the scenario's horizon the plan is compressed in proportion
+(go-live weeks, freeze windows, enterprise ``from_week``) so the rollout still happens inside
+the run; the calendar still starts in week 1 (low season), so short runs are cheaper per week
+than the year's average.
+
+Profiling: ``--profile`` runs the fast replication under pyinstrument in-process and prints
+the top 25 lines of the call tree. For the full tree or a flame graph::
+
+    /work/venv/bin/pyinstrument -r html -o prof.html benchmarks/bench_replication.py \\
+        --weeks 8 --no-reference --in-process
+    /work/venv/bin/py-spy record -o prof.svg -- /work/venv/bin/python \\
+        benchmarks/bench_replication.py --weeks 8 --no-reference --in-process
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "pilot_then_waves.toml"
+MIB = 1024.0  # ru_maxrss is in KiB on Linux
+
+
+def _scale_week(week: int, f: float, weeks: int) -> int:
+    return max(1, min(weeks, int(round(week * f))))
+
+
+def bench_scenario(path: str | Path = DEFAULT_SCENARIO, weeks: int | None = None,
+                   stores: int | None = None, network_path: str | Path | None = None,
+                   overrides: list[str] | None = None) -> Any:
+    """Load a scenario for a benchmark run.
+
+    Args:
+        path: Scenario TOML file.
+        weeks: Horizon (weeks); shorter than the file's horizon compresses the plan's weeks
+            in proportion so every go-live still happens inside the run.
+        stores: Deterministic subset of N stores (``network.stores``).
+        network_path: Another network folder (``network.path``).
+        overrides: Further ``dotted.key=value`` overrides.
+
+    Returns:
+        The validated :class:`sim.Scenario`.
+    """
+    from sim.loader import parse_scenario, read_toml
+    from sim.plan import check_plan
+
+    path = Path(path)
+    raw = read_toml(path)
+    horizon = int(raw.get("horizon_weeks", 52))
+    if weeks is not None and weeks != horizon:
+        raw["horizon_weeks"] = weeks
+        if weeks < horizon:
+            f = weeks / horizon
+            for wave in raw.get("waves", []):
+                wave["go_live_week"] = _scale_week(wave["go_live_week"], f, weeks)
+                if "hypercare_weeks" in wave:
+                    wave["hypercare_weeks"] = max(1, int(round(wave["hypercare_weeks"] * f)))
+            peak = raw.get("peak", {})
+            for win in peak.get("freeze_windows", []):
+                win["start_week"] = _scale_week(win["start_week"], f, weeks)
+                win["end_week"] = max(win["start_week"], _scale_week(win["end_week"], f, weeks))
+            if peak.get("weeks"):
+                peak["weeks"] = sorted({_scale_week(w, f, weeks) for w in peak["weeks"]})
+            for area in raw.get("harmonization", {}).values():
+                if isinstance(area, dict) and area.get("from_week"):
+                    area["from_week"] = _scale_week(area["from_week"], f, weeks)
+    net = raw.setdefault("network", {})
+    if stores is not None:
+        net["stores"] = stores
+    if network_path is not None:
+        net["path"] = str(Path(network_path).resolve())
+    scenario = parse_scenario(raw, path, overrides)
+    scenario._source = path.resolve()
+    check_plan(scenario)
+    return scenario
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
+
+
+def fast_job(path: str, weeks: int | None, stores: int | None, seed: int,
+             network_path: str | None = None) -> dict[str, Any]:
+    """Run one fast-engine replication (meant for a fresh child process).
+
+    Returns:
+        ``seconds`` (the replication, not the imports), ``rss_before_mib`` (peak RSS after
+        imports and loading the scenario), ``rss_peak_mib`` (peak RSS after the run), the
+        network size and a few metrics.
+    """
+    import sim
+
+    sc = bench_scenario(path, weeks, stores, network_path)
+    from sim.plan import build_plan
+
+    plan = build_plan(sc)  # loads (and caches) the network before the clock starts
+    before = _rss_mib()
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = sim.run_replication(sc, seed)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    m = res.metrics
+    return {"seconds": seconds, "cpu_seconds": cpu, "rss_before_mib": before,
+            "rss_peak_mib": _rss_mib(),
+            "stores": len(plan.stores), "skus": len(plan.skus), "weeks": sc.horizon_weeks,
+            "ecommerce_orders": m["ecommerce_orders"], "oversell_rate": m["oversell_rate"],
+            "exceptions_total": m["exceptions_total"],
+            "store_sales_units": res.extras.get("store_sales_units", float("nan"))}
+
+
+def reference_job(path: str, weeks: int, stores: int | None, seed: int) -> dict[str, Any]:
+    """Run the per-order reference model on the scenario's network (child process)."""
+    sys.path.insert(0, str(HERE))
+    from reference_model import ReferenceModel
+
+    sc = bench_scenario(path, weeks, stores)
+    model = ReferenceModel(sc, seed)
+    before = _rss_mib()
+    c0 = time.process_time()
+    out = model.run()
+    out["cpu_seconds"] = time.process_time() - c0
+    out["rss_before_mib"] = before
+    out["rss_peak_mib"] = _rss_mib()
+    return out
+
+
+def volume_weights(path: str, stores: int | None, weeks: int) -> list[float]:
+    """Expected store units + online orders per week of the horizon (event volume by week)."""
+    sys.path.insert(0, str(HERE))
+    from reference_model import ReferenceModel
+
+    m = ReferenceModel(bench_scenario(path, weeks, stores), 0)
+    total_rate = float(sum(m.store_hour_rate[s] * (m.close_h[s] - m.open_h[s]) * 7
+                           for s in range(m.S)))
+    return [total_rate * m.store_week_factor[wk] + m.online_week_rate[wk] * 168
+            for wk in range(weeks)]
+
+
+def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as ex:
+        return ex.submit(fn, *args).result()
+
+
+def profile_fast(path: str, weeks: int | None, stores: int | None, seed: int,
+                 lines: int = 25) -> str:
+    """Run one fast replication under pyinstrument; return the top ``lines`` of the tree."""
+    from pyinstrument import Profiler
+
+    import sim
+
+    sc = bench_scenario(path, weeks, stores)
+    prof = Profiler(interval=0.001)
+    prof.start()
+    sim.run_replication(sc, seed)
+    prof.stop()
+    text = prof.output_text(unicode=False, color=False).splitlines()
+    tree = [i for i, line in enumerate(text) if line[:1].isdigit()]  # skip the banner
+    return "\n".join(text[tree[0] if tree else 0:][:lines])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    ap.add_argument("--weeks", type=int, default=52, help="fast-engine horizon (default 52)")
+    ap.add_argument("--stores", type=int, default=None, help="store subset (default: all 600)")
+    ap.add_argument("--ref-weeks", type=int, default=2,
+                    help="weeks the per-order reference model runs (extrapolated)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-reference", action="store_true", help="skip the reference model")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run in this process (for external profilers; memory then includes "
+                    "everything this process did)")
+    ap.add_argument("--profile", action="store_true",
+                    help="also profile the fast run with pyinstrument (top 25 lines)")
+    a = ap.parse_args(argv)
+
+    print(f"scenario {Path(a.scenario).name}, seed {a.seed}, python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the "
+          "machine inflates wall time; CPU time is less sensitive)")
+    run = (lambda fn, *args: fn(*args)) if a.in_process else _in_child
+    fast = run(fast_job, a.scenario, a.weeks, a.stores, a.seed)
+    per_week = fast["seconds"] / fast["weeks"]
+    print(f"fast engine  : {fast['stores']} stores x {fast['skus']} SKUs x {fast['weeks']} weeks"
+          f": {fast['seconds']:.2f} s wall, {fast['cpu_seconds']:.2f} s CPU ({per_week:.3f} s "
+          f"wall per simulated week; x52 = {per_week * 52:.1f} s per year)")
+    print(f"  peak RSS (ru_maxrss of the {'process' if a.in_process else 'child process'}): "
+          f"{fast['rss_peak_mib']:.0f} MiB (after imports + network load: "
+          f"{fast['rss_before_mib']:.0f} MiB; added by the run: "
+          f"{fast['rss_peak_mib'] - fast['rss_before_mib']:.0f} MiB)")
+    print(f"  {fast['ecommerce_orders']:.0f} online orders, {fast['store_sales_units']:.0f} store "
+          f"units sold, oversell rate {fast['oversell_rate']:.4f}, "
+          f"{fast['exceptions_total']:.0f} exceptions")
+    print("  DESIGN §10 target: <= 3 s and <= 1 GiB for 600 stores x 52 weeks on one core")
+
+    if not a.no_reference:
+        ref = run(reference_job, a.scenario, a.ref_weeks, a.stores, a.seed)
+        vol = volume_weights(a.scenario, a.stores, max(a.weeks, a.ref_weeks))
+        linear = ref["seconds"] * fast["weeks"] / a.ref_weeks
+        seasonal = ref["seconds"] * sum(vol[: fast["weeks"]]) / sum(vol[: a.ref_weeks])
+        eps = ref["events"] / ref["seconds"]
+        year_events = ref["events"] * sum(vol[: fast["weeks"]]) / sum(vol[: a.ref_weeks])
+        print(f"reference    : {int(ref['stores'])} stores, {a.ref_weeks} weeks (legacy "
+              f"mechanisms only): {ref['seconds']:.2f} s wall, {ref['cpu_seconds']:.2f} s CPU, "
+              f"{ref['events']:.0f} SimPy events "
+              f"({eps / 1e6:.2f} M events/s), peak RSS {ref['rss_peak_mib']:.0f} MiB")
+        print(f"  extrapolated to {fast['weeks']} weeks: {linear:.1f} s linear in weeks, "
+              f"{seasonal:.1f} s weighted by the calendar's volume "
+              f"(~{year_events / 1e6:.1f} M events)")
+        cpu_ratio = (ref["cpu_seconds"] / ref["seconds"]) / (fast["cpu_seconds"] / fast["seconds"])
+        print(f"ratio        : reference / fast = {seasonal / fast['seconds']:.1f}x wall "
+              f"(volume-weighted; {linear / fast['seconds']:.1f}x linear), "
+              f"{seasonal / fast['seconds'] * cpu_ratio:.1f}x CPU (volume-weighted)")
+        print("  DESIGN §10 reference figure: ~128 s for a 600-store year (72 M events)")
+
+    if a.profile:
+        print("\npyinstrument, top 25 lines (fast engine, in this process):")
+        print(profile_fast(a.scenario, a.weeks, a.stores, a.seed))
+
+
+if __name__ == "__main__":
+    main()
