@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.chunks import Chunk, concat, file_by_day, take, unstage
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
 from sim.model.recorder import Recorder
@@ -57,42 +58,6 @@ START_COUNTERS = {
     **{name: tuple(k * N_DISP + c for k in (STORE_TO_STORE, ONLINE_TO_STORE) for c in codes)
        for name, codes in _DISP.items()},
 }
-Chunk = dict[str, np.ndarray]
-
-
-def _concat(chunks: list[Chunk]) -> Chunk:
-    return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
-
-
-def _take(c: Chunk, idx: np.ndarray | slice) -> Chunk:
-    return {k: v[idx] for k, v in c.items()}
-
-
-def _unstage(staged: list[tuple]) -> tuple[np.ndarray, ...]:
-    """Concatenate staged ``(hour, arrays...)`` tuples; the hour is repeated per row."""
-    cols = list(zip(*staged, strict=True))
-    hours = np.repeat(np.asarray(cols[0], float), [len(a) for a in cols[1]])
-    return (hours, *(np.concatenate(c).astype(np.int64) for c in cols[1:]))
-
-
-def _file_by_day(buckets: dict[int, list[Chunk]], c: Chunk, key: str, floor_day: int) -> None:
-    """File a chunk's rows in ``buckets`` by the day of column ``key`` (not before ``floor_day``).
-
-    One sort and one reordering; each day's rows are then a slice.
-    """
-    if not len(c[key]):
-        return
-    # Times are positive, so truncation is floor (and much cheaper than float //).
-    day = np.maximum((c[key] / 24.0).astype(np.int64), floor_day)
-    # A 16-bit key lets the stable sort run as a radix sort.
-    key16 = (day - floor_day).astype(np.int16) if day.max() - floor_day < 2**15 else day
-    order = np.argsort(key16, kind="stable")
-    day, c = day[order], _take(c, order)
-    cuts = np.flatnonzero(np.diff(day)) + 1
-    for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(day)].tolist(), strict=True):
-        buckets.setdefault(int(day[lo]), []).append(_take(c, slice(lo, hi)))
-
-
 class Returns:
     """Returns, refunds and the disposition of returned stock.
 
@@ -243,7 +208,7 @@ class Returns:
         w, p = self.w, self.p
         chunks = []
         if self._staged_store:
-            hours, stores, skus = _unstage(self._staged_store)
+            hours, stores, skus = unstage(self._staged_store)
             self._staged_store = []
             start = hours + 0.5 + self._delay_hours(len(stores), p["return_delay_days_store"])
             chunks.append({"start": w.next_open(start, stores),
@@ -251,7 +216,7 @@ class Returns:
                            "node": stores.astype(np.int32), "sku": skus.astype(np.int32),
                            "region": w.store_region[stores].astype(np.int16)})
         if self._staged_online:
-            hours, sku, region, store = _unstage(self._staged_online)
+            hours, sku, region, store = unstage(self._staged_online)
             self._staged_online = []
             in_store = self.rng.random(len(sku)) < p["online_return_in_store_share"]
             start = hours + 0.5 + self._delay_hours(len(sku), p["return_delay_days_online"])
@@ -261,7 +226,7 @@ class Returns:
                            .astype(np.int8), "node": node.astype(np.int32),
                            "sku": sku.astype(np.int32), "region": region.astype(np.int16)})
         if chunks:
-            _file_by_day(self._starts, _concat(chunks), "start", day)
+            file_by_day(self._starts, concat(chunks), "start", day)
 
     # --- the hourly step ----------------------------------------------------------------
     def step(self, hour: int) -> None:
@@ -279,7 +244,7 @@ class Returns:
             self._file_staged(day)
             chunks = [c for d in range(prev + 1, day + 1) for c in self._starts.pop(d, [])]
             if chunks:
-                self._start_returns(_concat(chunks))
+                self._start_returns(concat(chunks))
             self._flush_refunds()
         if hour % 24 == int(self.p["dc_inspection_hour"]):
             self._inspect(hour)
@@ -334,7 +299,7 @@ class Returns:
                        "week": week[ml], "harm": harm[ml], "u_disp": u[0][ml],
                        "u_unrec": u[1][ml]}
             self._mail_waiting += int((~harm[ml]).sum())
-            _file_by_day(self._arrivals, parcels, "arrival", self._arr_next_day)
+            file_by_day(self._arrivals, parcels, "arrival", self._arr_next_day)
 
     def _disposition(self, u_disp: np.ndarray, u_unrec: np.ndarray, harm: np.ndarray,
                      em: np.ndarray | float) -> np.ndarray:
@@ -389,13 +354,13 @@ class Returns:
         self._arr_next_day = hour // 24 + 1
         q = self._fifo
         if chunks:
-            c = _concat(chunks)
+            c = concat(chunks)
             ready = c["arrival"] <= now
             if not ready.all():
-                self._carry = [_take(c, ~ready)]
-            new = _take(c, np.flatnonzero(ready)[np.argsort(c["arrival"][ready], kind="stable")])
+                self._carry = [take(c, ~ready)]
+            new = take(c, np.flatnonzero(ready)[np.argsort(c["arrival"][ready], kind="stable")])
             # Queued parcels arrived before the last bench run: appending keeps FCFS order.
-            q = new if q is None else _concat([q, new])
+            q = new if q is None else concat([q, new])
         budget = self._frac + self.capacity
         quota = np.floor(budget)
         self._frac = budget - quota  # a fraction of a unit of bench time carries over
@@ -408,7 +373,7 @@ class Returns:
         for d in range(w.n_dcs):
             mine = dc == d
             done |= mine & (np.cumsum(mine) <= quota[d])
-        fin, self._fifo = _take(q, done), _take(q, ~done)
+        fin, self._fifo = take(q, done), take(q, ~done)
         self._record_backlog(hour, len(self._fifo["start"]))
         if not len(fin["start"]):
             return
