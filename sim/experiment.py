@@ -359,13 +359,22 @@ def run_to_precision(scenario: Scenario, start: int, seed: int, precision: float
 
     n = max(2, min(start, cap))
     resume = kwargs.pop("resume", False)
-    while True:
-        if on_batch:
-            on_batch(n)
-        res = run(scenario, n, seed, resume=resume, **kwargs)
-        resume = kwargs.get("out") is not None
-        worst = max(half_width_ratio(res.replications[m].to_numpy(float))
-                    for m in PRECISION_METRICS if m in res.replications)
-        if worst <= precision or n >= cap:
-            return res
-        n = min(cap, max(n + 2, int(np.ceil(n * min(4.0, (worst / precision) ** 2)))))
+    out = kwargs.pop("out", None)
+    # Each batch resumes from the replications already saved, so none is run twice; without
+    # an output folder the saved replications live in a temporary one.
+    scratch = tempfile.TemporaryDirectory(prefix="rollout-sim-") if out is None else None
+    folder = Path(scratch.name) if scratch is not None else Path(out)
+    try:
+        while True:
+            if on_batch:
+                on_batch(n)
+            res = run(scenario, n, seed, out=folder, resume=resume, **kwargs)
+            resume = True
+            worst = max(half_width_ratio(res.replications[m].to_numpy(float))
+                        for m in PRECISION_METRICS if m in res.replications)
+            if worst <= precision or n >= cap:
+                return res
+            n = min(cap, max(n + 2, int(np.ceil(n * min(4.0, (worst / precision) ** 2)))))
+    finally:
+        if scratch is not None:
+            scratch.cleanup()

@@ -4,6 +4,10 @@ Every model component draws from its own ``numpy.random.Generator``, derived fro
 replication's seed and a stable hash of the component's name. Adding a component, or a plan
 decision that makes one component draw more, never shifts the draws of another: two plans run
 with the same seed see the same customers (DESIGN §7).
+
+The engine's streams: ``demand``, ``orders``, ``stock``, ``sync``, ``counts``, ``returns``,
+``promotions``, ``exceptions``, ``finance``, ``rollout``. Names are part of the
+reproducibility contract: renaming one changes every draw it makes.
 """
 
 from __future__ import annotations
@@ -11,22 +15,6 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-
-#: Components that own a stream. Names are part of the reproducibility contract: renaming
-#: one changes every draw it makes.
-COMPONENTS = (
-    "demand",
-    "orders",
-    "shrink",
-    "counts",
-    "sync",
-    "returns",
-    "promotions",
-    "exceptions",
-    "finance",
-    "rollout",
-    "customers",
-)
 
 
 def _name_key(name: str) -> int:
