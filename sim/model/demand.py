@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.jit import guide_table, inverse_cdf, kernel
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, World
 
@@ -43,7 +44,9 @@ class StoreDemand:
         self.realtime = np.zeros(world.n_stores, dtype=np.int64)
         self.sold_units = 0
         self.shrink_units = 0
-        self.sold_value = 0.0
+        #: Hour stamp per cell of the last shrink draw (a cell shrinks once per hour).
+        self._shrink_mark = np.zeros(world.n_nodes * world.n_skus, dtype=np.int64)
+        self._stamp = 0
         #: Units sold per SKU and week (for promotions and returns).
         self.on_sale: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -80,86 +83,91 @@ class StoreDemand:
         n = rng.poisson(total)
         n_shrink = rng.poisson(total * self.shrink_rate)
         u = rng.random((n + n_shrink, 4))
-        stores = np.searchsorted(store_cdf, u[:, 0] * store_cdf[-1], side="right")
-        skus = np.searchsorted(sku_cdf, u[:, 1] * sku_total, side="right")
-        np.minimum(stores, w.n_stores - 1, out=stores)
-        np.minimum(skus, w.n_skus - 1, out=skus)
-        self._sales(week, stores[:n], skus[:n], u[:n, 2], u[:n, 3])
-        self._shrink(stores[n:], skus[n:])
-
-    def _sales(self, week: int, stores: np.ndarray, skus: np.ndarray, u_lost: np.ndarray,
-               u_scan: np.ndarray) -> None:
-        w = self.w
-        k = w.n_skus
-        in_cutover = w.state[stores] == CUTOVER
-        walked = in_cutover & (u_lost < self.lost_share)
-        lost_down = np.count_nonzero(walked)
-        if lost_down:
-            self.rec.add("lost_sales_units", week, w.store_region[stores[walked]])
-            self.rec.add("downtime_lost_units", week, w.store_region[stores[walked]])
-            stores, skus, u_scan = stores[~walked], skus[~walked], u_scan[~walked]
-        cells = stores * k + skus
-        phys = w.physical.reshape(-1)
-        np.subtract.at(phys, cells, 1)
-        # Units already promised to online orders at real-time stores are set aside for the
-        # picker, so walk-in customers cannot take them.
-        held = w.open_reservations.reshape(-1)[cells] * self.realtime[stores]
-        after = phys[cells] - held
-        sold = np.ones(len(cells), dtype=bool)
-        if (after < 0).any():
-            sold = self._mark_lost(cells, after < 0, phys, held)
-            lost = ~sold
-            self.rec.add("lost_sales_units", week, w.store_region[stores[lost]])
-        s_st, s_sk = stores[sold], skus[sold]
-        # Mis-scans: the unit leaves the shelf but the till records another SKU of the store.
-        rate = self.misscan_rate * w.error_multiplier[s_st]
-        mis = u_scan[sold] < rate
-        scanned_sku = s_sk.copy()
-        if mis.any() and k > 1:
-            # u < rate, so u / rate is a fresh uniform that picks the wrong SKU.
-            other = np.floor(u_scan[sold][mis] / rate[mis] * (k - 1)).astype(np.int64)
-            scanned_sku[mis] = (s_sk[mis] + 1 + other) % k
-        np.subtract.at(w.system.reshape(-1), s_st * k + scanned_sku, 1)
-        n_sold = len(s_st)
-        self.sold_units += n_sold
-        value = w.sku_price[s_sk]
-        self.sold_value += float(value.sum())
-        region = w.store_region[s_st]
-        self.rec.add("store_sales_units", week, region)
-        self.rec.add("store_sales_value", week, region, value)
-        self.on_sale.append((np.full(n_sold, week, dtype=np.int32), s_st.astype(np.int32),
-                             s_sk.astype(np.int32)))
-
-    @staticmethod
-    def _mark_lost(cells: np.ndarray, neg: np.ndarray, phys: np.ndarray, held: np.ndarray
-                   ) -> np.ndarray:
-        """Units that found the shelf empty: the last ones to arrive in an over-drawn cell.
-
-        Their units are put back on ``phys`` (they never left), and they are marked unsold.
-        """
-        short_cells, first = np.unique(cells[neg], return_index=True)
-        idx = np.flatnonzero(np.isin(cells, short_cells))
-        order = idx[np.argsort(cells[idx], kind="stable")]
-        c = cells[order]
-        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-        counts = np.diff(np.r_[starts, len(c)])
-        deficit = np.minimum(held[neg][first] - phys[short_cells], counts)
-        phys[short_cells] += deficit
-        sold = np.ones(len(cells), dtype=bool)
-        rank = np.arange(len(c)) - np.repeat(starts, counts)
-        sold[order] = rank < np.repeat(counts - deficit, counts)
-        return sold
-
-    def _shrink(self, stores: np.ndarray, skus: np.ndarray) -> None:
-        if not len(stores):
-            return
-        phys = self.w.physical.reshape(-1)
-        cells = np.unique(stores * self.w.n_skus + skus)
-        has = phys[cells] > 0
-        phys[cells[has]] -= 1
-        self.shrink_units += int(has.sum())
+        r = self.rec.regions
+        counts = np.zeros((3, r))
+        value = np.zeros(r)
+        sold_store = np.empty(n, dtype=np.int32)
+        sold_sku = np.empty(n, dtype=np.int32)
+        self._stamp += 1
+        sold, shrunk = _sell_hour(
+            n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, self.lost_share,
+            w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
+            self.realtime, self.misscan_rate, w.error_multiplier, w.store_region, w.sku_price,
+            self._shrink_mark, self._stamp, counts, value, sold_store, sold_sku)
+        self.shrink_units += shrunk
+        self.sold_units += sold
+        rec = self.rec
+        if counts[0].any():
+            rec.add_row("lost_sales_units", week, counts[0])
+        if counts[1].any():
+            rec.add_row("downtime_lost_units", week, counts[1])
+        rec.add_row("store_sales_units", week, counts[2])
+        rec.add_row("store_sales_value", week, value)
+        self.on_sale.append((np.full(sold, week, dtype=np.int32), sold_store[:sold],
+                             sold_sku[:sold]))
 
     def drain_sales(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Hand over the sales recorded since the last call (for returns and promotions)."""
         out, self.on_sale = self.on_sale, []
         return out
+
+
+@kernel
+def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
+               sku_total: float, n_skus: int, state: np.ndarray, lost_share: float,
+               phys: np.ndarray, system: np.ndarray, open_res: np.ndarray,
+               realtime: np.ndarray, misscan_rate: float, error_multiplier: np.ndarray,
+               store_region: np.ndarray, sku_price: np.ndarray, shrink_mark: np.ndarray,
+               stamp: int, region_out: np.ndarray, value_out: np.ndarray,
+               sold_store: np.ndarray, sold_sku: np.ndarray) -> tuple[int, int]:
+    """One hour of walk-in units (rows ``:n`` of ``u``) and shrink units (rows ``n:``).
+
+    Each unit, in arrival order: placed on a store and SKU by inverse CDF; walks out if its
+    store is in cutover (with the lost-sale share); sells if the shelf holds a unit not set
+    aside for an online pick, else is a lost sale; a sold unit may be mis-scanned as another
+    SKU of the store (the record moves on the wrong SKU). Shrink then takes one unit from each
+    distinct drawn cell that still has stock.
+
+    ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
+    ``value_out`` the value sold. Returns ``(units sold, shrink units)``; the sold units'
+    stores and SKUs are written to ``sold_store``/``sold_sku``.
+    """
+    n_stores = len(store_region)
+    store_total = store_cdf[-1]
+    store_guide = guide_table(store_cdf, store_total)
+    sku_guide = guide_table(sku_cdf, sku_total)
+    sold = 0
+    shrunk = 0
+    for i in range(u.shape[0]):
+        s = min(inverse_cdf(store_cdf, store_guide, u[i, 0], store_total), n_stores - 1)
+        k = min(inverse_cdf(sku_cdf, sku_guide, u[i, 1], sku_total), n_skus - 1)
+        cell = s * n_skus + k
+        if i >= n:  # shrink: a drawn cell loses one unit once per hour if it has any
+            if shrink_mark[cell] != stamp and phys[cell] > 0:
+                phys[cell] -= 1
+                shrunk += 1
+            shrink_mark[cell] = stamp
+            continue
+        r = store_region[s]
+        if state[s] == CUTOVER and u[i, 2] < lost_share:
+            region_out[0, r] += 1.0
+            region_out[1, r] += 1.0
+            continue
+        # Units promised to online orders at real-time stores are set aside for the picker.
+        if phys[cell] - open_res[cell] * realtime[s] <= 0:
+            region_out[0, r] += 1.0
+            continue
+        phys[cell] -= 1
+        scanned = k
+        rate = misscan_rate * error_multiplier[s]
+        if u[i, 3] < rate and n_skus > 1:
+            # u < rate, so u / rate is a fresh uniform that picks the wrong SKU.
+            other = np.int64(np.floor(u[i, 3] / rate * (n_skus - 1)))
+            scanned = (k + 1 + other) % n_skus
+        system[s * n_skus + scanned] -= 1
+        region_out[2, r] += 1.0
+        value_out[r] += sku_price[k]
+        sold_store[sold] = s
+        sold_sku[sold] = k
+        sold += 1
+    return sold, shrunk

@@ -13,35 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.model import order_kernels as ok_
 from sim.model.inventory import Inventory
+from sim.model.order_kernels import BOPIS, ORDER
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
-
-SHIP, SFS, BOPIS = 0, 1, 2
-#: One online order. Batches are structured arrays, so selecting or joining orders is one
-#: numpy operation rather than one per field (this path runs every simulated hour).
-ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
-                  ("method", np.int64), ("store", np.int64), ("home", np.int64),
-                  ("ready_by", np.float64), ("patience", np.float64), ("lag", np.float64),
-                  ("tries", np.int64), ("oversold", np.bool_), ("pick_at", np.float64)])
-
-
-def _rank_in_group(keys: np.ndarray) -> np.ndarray:
-    """Position of each element among the earlier elements with the same key (0, 1, 2...)."""
-    n = len(keys)
-    if n < 2:
-        return np.zeros(n, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    k = keys[order]
-    pos = np.arange(n)
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(k[1:], k[:-1], out=new[1:])
-    # Index of each element's group start, carried forward through the sorted run.
-    start = np.maximum.accumulate(np.where(new, pos, 0))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = pos - start
-    return rank
 
 
 class Orders:
@@ -84,6 +60,8 @@ class Orders:
         self.pending: dict[int, list[np.ndarray]] = {}
         self.parked: dict[int, tuple[np.ndarray, float]] = {}
         self.orchestrated = False
+        #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
+        self._seen = np.zeros(0, dtype=np.int64)
         self.raise_exception: Callable[..., np.ndarray] | None = None
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
@@ -105,13 +83,6 @@ class Orders:
             stores.append(idx)
             keys.append(r + c / c[-1])
         return np.concatenate(stores), np.concatenate(keys)
-
-    def _pick_store(self, picker: tuple[np.ndarray, np.ndarray], region: np.ndarray,
-                    u: np.ndarray) -> np.ndarray:
-        stores, keys = picker
-        # u < 1, so region + u stays inside the region's key range.
-        pos = np.searchsorted(keys, region + u, side="right")
-        return stores[np.minimum(pos, len(stores) - 1)]
 
     def online_units_week(self, week: int) -> np.ndarray:
         """Expected online units per SKU in a week (for stocking targets)."""
@@ -140,87 +111,59 @@ class Orders:
         if n == 0:
             return
         u = rng.random((n, 7))
-        sku = np.minimum(np.searchsorted(cdf, u[:, 0] * total, side="right"), w.n_skus - 1)
-        region = np.minimum(np.searchsorted(self.region_cdf, u[:, 1] * self.region_cdf[-1],
-                                            side="right"), w.n_regions - 1)
-        method = np.where(u[:, 2] < p["bopis_share"], BOPIS,
-                          np.where(u[:, 2] < p["bopis_share"] + p["ship_from_store_share"],
-                                   SFS, SHIP))
-        b = np.zeros(n, dtype=ORDER)
-        b["sku"], b["region"], b["method"] = sku, region, method
-        b["store"] = self._pick_store(self.bopis_pick, region, u[:, 3])
-        b["home"] = self._pick_store(self.sfs_pick, region, u[:, 4])
-        b["patience"] = -np.log1p(-u[:, 5]) * p["customer_patience_hours"]
         t = hour + 0.5
-        # How long a legacy store takes to see the order (order-status polling); drawn for
-        # every order so the draws do not depend on which stores are live.
-        b["lag"] = -np.log1p(-u[:, 6]) * p["order_status_lag_hours"]
-        node = self._route(b, t)
-        ok = node >= 0
+        b = np.zeros(n, dtype=ORDER)
+        counts = np.zeros((4, self.rec.regions))
+        latency = np.zeros(self.rec.regions)
+        inv = self.inv
+        ok_.arrive(u, t, cdf, total, self.region_cdf, p["bopis_share"],
+                   p["bopis_share"] + p["ship_from_store_share"], *self.bopis_pick,
+                   *self.sfs_pick, p["customer_patience_hours"], p["order_status_lag_hours"],
+                   p["bopis_promised_ready_hours"], w.open_hour, w.close_hour, w.last_sync,
+                   inv.inv.realtime_sync_minutes / 60.0, b["node"], b["sku"], b["region"],
+                   b["method"], b["store"], b["home"], b["ready_by"], b["patience"], b["lag"],
+                   counts, latency, *self._routing())
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
-        self.rec.add("ecommerce_orders", week, region)
-        self.rec.add("online_unpromisable_orders", week, region[~ok])
-        self._fallout(week, region[~ok])
-        if not ok.any():
+        rec = self.rec
+        rec.add_row("ecommerce_orders", week, counts[ok_.PLACED])
+        if counts[ok_.UNPROMISABLE].any():
+            rec.add_row("online_unpromisable_orders", week, counts[ok_.UNPROMISABLE])
+            rec.add_row("fallout_orders", week, counts[ok_.UNPROMISABLE])
+        if not counts[ok_.PROMISED].any():
             return
-        b["node"] = node
-        b = b[ok]
-        stores = b["store"]
-        b["ready_by"] = np.where(b["method"] == BOPIS, self._promise_ready(t, stores), np.inf)
-        self.rec.add("promised_orders", week, b["region"])
-        self.rec.add("bopis_orders", week, b["region"][b["method"] == BOPIS])
-        stale = self.inv.staleness(t, b["node"])
-        self.rec.add("sync_latency_sum", week, b["region"], stale)
-        self._schedule(b, t)
-
-    def _promise_ready(self, t: float, stores: np.ndarray) -> np.ndarray:
-        """Return the ready time promised at checkout.
-
-        Within the promise window of open hours, or that long after the next opening when
-        today's hours are too short.
-        """
-        w, hours = self.w, self.p["bopis_promised_ready_hours"]
-        start = w.next_open(np.full(len(stores), t), stores)
-        ready = start + hours
-        closes = np.floor(start / 24.0) * 24.0 + w.close_hour[stores]
-        return np.where(ready <= closes, ready, w.next_open(closes, stores) + hours)
+        rec.add_row("promised_orders", week, counts[ok_.PROMISED])
+        rec.add_row("bopis_orders", week, counts[ok_.BOPIS_PROMISED])
+        rec.add_row("sync_latency_sum", week, latency)
+        self._schedule(b[b["node"] >= 0], t)
 
     def _route(self, b: np.ndarray, t: float | np.ndarray,
                exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
-        """Choose a node for each order (-1: nothing to promise) and reserve the unit."""
-        n = len(b["sku"])
-        node = np.full(n, -1, dtype=np.int64)
-        method = b["method"]
-        harm = self.w.harmonized["fulfillment_routing"]
-        stages: list[np.ndarray] = []
-        if self.orchestrated and not legacy_only:
-            dc = self.region_dc[b["region"]]
-            stages.append(np.where((method != BOPIS) & harm[dc], dc, -1))
-            stages.append(np.where(method == BOPIS, np.where(harm[b["store"]], b["store"], -1),
-                                   self._best_store(b, harm)))
-        # Legacy channel rules: ship -> serving DC; ship-from-store -> home store, then DC;
-        # BOPIS -> the customer's chosen store.
-        dc = self.region_dc[b["region"]]
-        stages.append(np.where(method == SHIP, dc, np.where(method == SFS, b["home"],
-                                                           b["store"])))
-        stages.append(np.where(method == SFS, dc, -1))
-        for cand in stages:
-            todo = (node < 0) & (cand >= 0)
-            if exclude is not None:
-                todo &= cand != exclude
-            if not todo.any():
-                continue
-            idx = np.flatnonzero(todo)
-            nodes, skus = cand[idx], b["sku"][idx]
-            avail = self.inv.atp(nodes, skus) - self.buffer
-            rank = _rank_in_group(nodes * self.w.n_skus + skus)
-            take = rank < avail
-            node[idx[take]] = nodes[take]
-        got = node >= 0
-        np.add.at(self.w.open_reservations, (node[got], b["sku"][got]), 1)
-        np.add.at(self.w.reserved_since_sync, (node[got], b["sku"][got]), 1)
+        """Choose a node for each order (-1: nothing to promise) and reserve the unit.
+
+        See :func:`_route_orders` for the rules; ``exclude`` is each order's node to avoid (the
+        one that just failed it).
+        """
+        node = np.full(len(b), -1, dtype=np.int64)
+        if not len(b):
+            return node
+        if exclude is None:
+            exclude = np.full(len(b), -1, dtype=np.int64)
+        orchestrated, *rest = self._routing()
+        ok_.route(node, b["method"], b["region"], b["store"], b["home"], b["sku"],
+                  np.ascontiguousarray(exclude, dtype=np.int64),
+                  orchestrated and not legacy_only, *rest)
         return node
+
+    def _routing(self) -> tuple:
+        """The routing state :func:`order_kernels.route` reads (flat stock views)."""
+        w = self.w
+        if len(self._seen) != w.n_nodes * w.n_skus:
+            self._seen = np.zeros(w.n_nodes * w.n_skus, dtype=np.int64)
+        return (self.orchestrated, self.region_dc, w.harmonized["fulfillment_routing"],
+                self.near_sfs, self.inv.realtime_nodes, w.system.reshape(-1),
+                w.open_reservations.reshape(-1), w.visible.reshape(-1),
+                w.reserved_since_sync.reshape(-1), self.buffer, w.n_skus, self._seen)
 
     def _nearest_sfs(self, k: int) -> np.ndarray:
         """For each store, the ``k`` nearest ship-from-store stores of its region (-1 pads).
@@ -243,46 +186,23 @@ class Orders:
             out[members, : order.shape[1]] = cands[order]
         return out
 
-    def _best_store(self, b: np.ndarray, harm: np.ndarray) -> np.ndarray:
-        """Choose a store for delivery orders under orchestration.
-
-        Of the harmonized ship-from-store stores near the customer, the one with the most
-        stock available to promise.
-        """
-        out = np.full(len(b), -1, dtype=np.int64)
-        m = np.flatnonzero(b["method"] != BOPIS)
-        if not len(m):
-            return out
-        cands = self.near_sfs[b["home"][m]]                       # (orders, k nearest)
-        valid = cands >= 0
-        valid[valid] = harm[cands[valid]]
-        atp = np.where(valid, self.inv.atp(np.maximum(cands, 0), b["sku"][m][:, None]),
-                       np.iinfo(np.int64).min)
-        best = atp.argmax(axis=1)
-        ok = valid[np.arange(len(m)), best]
-        out[m[ok]] = cands[ok, best[ok]]
-        return out
-
     def _schedule(self, b: np.ndarray, t: float | np.ndarray) -> None:
         """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
         w, p = self.w, self.p
-        node = b["node"]
-        at_store = node < w.n_stores
-        t = np.broadcast_to(np.asarray(t, dtype=float), node.shape)
-        pick = t + p["dc_pick_hours"]
-        if at_store.any():
-            s = node[at_store]
-            lag = np.where(w.harmonized["order_status"][s], 0.0, b["lag"][at_store])
-            start = w.next_open(t[at_store] + lag, s)
-            done = start + p["store_pick_hours"]
-            late = done - np.floor(start / 24.0) * 24.0 > w.close_hour[s]
-            done = np.where(late, w.next_open(done, s) + p["store_pick_hours"], done)
-            pick[at_store] = done
-        b["pick_at"] = np.maximum(pick, t)
-        hours = np.maximum(np.ceil(pick), np.floor(t) + 1).astype(np.int64)
-        for h in np.unique(hours):
-            m = hours == h
-            self.pending.setdefault(int(h), []).append(b[m])
+        n = len(b)
+        t = np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=float), (n,)))
+        pick_at = np.empty(n)
+        due = np.empty(n, dtype=np.int64)
+        ok_.schedule(b["node"], b["lag"], t, w.n_stores, w.harmonized["order_status"],
+                     w.open_hour, w.close_hour, p["dc_pick_hours"], p["store_pick_hours"],
+                     pick_at, due)
+        b["pick_at"] = pick_at
+        # Queue by due hour: one stable sort, then a slice per hour (keeps arrival order).
+        order = np.argsort(due, kind="stable")
+        due, b = due[order], b[order]
+        cuts = np.flatnonzero(due[1:] != due[:-1]) + 1
+        for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, n].tolist(), strict=True):
+            self.pending.setdefault(int(due[lo]), []).append(b[lo:hi])
 
     # --- picks ---------------------------------------------------------------------------
     def _pick(self, hour: int) -> None:
@@ -302,13 +222,9 @@ class Orders:
             b = b[~blocked]
             node = b["node"]
         week = w.week_of(hour)
-        sku = b["sku"]
-        np.subtract.at(w.open_reservations, (node, sku), 1)
-        rank = _rank_in_group(node * w.n_skus + sku)
-        ok = rank < w.physical[node, sku]
-        np.subtract.at(w.physical, (node[ok], sku[ok]), 1)
-        np.subtract.at(w.system, (node[ok], sku[ok]), 1)
-        self.picked_units += int(ok.sum())
+        ok = np.empty(len(b), dtype=np.bool_)
+        self.picked_units += ok_.pick(node, b["sku"], w.n_skus, w.open_reservations.reshape(-1),
+                                      w.physical.reshape(-1), w.system.reshape(-1), ok)
         bopis = b["method"] == BOPIS
         # The pick was done at its own time within the hour this step stands for.
         ready = ok & bopis & (b["pick_at"] <= b["ready_by"])
@@ -406,3 +322,4 @@ class Orders:
             if deadline <= end:
                 self._fallout(self.w.week_of(end - 1), int(order["region"]))
         self.parked.clear()
+

@@ -54,6 +54,10 @@ class Recorder:
                 else:
                     arr[week] += np.bincount(region, weights=value, minlength=self.regions)
 
+    def add_row(self, name: str, week: int, per_region: np.ndarray) -> None:
+        """Add a week's per-region totals (already summed, e.g. by a compiled kernel)."""
+        self._arr(name)[week] += per_region
+
     def add_at(self, name: str, weeks: np.ndarray, regions: np.ndarray,
                values: np.ndarray | float = 1.0) -> None:
         """Add values falling in various weeks and regions (vectorised)."""

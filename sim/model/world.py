@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.model.jit import kernel
 from sim.plan import Plan
 from sim.scenario import AREAS, Scenario
 
@@ -114,11 +115,31 @@ class World:
 
     def next_open(self, t: np.ndarray, stores: np.ndarray) -> np.ndarray:
         """Earliest time >= ``t`` at which each store is open (vectorised, hours)."""
-        o = self.open_hour[stores]
-        c = self.close_hour[stores]
-        day = np.floor(t / 24.0) * 24.0
-        hod = t - day
-        return np.where(hod < o, day + o, np.where(hod >= c, day + 24.0 + o, t))
+        t = np.asarray(t, dtype=np.float64)
+        out = np.empty(len(stores), dtype=np.float64)
+        _next_open_many(np.broadcast_to(t, out.shape), np.asarray(stores, dtype=np.int64),
+                        self.open_hour, self.close_hour, out)
+        return out
+
+
+@kernel
+def next_open_at(t: float, open_hour: int, close_hour: int) -> float:
+    """Earliest time >= ``t`` (hours) within a store's daily opening hours."""
+    day = np.floor(t / 24.0) * 24.0
+    hod = t - day
+    if hod < open_hour:
+        return day + open_hour
+    if hod >= close_hour:
+        return day + 24.0 + open_hour
+    return t
+
+
+@kernel
+def _next_open_many(t: np.ndarray, stores: np.ndarray, open_hour: np.ndarray,
+                    close_hour: np.ndarray, out: np.ndarray) -> None:
+    for i in range(len(stores)):
+        s = stores[i]
+        out[i] = next_open_at(t[i], open_hour[s], close_hour[s])
 
 
 def build_world(scenario: Scenario, plan: Plan) -> World:
