@@ -122,42 +122,53 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
                sold_store: np.ndarray, sold_sku: np.ndarray) -> tuple[int, int]:
     """One hour of walk-in units (rows ``:n`` of ``u``) and shrink units (rows ``n:``).
 
-    Each unit, in arrival order: placed on a store and SKU by inverse CDF; walks out if its
-    store is in cutover (with the lost-sale share); sells if the shelf holds a unit not set
-    aside for an online pick, else is a lost sale; a sold unit may be mis-scanned as another
-    SKU of the store (the record moves on the wrong SKU). Shrink then takes one unit from each
-    distinct drawn cell that still has stock.
+    Each unit is placed on a store and SKU by inverse CDF. Then, in arrival order at each
+    shelf: it walks out if its store is in cutover (with the lost-sale share); it sells if the
+    shelf holds a unit not set aside for an online pick, else it is a lost sale; a sold unit
+    may be mis-scanned as another SKU of the store (the record moves on the wrong SKU). Shrink
+    then takes one unit from each distinct drawn cell that still has stock.
 
     ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
     ``value_out`` the value sold. Returns ``(units sold, shrink units)``; the sold units'
-    stores and SKUs are written to ``sold_store``/``sold_sku``.
+    stores and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``.
     """
     n_stores = len(store_region)
+    m = u.shape[0]
     store_total = store_cdf[-1]
     store_guide = guide_table(store_cdf, store_total)
     sku_guide = guide_table(sku_cdf, sku_total)
-    sold = 0
-    shrunk = 0
-    for i in range(u.shape[0]):
-        s = min(inverse_cdf(store_cdf, store_guide, u[i, 0], store_total), n_stores - 1)
-        k = min(inverse_cdf(sku_cdf, sku_guide, u[i, 1], sku_total), n_skus - 1)
-        cell = s * n_skus + k
-        if i >= n:  # shrink: a drawn cell loses one unit once per hour if it has any
-            if shrink_mark[cell] != stamp and phys[cell] > 0:
-                phys[cell] -= 1
-                shrunk += 1
-            shrink_mark[cell] = stamp
-            continue
-        r = store_region[s]
+    st = np.empty(m, dtype=np.int64)
+    sk = np.empty(m, dtype=np.int64)
+    per_store = np.zeros(n_stores + 1, dtype=np.int64)
+    for i in range(m):
+        st[i] = min(inverse_cdf(store_cdf, store_guide, u[i, 0], store_total), n_stores - 1)
+        sk[i] = min(inverse_cdf(sku_cdf, sku_guide, u[i, 1], sku_total), n_skus - 1)
+        if i < n:
+            per_store[st[i] + 1] += 1
+    # Serve the units store by store (a stable counting sort keeps each shelf's arrival
+    # order): a store's cells share a few cache lines, while hour order jumps across the
+    # whole network. Units of different stores do not interact within the hour.
+    for s in range(n_stores):
+        per_store[s + 1] += per_store[s]
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        order[per_store[st[i]]] = i
+        per_store[st[i]] += 1
+    outcome = np.empty(n, dtype=np.int8)  # 0 walked out in downtime, 1 shelf empty, 2 sold
+    for j in range(n):
+        i = order[j]
+        s, k = st[i], sk[i]
         if state[s] == CUTOVER and u[i, 2] < lost_share:
-            region_out[0, r] += 1.0
-            region_out[1, r] += 1.0
+            outcome[i] = 0
             continue
+        cell = s * n_skus + k
         # Units promised to online orders at real-time stores are set aside for the picker.
-        if phys[cell] - open_res[cell] * realtime[s] <= 0:
-            region_out[0, r] += 1.0
+        held = open_res[cell] if realtime[s] else 0
+        if phys[cell] - held <= 0:
+            outcome[i] = 1
             continue
         phys[cell] -= 1
+        outcome[i] = 2
         scanned = k
         rate = misscan_rate * error_multiplier[s]
         if u[i, 3] < rate and n_skus > 1:
@@ -165,9 +176,24 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
             other = np.int64(np.floor(u[i, 3] / rate * (n_skus - 1)))
             scanned = (k + 1 + other) % n_skus
         system[s * n_skus + scanned] -= 1
-        region_out[2, r] += 1.0
-        value_out[r] += sku_price[k]
-        sold_store[sold] = s
-        sold_sku[sold] = k
-        sold += 1
+    sold = 0
+    for i in range(n):  # tallies in arrival order (float sums in a fixed order)
+        r = store_region[st[i]]
+        if outcome[i] == 2:
+            region_out[2, r] += 1.0
+            value_out[r] += sku_price[sk[i]]
+            sold_store[sold] = st[i]
+            sold_sku[sold] = sk[i]
+            sold += 1
+        else:
+            region_out[0, r] += 1.0
+            if outcome[i] == 0:
+                region_out[1, r] += 1.0
+    shrunk = 0
+    for i in range(n, m):  # shrink: a drawn cell loses one unit once per hour if it has any
+        cell = st[i] * n_skus + sk[i]
+        if shrink_mark[cell] != stamp and phys[cell] > 0:
+            phys[cell] -= 1
+            shrunk += 1
+        shrink_mark[cell] = stamp
     return sold, shrunk

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.model.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
 
@@ -177,22 +178,17 @@ class Inventory:
         w = self.w
         interval, fail, realtime = self._profile
         first = hour == 0
-        due = (self.next_sync <= hour) | realtime | first
-        due[: w.n_stores] &= w.state != CUTOVER
-        nodes = np.flatnonzero(due)
-        if not len(nodes):
+        due = np.empty(w.n_nodes, dtype=np.bool_)
+        n = _due_nodes(self.next_sync, realtime, w.state, first, hour, due)
+        if not n:
             return
-        failed = self.rng_sync.random(len(nodes)) < fail[nodes]
-        if first:
-            failed[:] = False
-        ok = nodes[~failed]
-        w.visible[ok] = w.system[ok]
-        w.reserved_since_sync[ok] = 0
-        w.last_sync[ok] = hour + 1.0
-        base = np.where(first, self.phase[nodes] * interval[nodes], hour)
-        self.next_sync[nodes] = base + interval[nodes]
+        # One draw per due node, failed or not, so the stream does not depend on the outcome.
+        u = self.rng_sync.random(n)
+        failed = np.empty(n, dtype=np.bool_)
+        _publish(due, u, fail, first, hour, interval, self.phase, self.next_sync,
+                 w.visible, w.system, w.reserved_since_sync, w.last_sync, failed)
         if failed.any() and self.on_sync_failure is not None:
-            self.on_sync_failure(float(hour), nodes[failed])
+            self.on_sync_failure(float(hour), np.flatnonzero(due)[failed])
 
     def atp(self, nodes: np.ndarray, skus: np.ndarray) -> np.ndarray:
         """Available to promise at (node, sku) pairs before the safety buffer.
@@ -241,3 +237,45 @@ class Inventory:
         """Stock totals for the conservation check."""
         return {"start": self.start_units, "supplier_receipts": self.supplier_receipts,
                 "in_transit": self.in_transit, "end": int(self.w.physical.sum())}
+
+
+@kernel
+def _due_nodes(next_sync: np.ndarray, realtime: np.ndarray, state: np.ndarray, first: bool,
+               hour: int, due: np.ndarray) -> int:
+    """Mark the nodes whose snapshot is due this hour; return how many.
+
+    Real-time nodes publish every hour; batch nodes when their interval has passed; a store
+    in cutover publishes nothing.
+    """
+    n = 0
+    n_stores = len(state)
+    for i in range(len(due)):
+        due[i] = (next_sync[i] <= hour or realtime[i] or first) and not (
+            i < n_stores and state[i] == CUTOVER)
+        n += due[i]
+    return n
+
+
+@kernel
+def _publish(due: np.ndarray, u: np.ndarray, fail: np.ndarray, first: bool, hour: int,
+             interval: np.ndarray, phase: np.ndarray, next_sync: np.ndarray,
+             visible: np.ndarray, system: np.ndarray, reserved_since_sync: np.ndarray,
+             last_sync: np.ndarray, failed: np.ndarray) -> None:
+    """Publish the due nodes' snapshots (``u``: one uniform per due node decides failure).
+
+    A published node's view becomes its record and forgets the promises made since the last
+    snapshot; the first hour's syncs never fail and start each node at a random phase of its
+    interval.
+    """
+    j = 0
+    for i in range(len(due)):
+        if not due[i]:
+            continue
+        failed[j] = u[j] < fail[i] and not first
+        if not failed[j]:
+            visible[i, :] = system[i, :]
+            reserved_since_sync[i, :] = 0
+            last_sync[i] = hour + 1.0
+        base = phase[i] * interval[i] if first else float(hour)
+        next_sync[i] = base + interval[i]
+        j += 1

@@ -16,6 +16,7 @@ import numpy as np
 from sim.model import order_kernels as ok_
 from sim.model.inventory import Inventory
 from sim.model.order_kernels import BOPIS, ORDER
+from sim.model.pick_queue import PickQueue
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 
@@ -57,7 +58,7 @@ class Orders:
         for d, regs in enumerate(world.dc_regions):
             for i in regs:
                 self.region_dc[i] = world.n_stores + d
-        self.pending: dict[int, list[np.ndarray]] = {}
+        self.pending = PickQueue(ORDER)
         self.parked: dict[int, tuple[np.ndarray, float]] = {}
         self.orchestrated = False
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
@@ -197,20 +198,14 @@ class Orders:
                      w.open_hour, w.close_hour, p["dc_pick_hours"], p["store_pick_hours"],
                      pick_at, due)
         b["pick_at"] = pick_at
-        # Queue by due hour: one stable sort, then a slice per hour (keeps arrival order).
-        order = np.argsort(due, kind="stable")
-        due, b = due[order], b[order]
-        cuts = np.flatnonzero(due[1:] != due[:-1]) + 1
-        for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, n].tolist(), strict=True):
-            self.pending.setdefault(int(due[lo]), []).append(b[lo:hi])
+        self.pending.push(b, due)
 
     # --- picks ---------------------------------------------------------------------------
     def _pick(self, hour: int) -> None:
-        batches = self.pending.pop(hour, [])
-        if not batches:
+        b = self.pending.pop(hour)
+        if not len(b):
             return
         w, p = self.w, self.p
-        b = batches[0] if len(batches) == 1 else np.concatenate(batches)
         node = b["node"]
         at_store = node < w.n_stores
         blocked = np.zeros(len(node), dtype=bool)
@@ -218,7 +213,7 @@ class Orders:
         if blocked.any():  # no labour or system during cutover: try again next hour
             later = b[blocked]
             later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
-            self.pending.setdefault(hour + 1, []).append(later)
+            self.pending.push(later, hour + 1)
             b = b[~blocked]
             node = b["node"]
         week = w.week_of(hour)

@@ -18,6 +18,8 @@ from sim.scenario import AREAS, Scenario
 
 HOURS_PER_WEEK = 168
 LEGACY, CUTOVER, LIVE = 0, 1, 2
+#: Integer type of the stock arrays.
+STOCK = np.int32
 
 
 @dataclass
@@ -74,11 +76,13 @@ class World:
     def __post_init__(self) -> None:
         n = self.n_stores + self.n_dcs
         shape = (n, self.n_skus)
-        self.physical = np.zeros(shape, dtype=np.int64)
-        self.system = np.zeros(shape, dtype=np.int64)
-        self.visible = np.zeros(shape, dtype=np.int64)
-        self.reserved_since_sync = np.zeros(shape, dtype=np.int64)
-        self.open_reservations = np.zeros(shape, dtype=np.int64)
+        # 32-bit counts: the volume path is bound by memory traffic over these arrays (one
+        # random cell per unit, whole rows per sync), and no cell holds 2**31 units.
+        self.physical = np.zeros(shape, dtype=STOCK)
+        self.system = np.zeros(shape, dtype=STOCK)
+        self.visible = np.zeros(shape, dtype=STOCK)
+        self.reserved_since_sync = np.zeros(shape, dtype=STOCK)
+        self.open_reservations = np.zeros(shape, dtype=STOCK)
         self.last_sync = np.zeros(n, dtype=np.float64)
         self.state = np.full(self.n_stores, LEGACY, dtype=np.int8)
         self.live_since = np.full(self.n_stores, np.nan)
