@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.jit import guide_table, inverse_cdf, kernel
+from sim.model.jit import guide_table, kernel, search_right
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, World
 
@@ -141,8 +141,9 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
     sk = np.empty(m, dtype=np.int64)
     per_store = np.zeros(n_stores + 1, dtype=np.int64)
     for i in range(m):
-        st[i] = min(inverse_cdf(store_cdf, store_guide, u[i, 0], store_total), n_stores - 1)
-        sk[i] = min(inverse_cdf(sku_cdf, sku_guide, u[i, 1], sku_total), n_skus - 1)
+        st[i] = min(search_right(store_cdf, store_guide, u[i, 0] * store_total, store_total),
+                    n_stores - 1)
+        sk[i] = min(search_right(sku_cdf, sku_guide, u[i, 1] * sku_total, sku_total), n_skus - 1)
         if i < n:
             per_store[st[i] + 1] += 1
     # Serve the units store by store (a stable counting sort keeps each shelf's arrival

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.model.jit import kernel
+from sim.model.jit import kernel, scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
 
@@ -144,10 +144,12 @@ class Inventory:
 
     def receive(self, hour: int) -> None:
         """Book the receipts due this hour."""
+        k = self.w.n_skus
         for nodes, skus, qty, from_supplier in self.arrivals.pop(hour, []):
-            np.add.at(self.w.physical, (nodes, skus), qty)
-            np.add.at(self.w.system, (nodes, skus), qty)
-            np.subtract.at(self.on_order, (nodes, skus), qty)
+            cells = nodes * k + skus
+            scatter_add(self.w.physical.reshape(-1), cells, qty, 1)
+            scatter_add(self.w.system.reshape(-1), cells, qty, 1)
+            scatter_add(self.on_order.reshape(-1), cells, qty, -1)
             if from_supplier:
                 self.supplier_receipts += int(qty.sum())
             else:

@@ -25,11 +25,11 @@ GUIDE_BUCKETS = 1024
 
 @kernel
 def guide_table(cdf: np.ndarray, total: float) -> np.ndarray:
-    """Start positions that make inverse-CDF lookups O(1) on average (Chen & Asau's method).
+    """Start positions that make sorted-array lookups O(1) on average (Chen & Asau's method).
 
-    Entry ``j`` is at or below the answer for every ``u`` in ``[j/M, (j+1)/M)``: it is the
-    answer for a threshold a hair below ``j/M * total``, so float rounding cannot put it past
-    the true position.
+    For a non-decreasing ``cdf`` over ``[0, total]``: entry ``j`` is at or below the answer
+    for every ``x`` in ``[j/M, (j+1)/M) * total``. It is the answer for a threshold a hair
+    below ``j/M * total``, so float rounding cannot put it past the true position.
     """
     g = np.empty(GUIDE_BUCKETS, dtype=np.int64)
     i = 0
@@ -43,15 +43,22 @@ def guide_table(cdf: np.ndarray, total: float) -> np.ndarray:
 
 
 @kernel
-def inverse_cdf(cdf: np.ndarray, guide: np.ndarray, u: float, total: float) -> int:
-    """``np.searchsorted(cdf, u * total, side="right")``, the same answer, with a guide table.
+def search_right(cdf: np.ndarray, guide: np.ndarray, x: float, total: float) -> int:
+    """``np.searchsorted(cdf, x, side="right")`` (for ``x >= 0``), the same answer, faster.
 
-    Scanning forward from the guide entry replaces a binary search whose unpredictable branches
-    dominate when millions of units are placed.
+    ``guide`` is :func:`guide_table` of ``cdf`` and ``total``. Scanning forward from the guide
+    entry replaces a binary search whose unpredictable branches dominate when millions of
+    units are placed.
     """
-    x = u * total
-    i = guide[min(int(u * GUIDE_BUCKETS), GUIDE_BUCKETS - 1)]
+    i = guide[min(int(x / total * GUIDE_BUCKETS), GUIDE_BUCKETS - 1)]
     n = len(cdf)
     while i < n and cdf[i] <= x:
         i += 1
     return i
+
+
+@kernel
+def scatter_add(flat: np.ndarray, cells: np.ndarray, values: np.ndarray, sign: int) -> None:
+    """``flat[cells] += sign * values`` with repeated cells adding up (``np.add.at``)."""
+    for i in range(len(cells)):
+        flat[cells[i]] += sign * values[i]

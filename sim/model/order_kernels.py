@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.jit import guide_table, inverse_cdf, kernel
+from sim.model.jit import guide_table, kernel, search_right
 from sim.model.world import next_open_at
 
 SHIP, SFS, BOPIS = 0, 1, 2
@@ -112,16 +112,18 @@ def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.nd
 
 
 @kernel
-def _pick_store(stores: np.ndarray, keys: np.ndarray, region: int, u: float) -> int:
+def _pick_store(stores: np.ndarray, keys: np.ndarray, guide: np.ndarray, region: int,
+                u: float) -> int:
     # u < 1, so region + u stays inside the region's key range (see Orders._region_picker).
-    pos = np.searchsorted(keys, region + u, side="right")
+    pos = search_right(keys, guide, region + u, keys[-1])
     return stores[min(pos, len(stores) - 1)]
 
 
 @kernel
 def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, region_cdf: np.ndarray,
            bopis_share: float, bopis_or_sfs_share: float, bopis_stores: np.ndarray,
-           bopis_keys: np.ndarray, sfs_stores: np.ndarray, sfs_keys: np.ndarray,
+           bopis_keys: np.ndarray, bopis_guide: np.ndarray, sfs_stores: np.ndarray,
+           sfs_keys: np.ndarray, sfs_guide: np.ndarray,
            patience_hours: float, lag_hours: float, promised_ready_hours: float,
            open_hour: np.ndarray, close_hour: np.ndarray, last_sync: np.ndarray,
            realtime_latency: float, b_node: np.ndarray, b_sku: np.ndarray,
@@ -146,7 +148,7 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
     guide = guide_table(sku_cdf, sku_total)
     region_total = region_cdf[-1]
     for i in range(n):
-        b_sku[i] = min(inverse_cdf(sku_cdf, guide, u[i, 0], sku_total), n_skus - 1)
+        b_sku[i] = min(search_right(sku_cdf, guide, u[i, 0] * sku_total, sku_total), n_skus - 1)
         r = min(np.searchsorted(region_cdf, u[i, 1] * region_total, side="right"),
                 n_regions - 1)
         b_region[i] = r
@@ -156,8 +158,8 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
             b_method[i] = SFS
         else:
             b_method[i] = SHIP
-        b_store[i] = _pick_store(bopis_stores, bopis_keys, r, u[i, 3])
-        b_home[i] = _pick_store(sfs_stores, sfs_keys, r, u[i, 4])
+        b_store[i] = _pick_store(bopis_stores, bopis_keys, bopis_guide, r, u[i, 3])
+        b_home[i] = _pick_store(sfs_stores, sfs_keys, sfs_guide, r, u[i, 4])
         b_patience[i] = -np.log1p(-u[i, 5]) * patience_hours
         # How long a legacy store takes to see the order (order-status polling); drawn for
         # every order so the draws do not depend on which stores are live.

@@ -15,8 +15,9 @@ import numpy as np
 
 from sim.model import order_kernels as ok_
 from sim.model.inventory import Inventory
+from sim.model.jit import guide_table
 from sim.model.order_kernels import BOPIS, ORDER
-from sim.model.pick_queue import PickQueue
+from sim.model.pick_queue import PickQueue, select
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 
@@ -67,12 +68,12 @@ class Orders:
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
 
-    def _region_picker(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _region_picker(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stores of each region with ``flag`` (all its stores if none), weighted by volume.
 
-        Returns ``(stores, keys)``: region ``r``'s cumulative weights are mapped into
-        ``[r, r + 1)`` and concatenated, so one ``searchsorted`` of ``region + u`` picks a
-        store for every order at once.
+        Returns ``(stores, keys, guide)``: region ``r``'s cumulative weights are mapped into
+        ``(r, r + 1]`` and concatenated, so a search for ``region + u`` picks a store
+        (``guide`` speeds the search up, see :func:`sim.model.jit.guide_table`).
         """
         w = self.w
         stores, keys = [], []
@@ -83,7 +84,8 @@ class Orders:
             c = np.cumsum(w.store_volume[idx])
             stores.append(idx)
             keys.append(r + c / c[-1])
-        return np.concatenate(stores), np.concatenate(keys)
+        cdf = np.concatenate(keys)
+        return np.concatenate(stores), cdf, guide_table(cdf, cdf[-1])
 
     def online_units_week(self, week: int) -> np.ndarray:
         """Expected online units per SKU in a week (for stocking targets)."""
@@ -136,7 +138,7 @@ class Orders:
         rec.add_row("promised_orders", week, counts[ok_.PROMISED])
         rec.add_row("bopis_orders", week, counts[ok_.BOPIS_PROMISED])
         rec.add_row("sync_latency_sum", week, latency)
-        self._schedule(b[b["node"] >= 0], t)
+        self._schedule(select(b, b["node"] >= 0), t)
 
     def _route(self, b: np.ndarray, t: float | np.ndarray,
                exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
@@ -211,10 +213,10 @@ class Orders:
         blocked = np.zeros(len(node), dtype=bool)
         blocked[at_store] = w.state[node[at_store]] == CUTOVER
         if blocked.any():  # no labour or system during cutover: try again next hour
-            later = b[blocked]
+            later = select(b, blocked)
             later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
             self.pending.push(later, hour + 1)
-            b = b[~blocked]
+            b = select(b, ~blocked)
             node = b["node"]
         week = w.week_of(hour)
         ok = np.empty(len(b), dtype=np.bool_)
@@ -226,11 +228,11 @@ class Orders:
         self.rec.add("bopis_ready_orders", week, b["region"][ready])
         self.rec.add("online_fulfilled_orders", week, b["region"][ok])
         if self.on_online_sale is not None and ok.any():
-            self.on_online_sale(hour, b[ok])
+            self.on_online_sale(hour, select(b, ok))
         fail = ~ok
         if not fail.any():
             return
-        f = b[fail]
+        f = select(b, fail)
         # The short pick reveals the phantom stock: the record is set to what is there.
         w.system[f["node"], f["sku"]] = w.physical[f["node"], f["sku"]]
         first = ~f["oversold"]

@@ -15,6 +15,13 @@ import numpy as np
 TAKEN = -1
 
 
+def select(records: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """``records[which]`` (a bool mask or indices) for a structured array, copied as bytes."""
+    raw = np.ascontiguousarray(records).view(np.dtype((np.void, records.dtype.itemsize)))
+    idx = np.flatnonzero(which) if which.dtype == np.bool_ else which
+    return np.take(raw, idx).view(records.dtype)
+
+
 class PickQueue:
     """A pool of queued records of one structured dtype, each with a due hour.
 

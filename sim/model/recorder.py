@@ -93,4 +93,6 @@ class Recorder:
         if not parts:
             empty = np.zeros(0)
             return empty.astype(np.int32), empty.astype(np.int16), empty
-        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore
+        if len(parts) > 1:  # join once; later calls (and later samples) build on the join
+            parts[:] = [tuple(np.concatenate([p[i] for p in parts]) for i in range(3))]
+        return parts[0]

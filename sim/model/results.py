@@ -139,7 +139,8 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray]) -> pd.DataFra
     mean = np.full(size, np.nan)
     p90 = np.full(size, np.nan)
     if len(hrs):
-        order = np.argsort(key, kind="stable")
+        # Keys are small (weeks, regions): a 16-bit stable sort is a radix sort, O(n).
+        order = np.argsort(key.astype(np.int16), kind="stable")
         k, h = key[order], hrs[order]
         bounds = np.searchsorted(k, np.arange(size + 1))
         for i in range(size):

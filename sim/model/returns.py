@@ -32,6 +32,7 @@ import numpy as np
 from sim.model.chunks import Chunk, concat, file_by_day, take, unstage
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
+from sim.model.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 
@@ -339,9 +340,10 @@ class Returns:
         """Put restocked units on the shelf; an unrecorded one is not on the record."""
         w = self.w
         cells = r["node"].astype(np.int64) * w.n_skus + r["sku"]
-        # Flat 1-D add.at is several times faster than the 2-D form.
-        np.add.at(w.physical.reshape(-1), cells, 1)
-        np.add.at(w.system.reshape(-1), cells[r["recorded"]], 1)
+        ones = np.ones(len(cells), dtype=w.physical.dtype)
+        scatter_add(w.physical.reshape(-1), cells, ones, 1)
+        rec = cells[r["recorded"]]
+        scatter_add(w.system.reshape(-1), rec, ones[: len(rec)], 1)
         self.restocked_units += len(cells)
 
     # --- DC inspection ----------------------------------------------------------------
