@@ -47,6 +47,7 @@ class StoreDemand:
         #: Hour stamp per cell of the last shrink draw (a cell shrinks once per hour).
         self._shrink_mark = np.zeros(world.n_nodes * world.n_skus, dtype=np.int64)
         self._stamp = 0
+        self._u = np.empty((0, 4))
         #: Units sold per SKU and week (for promotions and returns).
         self.on_sale: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -82,7 +83,11 @@ class StoreDemand:
         rng = self.rng
         n = rng.poisson(total)
         n_shrink = rng.poisson(total * self.shrink_rate)
-        u = rng.random((n + n_shrink, 4))
+        m = n + n_shrink
+        if len(self._u) < m:  # reuse one buffer: a fresh one per hour costs page faults
+            self._u = np.empty((2 * m, 4))
+        u = self._u[:m]
+        rng.random(out=u)
         r = self.rec.regions
         counts = np.zeros((3, r))
         value = np.zeros(r)
@@ -137,8 +142,8 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
     store_total = store_cdf[-1]
     store_guide = guide_table(store_cdf, store_total)
     sku_guide = guide_table(sku_cdf, sku_total)
-    st = np.empty(m, dtype=np.int64)
-    sk = np.empty(m, dtype=np.int64)
+    st = np.empty(m, dtype=np.int32)
+    sk = np.empty(m, dtype=np.int32)
     per_store = np.zeros(n_stores + 1, dtype=np.int64)
     for i in range(m):
         st[i] = min(search_right(store_cdf, store_guide, u[i, 0] * store_total, store_total),
@@ -151,7 +156,7 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
     # whole network. Units of different stores do not interact within the hour.
     for s in range(n_stores):
         per_store[s + 1] += per_store[s]
-    order = np.empty(n, dtype=np.int64)
+    order = np.empty(n, dtype=np.int32)
     for i in range(n):
         order[per_store[st[i]]] = i
         per_store[st[i]] += 1

@@ -22,6 +22,8 @@ ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
 
 #: Rows of the per-region counts :func:`arrive` returns.
 PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
+#: Rows of the per-region counts :func:`pick` returns.
+FULFILLED, READY = 0, 1
 
 
 @kernel
@@ -219,11 +221,14 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 
 
 @kernel
-def pick(node: np.ndarray, sku: np.ndarray, n_skus: int, open_res: np.ndarray,
-         physical: np.ndarray, system: np.ndarray, ok: np.ndarray) -> int:
+def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarray,
+         pick_at: np.ndarray, ready_by: np.ndarray, n_skus: int, open_res: np.ndarray,
+         physical: np.ndarray, system: np.ndarray, ok: np.ndarray, counts: np.ndarray) -> int:
     """Pick a batch in order; return the number of units picked.
 
     Each order releases its reservation and takes a unit if the shelf still has one (``ok``).
+    ``counts`` rows accumulate per region the orders fulfilled and the BOPIS orders ready by
+    the promised time (the pick is done at its own time within the hour the step stands for).
     """
     picked = 0
     for i in range(len(node)):
@@ -234,4 +239,7 @@ def pick(node: np.ndarray, sku: np.ndarray, n_skus: int, open_res: np.ndarray,
             physical[cell] -= 1
             system[cell] -= 1
             picked += 1
+            counts[FULFILLED, region[i]] += 1.0
+            if method[i] == BOPIS and pick_at[i] <= ready_by[i]:
+                counts[READY, region[i]] += 1.0
     return picked

@@ -62,6 +62,7 @@ class Orders:
         self.pending = PickQueue(ORDER)
         self.parked: dict[int, tuple[np.ndarray, float]] = {}
         self.orchestrated = False
+        self._u = np.empty((0, 7))
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int64)
         self.raise_exception: Callable[..., np.ndarray] | None = None
@@ -113,7 +114,10 @@ class Orders:
         n = rng.poisson(rate)
         if n == 0:
             return
-        u = rng.random((n, 7))
+        if len(self._u) < n:  # one reused buffer (a fresh one per hour costs page faults)
+            self._u = np.empty((2 * n, 7))
+        u = self._u[:n]
+        rng.random(out=u)
         t = hour + 0.5
         b = np.zeros(n, dtype=ORDER)
         counts = np.zeros((4, self.rec.regions))
@@ -209,26 +213,29 @@ class Orders:
             return
         w, p = self.w, self.p
         node = b["node"]
-        at_store = node < w.n_stores
-        blocked = np.zeros(len(node), dtype=bool)
-        blocked[at_store] = w.state[node[at_store]] == CUTOVER
-        if blocked.any():  # no labour or system during cutover: try again next hour
-            later = select(b, blocked)
-            later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
-            self.pending.push(later, hour + 1)
-            b = select(b, ~blocked)
-            node = b["node"]
+        if (w.state == CUTOVER).any():
+            at_store = node < w.n_stores
+            blocked = np.zeros(len(node), dtype=bool)
+            blocked[at_store] = w.state[node[at_store]] == CUTOVER
+            if blocked.any():  # no labour or system during cutover: try again next hour
+                later = select(b, blocked)
+                later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
+                self.pending.push(later, hour + 1)
+                b = select(b, ~blocked)
+                node = b["node"]
         week = w.week_of(hour)
         ok = np.empty(len(b), dtype=np.bool_)
-        self.picked_units += ok_.pick(node, b["sku"], w.n_skus, w.open_reservations.reshape(-1),
-                                      w.physical.reshape(-1), w.system.reshape(-1), ok)
-        bopis = b["method"] == BOPIS
-        # The pick was done at its own time within the hour this step stands for.
-        ready = ok & bopis & (b["pick_at"] <= b["ready_by"])
-        self.rec.add("bopis_ready_orders", week, b["region"][ready])
-        self.rec.add("online_fulfilled_orders", week, b["region"][ok])
-        if self.on_online_sale is not None and ok.any():
-            self.on_online_sale(hour, select(b, ok))
+        counts = np.zeros((2, self.rec.regions))
+        picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
+                          w.n_skus, w.open_reservations.reshape(-1), w.physical.reshape(-1),
+                          w.system.reshape(-1), ok, counts)
+        self.picked_units += picked
+        self.rec.add_row("bopis_ready_orders", week, counts[ok_.READY])
+        self.rec.add_row("online_fulfilled_orders", week, counts[ok_.FULFILLED])
+        if self.on_online_sale is not None and picked:
+            self.on_online_sale(hour, b if picked == len(b) else select(b, ok))
+        if picked == len(b):
+            return
         fail = ~ok
         if not fail.any():
             return
