@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import CONTRACT, EXCEPTION_TYPES
+from sim.model.jit import kernel
 from sim.model.world import HOURS_PER_WEEK
 from sim.numeric import smean, ssum
 
@@ -111,8 +112,12 @@ def _quantile(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q)) if len(values) else float("nan")
 
 
-def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Weekly (axis='week') or regional (axis='region') table of contract metrics."""
+def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray],
+           refunds: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
+    """Weekly (axis='week') or regional (axis='region') table of contract metrics.
+
+    ``refunds`` is :func:`refund_samples` (joined once by the caller: millions of rows).
+    """
     rec, w = sim.rec, sim.world
     reduce = 1 if axis == "week" else 0
     size = rec.weeks if axis == "week" else rec.regions
@@ -134,19 +139,16 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray]) -> pd.DataFra
         cols["exception_backlog_peak"] = exc["backlog_week"]
     else:
         cols["exception_backlog_peak"] = exc["backlog_week_region"].max(axis=0)
-    wk, rg, hrs = refund_samples(rec)
+    wk, rg, hrs = refunds
     key = wk if axis == "week" else rg
     mean = np.full(size, np.nan)
     p90 = np.full(size, np.nan)
     if len(hrs):
-        # Keys are small (weeks, regions): a 16-bit stable sort is a radix sort, O(n).
-        order = np.argsort(key.astype(np.int16), kind="stable")
-        k, h = key[order], hrs[order]
-        bounds = np.searchsorted(k, np.arange(size + 1))
+        h, bounds, sums = _group(key, hrs, size)
         for i in range(size):
             seg = h[bounds[i]:bounds[i + 1]]
             if len(seg):
-                mean[i] = smean(seg)
+                mean[i] = sums[i] / len(seg)  # = smean(seg): a running sum in row order
                 p90[i] = np.quantile(seg, 0.9)
     cols["refund_cycle_hours_mean"] = mean
     cols["refund_cycle_hours_p90"] = p90
@@ -173,9 +175,40 @@ def _risk_cost(sim: Simulation, t: dict[str, np.ndarray], refund_key: np.ndarray
             + t["margin_leakage"] + c.close_delay_day * t["close_delay_days"]
             + c.exception_handling_hour * t["handling_hours"])
     # Refunds are a goodwill cost only for the days beyond two that a customer waits.
-    late_days = np.maximum(refund_hours / 24.0 - 2.0, 0.0)
-    return cost + c.refund_delay_day * np.bincount(refund_key.astype(np.int64), late_days,
-                                                    minlength=size)[:size]
+    return cost + c.refund_delay_day * _late_days(refund_key, refund_hours, size)
+
+
+@kernel
+def _group(key: np.ndarray, values: np.ndarray, size: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values grouped by a small key ``0..size-1`` (row order kept within a group).
+
+    Returns the grouped values, the group bounds and each group's running sum in row order.
+    A counting sort: millions of refund samples are grouped without an index array.
+    """
+    bounds = np.zeros(size + 1, dtype=np.int64)
+    for i in range(len(key)):
+        bounds[key[i] + 1] += 1
+    for g in range(size):
+        bounds[g + 1] += bounds[g]
+    out = np.empty(len(values))
+    sums = np.zeros(size)
+    fill = bounds[:-1].copy()
+    for i in range(len(key)):
+        g = key[i]
+        out[fill[g]] = values[i]
+        fill[g] += 1
+        sums[g] += values[i]
+    return out, bounds, sums
+
+
+@kernel
+def _late_days(key: np.ndarray, hours: np.ndarray, size: int) -> np.ndarray:
+    """Per key, the days beyond two that refunds took (summed in row order)."""
+    out = np.zeros(size)
+    for i in range(len(key)):
+        out[key[i]] += max(hours[i] / 24.0 - 2.0, 0.0)
+    return out
 
 
 def collect(sim: Simulation) -> ReplicationResult:
@@ -183,8 +216,9 @@ def collect(sim: Simulation) -> ReplicationResult:
     rec = sim.rec
     exc = _exception_tables(sim)
     _record_handling(sim)
-    weekly = _table(sim, "week", exc)
-    by_region = _table(sim, "region", exc)
+    refunds = refund_samples(rec)
+    weekly = _table(sim, "week", exc, refunds)
+    by_region = _table(sim, "region", exc, refunds)
     metrics: dict[str, float] = {}
     for name in SUMS:
         metrics[name] = ssum(rec.counts(name))
@@ -195,7 +229,7 @@ def collect(sim: Simulation) -> ReplicationResult:
         metrics[f"exceptions.{t}"] = ssum(rec.counts(f"exceptions.{t}"))
     metrics["exceptions_total"] = float(sum(metrics[f"exceptions.{t}"] for t in EXCEPTION_TYPES))
     metrics["exception_backlog_peak"] = float(exc["backlog_week"].max(initial=0.0))
-    hours = refund_samples(rec)[2]
+    hours = refunds[2]
     metrics["refund_cycle_hours_mean"] = smean(hours)
     metrics["refund_cycle_hours_p90"] = _quantile(hours, 0.9)
     metrics["rollout_completion_week"] = float(sim.rollout.completion_week)
