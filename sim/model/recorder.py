@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.jit import kernel
 from sim.numeric import ssum
 
 
@@ -46,13 +47,15 @@ class Recorder:
         arr = self._arr(name)
         if np.ndim(region) == 0:
             arr[week, int(region)] += ssum(value)
-        else:
-            if len(region):
-                if np.ndim(value) == 0:
-                    counts = np.bincount(region, minlength=self.regions)
-                    arr[week] += counts * float(value) if value != 1.0 else counts
-                else:
-                    arr[week] += np.bincount(region, weights=value, minlength=self.regions)
+        elif len(region):
+            region = np.asarray(region, dtype=np.int64)
+            if np.ndim(value) == 0:
+                # Count, then scale once (as the bincount of counts this replaces did).
+                counts = _tally_regions(region, np.zeros(0), self.regions)
+                arr[week] += counts * float(value) if value != 1.0 else counts
+            else:
+                arr[week] += _tally_regions(region, np.asarray(value, dtype=float),
+                                            self.regions)
 
     def add_row(self, name: str, week: int, per_region: np.ndarray) -> None:
         """Add a week's per-region totals (already summed, e.g. by a compiled kernel)."""
@@ -60,14 +63,16 @@ class Recorder:
 
     def add_at(self, name: str, weeks: np.ndarray, regions: np.ndarray,
                values: np.ndarray | float = 1.0) -> None:
-        """Add values falling in various weeks and regions (vectorised)."""
+        """Add values falling in various weeks and regions (weeks past the horizon clip)."""
         weeks = np.asarray(weeks, dtype=np.int64)
         if weeks.size == 0:
             return
         arr = self._arr(name)
-        flat = np.clip(weeks, 0, self.weeks - 1) * self.regions + np.asarray(regions, np.int64)
-        w = np.broadcast_to(np.asarray(values, dtype=float), flat.shape)
-        arr += np.bincount(flat, weights=w, minlength=arr.size).reshape(arr.shape)
+        regions = np.broadcast_to(np.asarray(regions, dtype=np.int64), weeks.shape)
+        if np.ndim(values) == 0:
+            arr += _tally(weeks, regions, np.zeros(0), float(values), arr.shape)
+        else:
+            arr += _tally(weeks, regions, np.asarray(values, dtype=float), 0.0, arr.shape)
 
     def maximum(self, name: str, week: int, region: int, value: float) -> None:
         """Keep the largest value seen for a week and region (peaks)."""
@@ -96,3 +101,28 @@ class Recorder:
         if len(parts) > 1:  # join once; later calls (and later samples) build on the join
             parts[:] = [tuple(np.concatenate([p[i] for p in parts]) for i in range(3))]
         return parts[0]
+
+
+@kernel
+def _tally(weeks: np.ndarray, regions: np.ndarray, values: np.ndarray, value: float,
+           shape: tuple[int, int]) -> np.ndarray:
+    """Per (week, region) totals of ``values`` (or of ``value`` per row if ``values`` is empty).
+
+    Summed from zero in row order, as ``np.bincount`` does, so adding the result to a counter
+    gives the same bits as the bincount it replaces.
+    """
+    out = np.zeros(shape)
+    last = shape[0] - 1
+    for i in range(len(weeks)):
+        w = min(max(weeks[i], 0), last)
+        out[w, regions[i]] += values[i] if len(values) else value
+    return out
+
+
+@kernel
+def _tally_regions(regions: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-region totals of ``values`` (counts if ``values`` is empty), summed in row order."""
+    out = np.zeros(n)
+    for i in range(len(regions)):
+        out[regions[i]] += values[i] if len(values) else 1.0
+    return out
