@@ -148,12 +148,9 @@ class ExceptionDesk:
         for kind, items in batch.items():
             team = self.teams[OWNER[kind]]
             handling = self._handling(kind, len(items))
-            arrivals, refs = zip(*items, strict=True)
-            first = len(team)
-            team.add_many(np.maximum(arrivals, team.served_time()), handling, KIND[kind],
-                          np.asarray(refs, dtype=np.int64))
-            for j, i in enumerate(refs, start=first):
-                self.team_item[i] = j
+            floor = team.served_time()
+            for (a, i), hd in zip(items, handling.tolist(), strict=True):
+                self.team_item[i] = team.add(max(a, floor), hd, KIND[kind], i)
 
     def _serve(self):
         """Run the desk's SimPy process: release, serve, apply effects, every hour.
