@@ -45,7 +45,7 @@ class StoreDemand:
         self.sold_units = 0
         self.shrink_units = 0
         #: Hour stamp per cell of the last shrink draw (a cell shrinks once per hour).
-        self._shrink_mark = np.zeros(world.n_nodes * world.n_skus, dtype=np.int64)
+        self._shrink_mark = np.zeros(world.n_nodes * world.n_skus, dtype=np.int32)
         self._stamp = 0
         self._u = np.empty((0, 4))
         #: Units sold per SKU and week (for promotions and returns).
@@ -151,23 +151,40 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
         sk[i] = min(search_right(sku_cdf, sku_guide, u[i, 1] * sku_total, sku_total), n_skus - 1)
         if i < n:
             per_store[st[i] + 1] += 1
-    # Serve the units store by store (a stable counting sort keeps each shelf's arrival
-    # order): a store's cells share a few cache lines, while hour order jumps across the
-    # whole network. Units of different stores do not interact within the hour.
     for s in range(n_stores):
         per_store[s + 1] += per_store[s]
-    order = np.empty(n, dtype=np.int32)
+    # Serve the units store by store: a stable counting sort keeps each shelf's arrival
+    # order, and a store's cells share a few cache lines, where arrival order jumps across
+    # the whole network. Units of different stores do not interact within the hour. What
+    # each unit does if it finds stock (walk out in downtime, or the SKU the till records)
+    # is decided here, in arrival order, so the serving loop reads only sorted arrays.
+    cell_at = np.empty(n, dtype=np.int32)
+    act_at = np.empty(n, dtype=np.int32)  # -1: walks out; else the SKU the till records
+    unit_at = np.empty(n, dtype=np.int32)
     for i in range(n):
-        order[per_store[st[i]]] = i
-        per_store[st[i]] += 1
+        s, k = st[i], sk[i]
+        act = k
+        if state[s] == CUTOVER and u[i, 2] < lost_share:
+            act = -1
+        else:
+            rate = misscan_rate * error_multiplier[s]
+            if u[i, 3] < rate and n_skus > 1:
+                # u < rate, so u / rate is a fresh uniform that picks the wrong SKU.
+                other = np.int64(np.floor(u[i, 3] / rate * (n_skus - 1)))
+                act = (k + 1 + other) % n_skus
+        j = per_store[s]
+        per_store[s] += 1
+        cell_at[j] = s * n_skus + k
+        act_at[j] = act
+        unit_at[j] = i
     outcome = np.empty(n, dtype=np.int8)  # 0 walked out in downtime, 1 shelf empty, 2 sold
     for j in range(n):
-        i = order[j]
-        s, k = st[i], sk[i]
-        if state[s] == CUTOVER and u[i, 2] < lost_share:
+        i = unit_at[j]
+        if act_at[j] < 0:
             outcome[i] = 0
             continue
-        cell = s * n_skus + k
+        cell = cell_at[j]
+        s = cell // n_skus
         # Units promised to online orders at real-time stores are set aside for the picker.
         held = open_res[cell] if realtime[s] else 0
         if phys[cell] - held <= 0:
@@ -175,13 +192,7 @@ def _sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray
             continue
         phys[cell] -= 1
         outcome[i] = 2
-        scanned = k
-        rate = misscan_rate * error_multiplier[s]
-        if u[i, 3] < rate and n_skus > 1:
-            # u < rate, so u / rate is a fresh uniform that picks the wrong SKU.
-            other = np.int64(np.floor(u[i, 3] / rate * (n_skus - 1)))
-            scanned = (k + 1 + other) % n_skus
-        system[s * n_skus + scanned] -= 1
+        system[s * n_skus + act_at[j]] -= 1
     sold = 0
     for i in range(n):  # tallies in arrival order (float sums in a fixed order)
         r = store_region[st[i]]

@@ -64,7 +64,7 @@ class Orders:
         self.orchestrated = False
         self._u = np.empty((0, 7))
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
-        self._seen = np.zeros(0, dtype=np.int64)
+        self._seen = np.zeros(0, dtype=np.int32)
         self.raise_exception: Callable[..., np.ndarray] | None = None
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
@@ -166,7 +166,7 @@ class Orders:
         """The routing state :func:`order_kernels.route` reads (flat stock views)."""
         w = self.w
         if len(self._seen) != w.n_nodes * w.n_skus:
-            self._seen = np.zeros(w.n_nodes * w.n_skus, dtype=np.int64)
+            self._seen = np.zeros(w.n_nodes * w.n_skus, dtype=np.int32)
         return (self.orchestrated, self.region_dc, w.harmonized["fulfillment_routing"],
                 self.near_sfs, self.inv.realtime_nodes, w.system.reshape(-1),
                 w.open_reservations.reshape(-1), w.visible.reshape(-1),
