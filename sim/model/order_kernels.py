@@ -29,10 +29,14 @@ FULFILLED, READY = 0, 1
 @kernel
 def _atp(cell: int, node: int, realtime: np.ndarray, system: np.ndarray, open_res: np.ndarray,
          visible: np.ndarray, reserved_since_sync: np.ndarray) -> int:
-    """Available to promise at a cell (see :meth:`Inventory.atp`)."""
-    if realtime[node]:
-        return system[cell] - open_res[cell]
-    return visible[cell] - reserved_since_sync[cell]
+    """Available to promise at a cell (see :meth:`Inventory.atp`).
+
+    Both views are read and one is kept without a branch: whether a node is real time
+    varies from order to order, and mispredicted branches would serialise the loads.
+    """
+    live = system[cell] - open_res[cell]
+    batch = visible[cell] - reserved_since_sync[cell]
+    return live if realtime[node] else batch
 
 
 @kernel
