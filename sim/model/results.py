@@ -66,7 +66,8 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _exception_tables(sim: Simulation) -> dict[str, np.ndarray]:
+def _exception_tables(sim: Simulation, team_results: dict[str, dict[str, np.ndarray]]
+                      ) -> dict[str, np.ndarray]:
     """SLA counts by (week, region) and the hourly backlog of each team, from the queues."""
     w, rec, desk = sim.world, sim.rec, sim.desk
     end = float(w.horizon_hours)
@@ -77,8 +78,8 @@ def _exception_tables(sim: Simulation) -> dict[str, np.ndarray]:
     backlog_week = np.zeros((weeks, regions))
     backlog_total = np.zeros(weeks)
     handling_hours = 0.0
-    for team in desk.teams.values():
-        r = team.results()
+    for name, team in desk.teams.items():
+        r = team_results[name]
         if not len(r["arrival"]):
             continue
         reg = region_of[r["ref"]]
@@ -214,8 +215,9 @@ def _late_days(key: np.ndarray, hours: np.ndarray, size: int) -> np.ndarray:
 def collect(sim: Simulation) -> ReplicationResult:
     """Build the replication's result tables from the simulation's recorder and queues."""
     rec = sim.rec
-    exc = _exception_tables(sim)
-    _record_handling(sim)
+    team_results = {name: team.results() for name, team in sim.desk.teams.items()}
+    exc = _exception_tables(sim, team_results)
+    _record_handling(sim, team_results)
     refunds = refund_samples(rec)
     weekly = _table(sim, "week", exc, refunds)
     by_region = _table(sim, "region", exc, refunds)
@@ -285,12 +287,12 @@ def refund_quantiles(rec) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def _record_handling(sim: Simulation) -> None:
+def _record_handling(sim: Simulation, team_results: dict[str, dict[str, np.ndarray]]) -> None:
     """Handling hours of started items by arrival week (labour cost input)."""
     w, desk, rec = sim.world, sim.desk, sim.rec
     store_of = np.asarray(desk.store, dtype=np.int64)
-    for team in desk.teams.values():
-        r = team.results()
+    for name in desk.teams:
+        r = team_results[name]
         if not len(r["arrival"]):
             continue
         started = ~np.isnan(r["start"])

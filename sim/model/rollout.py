@@ -279,8 +279,8 @@ class Rollout:
         team_item = self.desk.team_item
         items = np.fromiter((team_item[i] for i in ids.tolist()), dtype=np.int64, count=len(ids))
         items = items[items >= 0]
-        finish = self.desk.teams[OWNER["cutover_defect"]].results()["finish"]
-        return int(np.count_nonzero(finish[items] <= t))
+        finish = self.desk.teams[OWNER["cutover_defect"]].finishes(items)
+        return int(np.count_nonzero(finish <= t))
 
     def _learning(self) -> float:
         return g.learning_multiplier(self.defects_found(self.env.now),

@@ -236,6 +236,11 @@ class TeamQueue:
         """Time the queue has been served up to; new items may not arrive before it."""
         return self._served
 
+    def finishes(self, items: np.ndarray) -> np.ndarray:
+        """Finish times of some items (NaN for items not started), without building results."""
+        finish = self._finish
+        return np.fromiter((finish[i] for i in items.tolist()), dtype=float, count=len(items))
+
     def ref_and_finish(self, item: int) -> tuple[int, float]:
         """Caller payload and finish time of one item (for feedback at its finish)."""
         return self._ref[item], self._finish[item]
