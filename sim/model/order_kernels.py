@@ -139,7 +139,9 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
            region_dc: np.ndarray, harm: np.ndarray, near_sfs: np.ndarray,
            realtime: np.ndarray, system: np.ndarray, open_res: np.ndarray,
            visible: np.ndarray, reserved_since_sync: np.ndarray, buffer: int, n_skus: int,
-           seen: np.ndarray) -> None:
+           seen: np.ndarray, n_stores: int, order_status_harmonized: np.ndarray,
+           dc_pick_hours: float, store_pick_hours: float, b_pick_at: np.ndarray,
+           due: np.ndarray) -> int:
     """Turn an hour's customer draws ``u`` (orders x 7) into orders, route and promise them.
 
     Each order's SKU, customer region, method, BOPIS store, nearby store, patience and
@@ -148,6 +150,9 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
     promise window of open hours, or that long after the next opening when today's hours are
     too short. ``counts`` rows (see the module constants) and ``latency`` (age of the view each
     promise was made from, hours) accumulate per customer region.
+
+    Returns the number of promised orders, moved (in arrival order) to the front of the
+    batch with their pick times and due hours (:func:`schedule`).
     """
     n = u.shape[0]
     n_regions = len(region_cdf)
@@ -198,6 +203,20 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
             latency[r] += realtime_latency
         else:
             latency[r] += max(t - last_sync[node], 0.0)
+    kept = 0
+    for i in range(n):
+        if b_node[i] < 0:
+            continue
+        if kept != i:
+            b_node[kept], b_sku[kept], b_region[kept] = b_node[i], b_sku[i], b_region[i]
+            b_method[kept], b_store[kept], b_home[kept] = b_method[i], b_store[i], b_home[i]
+            b_ready_by[kept], b_patience[kept] = b_ready_by[i], b_patience[i]
+            b_lag[kept] = b_lag[i]
+        kept += 1
+    schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), n_stores, order_status_harmonized,
+             open_hour, close_hour, dc_pick_hours, store_pick_hours, b_pick_at[:kept],
+             due[:kept])
+    return kept
 
 
 @kernel

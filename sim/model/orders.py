@@ -123,13 +123,16 @@ class Orders:
         counts = np.zeros((4, self.rec.regions))
         latency = np.zeros(self.rec.regions)
         inv = self.inv
-        ok_.arrive(u, t, cdf, total, self.region_cdf, p["bopis_share"],
-                   p["bopis_share"] + p["ship_from_store_share"], *self.bopis_pick,
-                   *self.sfs_pick, p["customer_patience_hours"], p["order_status_lag_hours"],
-                   p["bopis_promised_ready_hours"], w.open_hour, w.close_hour, w.last_sync,
-                   inv.inv.realtime_sync_minutes / 60.0, b["node"], b["sku"], b["region"],
-                   b["method"], b["store"], b["home"], b["ready_by"], b["patience"], b["lag"],
-                   counts, latency, *self._routing())
+        due = np.empty(n, dtype=np.int64)
+        promised = ok_.arrive(
+            u, t, cdf, total, self.region_cdf, p["bopis_share"],
+            p["bopis_share"] + p["ship_from_store_share"], *self.bopis_pick, *self.sfs_pick,
+            p["customer_patience_hours"], p["order_status_lag_hours"],
+            p["bopis_promised_ready_hours"], w.open_hour, w.close_hour, w.last_sync,
+            inv.inv.realtime_sync_minutes / 60.0, b["node"], b["sku"], b["region"], b["method"],
+            b["store"], b["home"], b["ready_by"], b["patience"], b["lag"], counts, latency,
+            *self._routing(), w.n_stores, w.harmonized["order_status"], p["dc_pick_hours"],
+            p["store_pick_hours"], b["pick_at"], due)
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         rec = self.rec
@@ -142,7 +145,7 @@ class Orders:
         rec.add_row("promised_orders", week, counts[ok_.PROMISED])
         rec.add_row("bopis_orders", week, counts[ok_.BOPIS_PROMISED])
         rec.add_row("sync_latency_sum", week, latency)
-        self._schedule(select(b, b["node"] >= 0), t)
+        self.pending.push(b[:promised], due[:promised])
 
     def _route(self, b: np.ndarray, t: float | np.ndarray,
                exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
