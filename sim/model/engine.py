@@ -1,8 +1,9 @@
 """One replication: build the world and its components, run the SimPy clock, collect results.
 
-The volume (sales, orders, syncs, counts) advances in one hourly SimPy process, vectorised over
-the cells it touches; the contention (team queues, go-lives, cutovers, waits on exceptions)
-lives in the desk's and the rollout's own SimPy processes (DESIGN §5, §10).
+The volume (sales, orders, syncs, counts) advances in one hourly SimPy process, its per-unit
+rules in compiled loops over the cells it touches (:mod:`sim.model.jit`); the contention (team
+queues, go-lives, cutovers, waits on exceptions) lives in the desk's and the rollout's own SimPy
+processes (DESIGN §5, §10).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Order-to-fulfillment: online orders, promising, routing, picks, oversell, reroute, fallout.
 
-Orders arrive in hourly batches (vectorised). Promising uses each node's available-to-promise
+Orders arrive in hourly batches, each order handled in arrival order by the compiled loops of
+:mod:`sim.model.order_kernels`. Promising uses each node's available-to-promise
 (:meth:`Inventory.atp`) minus a safety buffer; routing is the legacy channel rules or one
 orchestration over the harmonized nodes. At pick time the node's *physical* stock decides: a
 shortfall is an oversell, rerouted automatically where routing is harmonized, otherwise through
