@@ -192,30 +192,12 @@ class Inventory:
         if failed.any() and self.on_sync_failure is not None:
             self.on_sync_failure(float(hour), np.flatnonzero(due)[failed])
 
-    def atp(self, nodes: np.ndarray, skus: np.ndarray) -> np.ndarray:
-        """Available to promise at (node, sku) pairs before the safety buffer.
-
-        Real-time nodes see the record less every open reservation; batch nodes see the last
-        snapshot less what was promised since it (earlier promises not yet picked are forgotten
-        at the next snapshot, which is how batch views double-promise).
-        """
-        w = self.w
-        rt = self.realtime_nodes[nodes]
-        return np.where(rt, w.system[nodes, skus] - w.open_reservations[nodes, skus],
-                        w.visible[nodes, skus] - w.reserved_since_sync[nodes, skus])
-
     def refresh_profile(self) -> None:
         """Recompute the real-time flags after a state or harmonization change."""
         self._profile = self.sync_profile()
         self.realtime_nodes = self._profile[2]
         if self.on_profile is not None:
             self.on_profile(self.realtime_nodes)
-
-    def staleness(self, t: float, nodes: np.ndarray) -> np.ndarray:
-        """Age of each node's view at promise time ``t`` (hours)."""
-        rt = self.realtime_nodes[nodes]
-        return np.where(rt, self.inv.realtime_sync_minutes / 60.0,
-                        np.maximum(t - self.w.last_sync[nodes], 0.0))
 
     # --- cycle counts --------------------------------------------------------------------
     def cycle_count(self, hour: int) -> None:

@@ -29,10 +29,13 @@ FULFILLED, READY = 0, 1
 @kernel
 def _atp(cell: int, node: int, realtime: np.ndarray, system: np.ndarray, open_res: np.ndarray,
          visible: np.ndarray, reserved_since_sync: np.ndarray) -> int:
-    """Available to promise at a cell (see :meth:`Inventory.atp`).
+    """Available to promise at a cell, before the safety buffer.
 
-    Both views are read and one is kept without a branch: whether a node is real time
-    varies from order to order, and mispredicted branches would serialise the loads.
+    Real-time nodes see the record less every open reservation; batch nodes see the last
+    snapshot less what was promised since it (earlier promises not yet picked are forgotten
+    at the next snapshot, which is how batch views double-promise). Both views are read and
+    one is kept without a branch: whether a node is real time varies from order to order,
+    and mispredicted branches would serialise the loads.
     """
     live = system[cell] - open_res[cell]
     batch = visible[cell] - reserved_since_sync[cell]

@@ -2,7 +2,7 @@
 
 Orders arrive in hourly batches, each order handled in arrival order by the compiled loops of
 :mod:`sim.model.order_kernels`. Promising uses each node's available-to-promise
-(:meth:`Inventory.atp`) minus a safety buffer; routing is the legacy channel rules or one
+minus a safety buffer; routing is the legacy channel rules or one
 orchestration over the harmonized nodes. At pick time the node's *physical* stock decides: a
 shortfall is an oversell, rerouted automatically where routing is harmonized, otherwise through
 a manual exception whose wait can make the customer cancel (DESIGN §5.2).
@@ -152,8 +152,8 @@ class Orders:
                exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
         """Choose a node for each order (-1: nothing to promise) and reserve the unit.
 
-        See :func:`_route_orders` for the rules; ``exclude`` is each order's node to avoid (the
-        one that just failed it).
+        See :func:`sim.model.order_kernels.route` for the rules; ``exclude`` is each order's
+        node to avoid (the one that just failed it).
         """
         node = np.full(len(b), -1, dtype=np.int64)
         if not len(b):
