@@ -50,6 +50,8 @@ class Inventory:
         self.supplier_receipts = 0
         self.in_transit = 0
         self.next_sync = np.zeros(s + d)
+        self._target_week = -1
+        self._target = np.zeros((0, world.n_skus), dtype=np.int64)
         self.on_sync_failure: FailureHook | None = None
         self.on_mismatch: Callable[[float, np.ndarray, np.ndarray], None] | None = None
         self.coexistence = False
@@ -76,7 +78,18 @@ class Inventory:
         self.start_units = int(w.physical.sum())
 
     def store_target(self, week: int) -> np.ndarray:
-        """Order-up-to level per store-SKU: weeks of cover of next week's demand."""
+        """Order-up-to level per store-SKU: weeks of cover of next week's demand.
+
+        A function of the week alone, reviewed daily: the last week's levels are kept (the
+        caller must not modify the array).
+        """
+        if self._target_week == week:
+            return self._target
+        self._target = self._store_target(week)
+        self._target_week = week
+        return self._target
+
+    def _store_target(self, week: int) -> np.ndarray:
         w = self.w
         nxt = min(week + 1, w.horizon_hours // HOURS_PER_WEEK - 1)
         store = self.expected_store_week(nxt)
@@ -110,13 +123,12 @@ class Inventory:
         every = max(1, int(round(self.p["store_review_hours"] / 24.0)))
         reviewed = np.arange(s) % every == (hour // 24) % every
         target = self.store_target(w.week_of(hour))
-        position = w.system[:s] + self.on_order[:s]
-        want = np.where(reviewed[:, None], np.maximum(target - position, 0), 0)
         for d in range(w.n_dcs):
             mine = np.flatnonzero((w.store_dc == d) & reviewed)
             if not len(mine):
                 continue
-            need = want[mine]
+            # Order up to the target from the recorded position (stock plus on order).
+            need = np.maximum(target[mine] - (w.system[mine] + self.on_order[mine]), 0)
             total = need.sum(axis=0)
             # Units promised to online orders stay at the DC for the pickers.
             have = np.maximum(w.physical[s + d] - w.open_reservations[s + d], 0)
