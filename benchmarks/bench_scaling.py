@@ -9,7 +9,9 @@ proportion, see ``bench_replication.py``) on a 60-store subset of the reference 
 simulated week (wall and CPU), peak RSS, and the ratio to the 600-store figure. The target is
 linear cost: 6,000 stores at most 10x the 600-store time.
 
-Each size runs in a fresh child process, so peak memory (``ru_maxrss``) is its own.
+Each size runs in a fresh child process, so peak memory (``ru_maxrss``) is its own, and
+``--repeat`` times (default 3): this machine's speed drifts by ~15 % between identical runs,
+so the figures are medians and the ratio is the ratio of medians.
 
 Usage::
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -51,21 +54,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--weeks", type=int, default=4, help="simulated weeks per size (default 4)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[60, 600, 6000])
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per size (median reported)")
     a = ap.parse_args(argv)
     print(f"scenario {Path(a.scenario).name}, {a.weeks} weeks per size, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     rows = []
     with tempfile.TemporaryDirectory(prefix="rollout-bench-") as tmp:
         for n in a.sizes:
-            if n <= REFERENCE_STORES:  # a proportional subset of the reference network
-                r = _in_child(fast_job, a.scenario, a.weeks, n, a.seed, None)
-            else:
-                net = make_network(n, Path(tmp) / f"net{n}")
-                r = _in_child(fast_job, a.scenario, a.weeks, None, a.seed, str(net))
+            net = None if n <= REFERENCE_STORES else make_network(n, Path(tmp) / f"net{n}")
+            runs = []
+            for _ in range(max(a.repeat, 1)):
+                if net is None:  # a proportional subset of the reference network
+                    runs.append(_in_child(fast_job, a.scenario, a.weeks, n, a.seed, None))
+                else:
+                    runs.append(_in_child(fast_job, a.scenario, a.weeks, None, a.seed, str(net)))
+            r = dict(runs[0])
+            for key in ("seconds", "cpu_seconds", "rss_peak_mib"):
+                r[key] = statistics.median(x[key] for x in runs)
             rows.append(r)
+            spread = ", ".join(f"{x['seconds']:.2f}" for x in runs)
             print(f"{r['stores']:>6} stores: {r['seconds']:8.2f} s wall, {r['cpu_seconds']:8.2f} s "
                   f"CPU, {r['seconds'] / r['weeks']:7.3f} s wall per simulated week, peak RSS "
-                  f"{r['rss_peak_mib']:.0f} MiB", flush=True)
+                  f"{r['rss_peak_mib']:.0f} MiB (median of {len(runs)}: {spread} s)", flush=True)
     base = next((r for r in rows if r["stores"] == REFERENCE_STORES), None)
     if base is not None:
         print(f"\nratio to {REFERENCE_STORES} stores (target: 6,000 stores <= 10x):")
