@@ -14,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 
 from sim.model.jit import guide_table, scatter_add, search_right
 from sim.model.order_kernels import ORDER
+from sim.model.orders import nearest_k
 from sim.model.pick_queue import PickQueue, select
 from sim.model.recorder import Recorder
 from sim.model.results import _group
@@ -111,3 +112,13 @@ def test_select_is_fancy_indexing():
     assert select(b, mask).tobytes() == b[mask].tobytes()
     idx = np.array([4, 2, 2, 40])
     assert select(b, idx).tobytes() == b[idx].tobytes()
+
+
+@settings(deadline=None)
+@given(st.integers(1, 30), st.integers(1, 40), st.integers(1, 10), st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_nearest_k_is_the_stable_argsort_prefix(rows, cols, k, seed, ties):
+    rng = np.random.default_rng(seed)
+    # Integer distances make ties at the k-th place common; floats make them rare.
+    d = rng.integers(0, 5, (rows, cols)).astype(float) if ties else rng.random((rows, cols))
+    assert np.array_equal(nearest_k(d, k), np.argsort(d, axis=1, kind="stable")[:, :k])
