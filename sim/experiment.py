@@ -360,6 +360,17 @@ def run_to_precision(scenario: Scenario, start: int, seed: int, precision: float
     n = max(2, min(start, cap))
     resume = kwargs.pop("resume", False)
     out = kwargs.pop("out", None)
+    report = kwargs.pop("on_replication", None)
+    if report is not None:
+        # Each batch reloads the replications of the previous ones: report each one once.
+        reported: set[int] = set()
+
+        def once(rep: int) -> None:
+            if rep not in reported:
+                reported.add(rep)
+                report(rep)
+
+        kwargs["on_replication"] = once
     # Each batch resumes from the replications already saved, so none is run twice; without
     # an output folder the saved replications live in a temporary one.
     scratch = tempfile.TemporaryDirectory(prefix="rollout-sim-") if out is None else None

@@ -141,3 +141,15 @@ def test_precision_adds_replications(tmp_path):
                                  *sum([["--set", s] for s in TINY], [])])
     assert result.exit_code == 0, result.output
     assert "replications" in result.output
+
+
+def test_precision_batches_report_each_replication_once():
+    from sim.experiment import run_to_precision
+
+    seen: list[int] = []
+    totals: list[int] = []
+    res = run_to_precision(tiny(), start=2, seed=3, precision=1e-9, cap=5,
+                           on_batch=totals.append, on_replication=seen.append)
+    # Every batch reruns none of the earlier ones and the progress count matches the result.
+    assert len(totals) >= 2 and totals[-1] == 5
+    assert sorted(seen) == list(range(5)) == sorted(res.replications["rep"].tolist())
