@@ -83,6 +83,7 @@ class Orders:
         self.parked: dict[int, tuple[np.ndarray, float]] = {}
         self.orchestrated = False
         self._u = np.empty((0, 7))
+        self._b = np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int32)
         self.raise_exception: Callable[..., np.ndarray] | None = None
@@ -134,12 +135,14 @@ class Orders:
         n = rng.poisson(rate)
         if n == 0:
             return
-        if len(self._u) < n:  # one reused buffer (a fresh one per hour costs page faults)
+        if len(self._u) < n:  # reused buffers (fresh ones every hour cost page faults)
             self._u = np.empty((2 * n, 7))
+            self._b = np.zeros(2 * n, dtype=ORDER)
         u = self._u[:n]
         rng.random(out=u)
         t = hour + 0.5
-        b = np.zeros(n, dtype=ORDER)
+        b = self._b[:n]  # queued orders are copied out of it, so it can be reused
+        b[:] = 0
         counts = np.zeros((4, self.rec.regions))
         latency = np.zeros(self.rec.regions)
         inv = self.inv
