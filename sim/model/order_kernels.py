@@ -7,6 +7,8 @@ arrays are the fields of an :data:`ORDER` batch.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.model.jit import guide_table, kernel, search_right
@@ -128,35 +130,58 @@ def _pick_store(stores: np.ndarray, keys: np.ndarray, guide: np.ndarray, region:
     return stores[min(pos, len(stores) - 1)]
 
 
+class Channel(NamedTuple):
+    """Per-replication tables the arrival kernel reads (arrays are the world's, live)."""
+
+    region_cdf: np.ndarray
+    bopis_stores: np.ndarray
+    bopis_keys: np.ndarray
+    bopis_guide: np.ndarray
+    sfs_stores: np.ndarray
+    sfs_keys: np.ndarray
+    sfs_guide: np.ndarray
+    open_hour: np.ndarray
+    close_hour: np.ndarray
+    last_sync: np.ndarray
+    order_status_harmonized: np.ndarray
+    n_stores: int
+
+
+class Rules(NamedTuple):
+    """The channel's parameters (hours, shares) for the arrival kernel."""
+
+    bopis_share: float
+    bopis_or_sfs_share: float
+    patience_hours: float
+    lag_hours: float
+    promised_ready_hours: float
+    realtime_latency: float
+    dc_pick_hours: float
+    store_pick_hours: float
+
+
 @kernel
-def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, region_cdf: np.ndarray,
-           bopis_share: float, bopis_or_sfs_share: float, bopis_stores: np.ndarray,
-           bopis_keys: np.ndarray, bopis_guide: np.ndarray, sfs_stores: np.ndarray,
-           sfs_keys: np.ndarray, sfs_guide: np.ndarray,
-           patience_hours: float, lag_hours: float, promised_ready_hours: float,
-           open_hour: np.ndarray, close_hour: np.ndarray, last_sync: np.ndarray,
-           realtime_latency: float, b_node: np.ndarray, b_sku: np.ndarray,
-           b_region: np.ndarray, b_method: np.ndarray, b_store: np.ndarray,
-           b_home: np.ndarray, b_ready_by: np.ndarray, b_patience: np.ndarray,
-           b_lag: np.ndarray, counts: np.ndarray, latency: np.ndarray, orchestrated: bool,
-           region_dc: np.ndarray, harm: np.ndarray, near_sfs: np.ndarray,
-           realtime: np.ndarray, system: np.ndarray, open_res: np.ndarray,
-           visible: np.ndarray, reserved_since_sync: np.ndarray, buffer: int, n_skus: int,
-           seen: np.ndarray, n_stores: int, order_status_harmonized: np.ndarray,
-           dc_pick_hours: float, store_pick_hours: float, b_pick_at: np.ndarray,
-           due: np.ndarray) -> int:
-    """Turn an hour's customer draws ``u`` (orders x 7) into orders, route and promise them.
+def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np.ndarray,
+           due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel, rules: Rules,
+           routing: tuple) -> int:
+    """Turn an hour's customer draws ``u`` (orders x 7) into orders ``b``; route, promise them.
 
     Each order's SKU, customer region, method, BOPIS store, nearby store, patience and
-    order-status lag come from its row of ``u``; then the batch is routed (:func:`route`),
-    and each promised BOPIS order gets the ready time promised at checkout: within the
-    promise window of open hours, or that long after the next opening when today's hours are
-    too short. ``counts`` rows (see the module constants) and ``latency`` (age of the view each
-    promise was made from, hours) accumulate per customer region.
+    order-status lag come from its row of ``u``; then the batch is routed (:func:`route`,
+    with ``routing`` its state), and each promised BOPIS order gets the ready time promised at
+    checkout: within the promise window of open hours, or that long after the next opening
+    when today's hours are too short. ``counts`` rows (see the module constants) and
+    ``latency`` (age of the view each promise was made from, hours) accumulate per customer
+    region.
 
-    Returns the number of promised orders, moved (in arrival order) to the front of the
-    batch with their pick times and due hours (:func:`schedule`).
+    Returns the number of promised orders, moved (in arrival order) to the front of ``b``
+    with their pick times, and their due hours in ``due`` (:func:`schedule`).
     """
+    (orchestrated, region_dc, harm, near_sfs, realtime, system, open_res, visible,
+     reserved_since_sync, buffer, n_skus, seen) = routing
+    region_cdf, open_hour, close_hour = ch.region_cdf, ch.open_hour, ch.close_hour
+    b_node, b_sku, b_region, b_method = b.node, b.sku, b.region, b.method
+    b_store, b_home, b_ready_by, b_patience, b_lag = b.store, b.home, b.ready_by, b.patience, b.lag
     n = u.shape[0]
     n_regions = len(region_cdf)
     guide = guide_table(sku_cdf, sku_total)
@@ -166,18 +191,18 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
         r = min(np.searchsorted(region_cdf, u[i, 1] * region_total, side="right"),
                 n_regions - 1)
         b_region[i] = r
-        if u[i, 2] < bopis_share:
+        if u[i, 2] < rules.bopis_share:
             b_method[i] = BOPIS
-        elif u[i, 2] < bopis_or_sfs_share:
+        elif u[i, 2] < rules.bopis_or_sfs_share:
             b_method[i] = SFS
         else:
             b_method[i] = SHIP
-        b_store[i] = _pick_store(bopis_stores, bopis_keys, bopis_guide, r, u[i, 3])
-        b_home[i] = _pick_store(sfs_stores, sfs_keys, sfs_guide, r, u[i, 4])
-        b_patience[i] = -np.log1p(-u[i, 5]) * patience_hours
+        b_store[i] = _pick_store(ch.bopis_stores, ch.bopis_keys, ch.bopis_guide, r, u[i, 3])
+        b_home[i] = _pick_store(ch.sfs_stores, ch.sfs_keys, ch.sfs_guide, r, u[i, 4])
+        b_patience[i] = -np.log1p(-u[i, 5]) * rules.patience_hours
         # How long a legacy store takes to see the order (order-status polling); drawn for
         # every order so the draws do not depend on which stores are live.
-        b_lag[i] = -np.log1p(-u[i, 6]) * lag_hours
+        b_lag[i] = -np.log1p(-u[i, 6]) * rules.lag_hours
         b_node[i] = -1
     exclude = np.full(n, -1, dtype=np.int64)
     route(b_node, b_method, b_region, b_store, b_home, b_sku, exclude, orchestrated,
@@ -195,17 +220,18 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
             counts[BOPIS_PROMISED, r] += 1.0
             s = b_store[i]
             start = next_open_at(t, open_hour[s], close_hour[s])
-            ready = start + promised_ready_hours
+            ready = start + rules.promised_ready_hours
             closes = np.floor(start / 24.0) * 24.0 + close_hour[s]
             if ready > closes:
-                ready = next_open_at(closes, open_hour[s], close_hour[s]) + promised_ready_hours
+                ready = (next_open_at(closes, open_hour[s], close_hour[s])
+                         + rules.promised_ready_hours)
             b_ready_by[i] = ready
         else:
             b_ready_by[i] = np.inf
         if realtime[node]:
-            latency[r] += realtime_latency
+            latency[r] += rules.realtime_latency
         else:
-            latency[r] += max(t - last_sync[node], 0.0)
+            latency[r] += max(t - ch.last_sync[node], 0.0)
     kept = 0
     for i in range(n):
         if b_node[i] < 0:
@@ -216,9 +242,9 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, regio
             b_ready_by[kept], b_patience[kept] = b_ready_by[i], b_patience[i]
             b_lag[kept] = b_lag[i]
         kept += 1
-    schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), n_stores, order_status_harmonized,
-             open_hour, close_hour, dc_pick_hours, store_pick_hours, b_pick_at[:kept],
-             due[:kept])
+    schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), ch.n_stores,
+             ch.order_status_harmonized, open_hour, close_hour, rules.dc_pick_hours,
+             rules.store_pick_hours, b.pick_at[:kept], due[:kept])
     return kept
 
 

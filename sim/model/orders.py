@@ -80,6 +80,14 @@ class Orders:
             for i in regs:
                 self.region_dc[i] = world.n_stores + d
         self.pending = PickQueue(ORDER)
+        self._channel = ok_.Channel(
+            self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
+            world.last_sync, world.harmonized["order_status"], world.n_stores)
+        self._rules = ok_.Rules(
+            p["bopis_share"], p["bopis_share"] + p["ship_from_store_share"],
+            p["customer_patience_hours"], p["order_status_lag_hours"],
+            p["bopis_promised_ready_hours"], inventory.inv.realtime_sync_minutes / 60.0,
+            p["dc_pick_hours"], p["store_pick_hours"])
         self.parked: dict[int, tuple[np.ndarray, float]] = {}
         self.orchestrated = False
         self._u = np.empty((0, 7))
@@ -145,17 +153,9 @@ class Orders:
         b[:] = 0
         counts = np.zeros((4, self.rec.regions))
         latency = np.zeros(self.rec.regions)
-        inv = self.inv
         due = np.empty(n, dtype=np.int64)
-        promised = ok_.arrive(
-            u, t, cdf, total, self.region_cdf, p["bopis_share"],
-            p["bopis_share"] + p["ship_from_store_share"], *self.bopis_pick, *self.sfs_pick,
-            p["customer_patience_hours"], p["order_status_lag_hours"],
-            p["bopis_promised_ready_hours"], w.open_hour, w.close_hour, w.last_sync,
-            inv.inv.realtime_sync_minutes / 60.0, b["node"], b["sku"], b["region"], b["method"],
-            b["store"], b["home"], b["ready_by"], b["patience"], b["lag"], counts, latency,
-            *self._routing(), w.n_stores, w.harmonized["order_status"], p["dc_pick_hours"],
-            p["store_pick_hours"], b["pick_at"], due)
+        promised = ok_.arrive(u, t, cdf, total, b, due, counts, latency, self._channel,
+                              self._rules, self._routing())
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         rec = self.rec
