@@ -32,7 +32,7 @@ import numpy as np
 from sim.model.chunks import Chunk, concat, file_by_day, take, unstage
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
-from sim.model.jit import scatter_add
+from sim.model.jit import kernel, scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 
@@ -172,14 +172,10 @@ class Returns:
         for weeks, stores, skus in sales:
             if not len(skus):
                 continue
-            wk = int(weeks[0])
-            if wk == weeks.min() == weeks.max() and wk < self.n_weeks:  # one calendar row
-                p = self.p_store[wk * k: (wk + 1) * k][skus]
-            else:
-                p = self.p_store[np.minimum(weeks, self.n_weeks - 1).astype(np.int64) * k + skus]
-            back = self.rng.random(len(p), dtype=np.float32) < p
-            if back.any():
-                self._staged_store.append((hour, stores[back], skus[back]))
+            u = self.rng.random(len(skus), dtype=np.float32)
+            kept = _thin(u, self.p_store, weeks, skus, stores, k, self.n_weeks)
+            if len(kept[0]):
+                self._staged_store.append((hour, kept[0], kept[1]))
 
     def online_sold(self, hour: int, batch: dict[str, np.ndarray]) -> None:
         """Thin this hour's picked online units with their SKU's online return rate."""
@@ -474,3 +470,18 @@ class Returns:
             self._refunds.append((c["start"][legacy], np.full(int(legacy.sum()), np.inf),
                                   c["week"][legacy], c["region"][legacy], c["pair"][legacy]))
         self._flush_refunds()
+
+
+@kernel
+def _thin(u: np.ndarray, p: np.ndarray, weeks: np.ndarray, skus: np.ndarray,
+          stores: np.ndarray, n_skus: int, n_weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sold units that come back: ``u < p[week, sku]`` (32-bit), as (stores, skus)."""
+    out_st = np.empty(len(u), dtype=stores.dtype)
+    out_sk = np.empty(len(u), dtype=skus.dtype)
+    j = 0
+    for i in range(len(u)):
+        if u[i] < p[min(weeks[i], n_weeks - 1) * n_skus + skus[i]]:
+            out_st[j] = stores[i]
+            out_sk[j] = skus[i]
+            j += 1
+    return out_st[:j], out_sk[:j]
