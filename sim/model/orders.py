@@ -88,7 +88,12 @@ class Orders:
             p["customer_patience_hours"], p["order_status_lag_hours"],
             p["bopis_promised_ready_hours"], inventory.inv.realtime_sync_minutes / 60.0,
             p["dc_pick_hours"], p["store_pick_hours"])
-        self.parked: dict[int, tuple[np.ndarray, float]] = {}
+        #: Orders waiting for a person to reroute them: records, customer deadlines, and the
+        #: slot of each waiting exception id (-1: none).
+        self._parked = np.zeros(0, dtype=ORDER)
+        self._deadline = np.zeros(0)
+        self._n_parked = 0
+        self._slot_of = np.zeros(0, dtype=np.int64)
         self.orchestrated = False
         self._u = np.empty((0, 7))
         self._b = np.zeros(0, dtype=ORDER)
@@ -306,21 +311,41 @@ class Orders:
             if not m.any():
                 continue
             ids = self.raise_exception(kind, np.full(m.sum(), t), store[m])
-            for j, i in zip(np.flatnonzero(m).tolist(), ids.tolist(), strict=True):
-                self.parked[i] = (f[j], t + float(f["patience"][j]))
+            self._hold(ids, select(f, m), t)
+
+    def _hold(self, ids: np.ndarray, b: np.ndarray, t: float) -> None:
+        """Keep orders ``b`` until their exceptions ``ids`` are worked."""
+        k = len(ids)
+        end = self._n_parked + k
+        if end > len(self._parked):
+            cap = max(2 * len(self._parked), end, 256)
+            self._parked = np.resize(self._parked, cap)
+            self._deadline = np.resize(self._deadline, cap)
+        top = int(ids.max()) + 1
+        if top > len(self._slot_of):
+            grown = np.full(max(2 * len(self._slot_of), top, 1024), -1, dtype=np.int64)
+            grown[: len(self._slot_of)] = self._slot_of
+            self._slot_of = grown
+        self._parked[self._n_parked: end] = b
+        self._deadline[self._n_parked: end] = t + b["patience"]
+        self._slot_of[ids] = np.arange(self._n_parked, end)
+        self._n_parked = end
 
     def resolve(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
         """Apply worked manual reroutes and pickup failures (one batch per hour).
 
         Orders whose customers still wait are rerouted; the others are cancelled.
         """
-        orders = [self.parked.pop(int(i), None) for i in exc_ids]
-        keep = [j for j, o in enumerate(orders) if o is not None]
-        if not keep:
+        known = exc_ids < len(self._slot_of)
+        slots = np.full(len(exc_ids), -1, dtype=np.int64)
+        slots[known] = self._slot_of[exc_ids[known]]
+        keep = slots >= 0
+        if not keep.any():
             return
+        self._slot_of[exc_ids[keep]] = -1
         fin = finishes[keep]
-        b = np.array([orders[j][0] for j in keep], dtype=ORDER)
-        deadline = np.array([orders[j][1] for j in keep])
+        b = select(self._parked, slots[keep])
+        deadline = self._deadline[slots[keep]]
         weeks = np.minimum((fin // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)
         late = fin > deadline
         self.rec.add_at("fallout_orders", weeks[late], b["region"][late])
@@ -348,8 +373,8 @@ class Orders:
 
     def finish(self, end: float) -> None:
         """Orders still parked at the horizon end: cancelled if the customer's patience ran out."""
-        for order, deadline in self.parked.values():
-            if deadline <= end:
-                self._fallout(self.w.week_of(end - 1), int(order["region"]))
-        self.parked.clear()
+        slots = self._slot_of[self._slot_of >= 0]
+        late = slots[self._deadline[slots] <= end]
+        self._fallout(self.w.week_of(end - 1), self._parked["region"][late])
+        self._slot_of[:] = -1
 
