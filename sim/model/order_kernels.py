@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.jit import guide_table, kernel, search_right
+from sim.model.jit import guide_table, inline_kernel, kernel, search_right
 from sim.model.world import next_open_at
 
 SHIP, SFS, BOPIS = 0, 1, 2
@@ -28,7 +28,7 @@ PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
 FULFILLED, READY = 0, 1
 
 
-@kernel
+@inline_kernel
 def _atp(cell: int, node: int, realtime: np.ndarray, system: np.ndarray, open_res: np.ndarray,
          visible: np.ndarray, reserved_since_sync: np.ndarray) -> int:
     """Available to promise at a cell, before the safety buffer.
@@ -122,7 +122,7 @@ def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.nd
             reserved_since_sync[cell] += 1
 
 
-@kernel
+@inline_kernel
 def _pick_store(stores: np.ndarray, keys: np.ndarray, guide: np.ndarray, region: int,
                 u: float) -> int:
     # u < 1, so region + u stays inside the region's key range (see Orders._region_picker).
@@ -188,8 +188,11 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np
     region_total = region_cdf[-1]
     for i in range(n):
         b_sku[i] = min(search_right(sku_cdf, guide, u[i, 0] * sku_total, sku_total), n_skus - 1)
-        r = min(np.searchsorted(region_cdf, u[i, 1] * region_total, side="right"),
-                n_regions - 1)
+        x = u[i, 1] * region_total
+        r = 0
+        for j in range(n_regions):  # searchsorted(side="right"), branch-free for a few regions
+            r += region_cdf[j] <= x
+        r = min(r, n_regions - 1)
         b_region[i] = r
         if u[i, 2] < rules.bopis_share:
             b_method[i] = BOPIS
