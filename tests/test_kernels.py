@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.model.jit import guide_table, scatter_add, search_right
+from sim.model.jit import drop_stale_builds, guide_table, scatter_add, search_right
 from sim.model.order_kernels import ORDER
 from sim.model.orders import nearest_k
 from sim.model.pick_queue import PickQueue, select
@@ -122,3 +122,17 @@ def test_nearest_k_is_the_stable_argsort_prefix(rows, cols, k, seed, ties):
     # Integer distances make ties at the k-th place common; floats make them rare.
     d = rng.integers(0, 5, (rows, cols)).astype(float) if ties else rng.random((rows, cols))
     assert np.array_equal(nearest_k(d, k), np.argsort(d, axis=1, kind="stable")[:, :k])
+
+
+def test_cached_builds_are_dropped_when_a_model_source_changes(tmp_path):
+    # A build of a kernel inlines helpers from other files; numba would reuse it after such a
+    # helper changed. The stamp is the digest of every source under sim/model.
+    builds = [tmp_path / "demand._sell_hour-120.py311.1.nbc", tmp_path / "demand.nbi"]
+    for b in builds:
+        b.write_bytes(b"old build")
+    (tmp_path / "sources.sha256").write_text("digest of older sources")
+    assert drop_stale_builds(tmp_path)
+    assert not any(b.exists() for b in builds)
+    builds[0].write_bytes(b"build of the current sources")
+    assert not drop_stale_builds(tmp_path)
+    assert builds[0].exists()

@@ -7,10 +7,17 @@ Random numbers are still drawn by NumPy from the named streams and passed in, so
 is the one the stream would give without compilation.
 
 Kernels are compiled on first use and cached on disk next to the sources (``cache=True``), so
-later processes, including executor workers, load them instead of compiling.
+later processes, including executor workers, load them instead of compiling. Numba checks a
+cached build against its own source file only, while kernels inline helpers from other files
+(the searches here, opening hours in ``world.py``): :func:`drop_stale_builds` discards every
+cached build when any source of ``sim/model`` has changed, which would otherwise load a build
+of the old helper (wrong numbers, or a crash).
 """
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -72,3 +79,39 @@ def scatter_add(flat: np.ndarray, cells: np.ndarray, values: np.ndarray, sign: i
     """``flat[cells] += sign * values`` with repeated cells adding up (``np.add.at``)."""
     for i in range(len(cells)):
         flat[cells[i]] += sign * values[i]
+
+
+def drop_stale_builds(cache_dir: Path | None = None) -> bool:
+    """Delete the cached kernel builds if a source of ``sim/model`` changed since they were made.
+
+    Args:
+        cache_dir: Where numba keeps this package's builds (default: where it keeps
+            :func:`guide_table`'s; the same folder holds every ``sim/model`` kernel).
+
+    Returns:
+        True if builds were deleted. A folder that cannot be written is left alone.
+    """
+    if cache_dir is None:
+        path = getattr(getattr(guide_table, "_cache", None), "_cache_path", None)
+        if path is None:
+            return False
+        cache_dir = Path(path)
+    sources = sorted(Path(__file__).parent.glob("*.py"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    stamp = cache_dir / "sources.sha256"
+    try:
+        if stamp.read_text() == digest:
+            return False
+    except OSError:
+        pass
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for build in [*cache_dir.glob("*.nbi"), *cache_dir.glob("*.nbc")]:
+            build.unlink(missing_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        return False
+    return True
+
+
+drop_stale_builds()
