@@ -174,8 +174,9 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np
     ``latency`` (age of the view each promise was made from, hours) accumulate per customer
     region.
 
-    Returns the number of promised orders, moved (in arrival order) to the front of ``b``
-    with their pick times, and their due hours in ``due`` (:func:`schedule`).
+    Every field of ``b[:len(u)]`` is written (``b`` is a reused buffer). Returns the number of
+    promised orders, moved (in arrival order) to the front of ``b`` with their pick times, and
+    their due hours in ``due`` (:func:`schedule`).
     """
     (orchestrated, region_dc, harm, near_sfs, realtime, system, open_res, visible,
      reserved_since_sync, buffer, n_skus, seen) = routing
@@ -207,6 +208,8 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np
         # every order so the draws do not depend on which stores are live.
         b_lag[i] = -np.log1p(-u[i, 6]) * rules.lag_hours
         b_node[i] = -1
+        b.tries[i] = 0
+        b.oversold[i] = False
     exclude = np.full(n, -1, dtype=np.int64)
     route(b_node, b_method, b_region, b_store, b_home, b_sku, exclude, orchestrated,
           region_dc, harm, near_sfs, realtime, system, open_res, visible, reserved_since_sync,

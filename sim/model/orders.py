@@ -155,7 +155,6 @@ class Orders:
         rng.random(out=u)
         t = hour + 0.5
         b = self._b[:n]  # queued orders are copied out of it, so it can be reused
-        b[:] = 0
         counts = np.zeros((4, self.rec.regions))
         latency = np.zeros(self.rec.regions)
         due = np.empty(n, dtype=np.int64)
