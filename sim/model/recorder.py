@@ -64,11 +64,15 @@ class Recorder:
     def add_at(self, name: str, weeks: np.ndarray, regions: np.ndarray,
                values: np.ndarray | float = 1.0) -> None:
         """Add values falling in various weeks and regions (weeks past the horizon clip)."""
-        weeks = np.asarray(weeks, dtype=np.int64)
+        weeks = np.asarray(weeks, dtype=np.int64).reshape(-1)
         if weeks.size == 0:
             return
         arr = self._arr(name)
-        regions = np.broadcast_to(np.asarray(regions, dtype=np.int64), weeks.shape)
+        # One region for all is passed as a one-element array (a broadcast view costs more
+        # than the tally).
+        regions = np.asarray(regions, dtype=np.int64).reshape(-1)
+        if len(regions) != len(weeks) and len(regions) != 1:
+            raise ValueError(f"{name}: {len(regions)} regions for {len(weeks)} weeks")
         if np.ndim(values) == 0:
             arr += _tally(weeks, regions, np.zeros(0), float(values), arr.shape)
         else:
@@ -109,13 +113,15 @@ def _tally(weeks: np.ndarray, regions: np.ndarray, values: np.ndarray, value: fl
     """Per (week, region) totals of ``values`` (or of ``value`` per row if ``values`` is empty).
 
     Summed from zero in row order, as ``np.bincount`` does, so adding the result to a counter
-    gives the same bits as the bincount it replaces.
+    gives the same bits as the bincount it replaces. ``regions`` has one entry per row, or one
+    for all rows.
     """
     out = np.zeros(shape)
     last = shape[0] - 1
+    one = len(regions) == 1
     for i in range(len(weeks)):
         w = min(max(weeks[i], 0), last)
-        out[w, regions[i]] += values[i] if len(values) else value
+        out[w, regions[0] if one else regions[i]] += values[i] if len(values) else value
     return out
 
 
