@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.exceptions import ExceptionDesk
+from sim.model.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 
@@ -107,31 +108,19 @@ class Promotions:
               skus: np.ndarray) -> None:
         """Count one batch's promoted units and settle those sold at mismatched stores."""
         w = self.w
-        wk = int(weeks[0])
-        if wk == weeks.min() == weeks.max():  # the usual case: one row of the calendar
-            wk = min(wk, self.n_weeks - 1)
-            promoted = self.promoted[wk][skus]
-        else:
-            wk = -1
-            flat = np.minimum(weeks, self.n_weeks - 1).astype(np.int64) * w.n_skus + skus
-            promoted = self.disc_flat[flat] > 0
-        if not promoted.any():
-            return
-        self.rec.add("promoted_units", week, w.store_region[stores[promoted]])
-        if self.latest_fix <= hour:  # no store is set up wrong now
-            return
-        # Few stores are set up wrong at a time: look only at their promoted units.
-        sel = promoted & (self.until > hour).any(axis=0)[stores]
-        if not sel.any():
-            return
-        stores, skus = stores[sel], skus[sel]
-        if wk >= 0:
-            disc, ev = self.discount[wk][skus], self.event[wk][skus]
-        else:
-            disc, ev = self.disc_flat[flat[sel]], self.event_flat[flat[sel]]
-        wrong = self.until[ev, stores] > hour
-        if wrong.any():
-            self._settle(hour, week, stores[wrong], skus[wrong], ev[wrong], disc[wrong])
+        counts = np.zeros(self.rec.regions)
+        # Few stores are set up wrong at a time: the kernel returns only their promoted units.
+        wrong = _promoted(weeks, stores, skus, self.n_weeks, w.n_skus, self.disc_flat,
+                          self.event_flat, self.until, float(hour), self.latest_fix > hour,
+                          w.store_region, counts)
+        if counts.any():
+            self.rec.add_row("promoted_units", week, counts)
+        if len(wrong):
+            flat = (np.minimum(weeks[wrong], self.n_weeks - 1).astype(np.int64) * w.n_skus
+                    + skus[wrong])
+            self._settle(hour, week, stores[wrong].astype(np.int64),
+                         skus[wrong].astype(np.int64), self.event_flat[flat],
+                         self.disc_flat[flat])
 
     def _settle(self, hour: int, week: int, stores: np.ndarray, skus: np.ndarray,
                 ev: np.ndarray, disc: np.ndarray) -> None:
@@ -166,3 +155,26 @@ class Promotions:
             e, s = item
             if self.until[e, s] > finish:
                 self.until[e, s] = finish
+
+
+@kernel
+def _promoted(weeks: np.ndarray, stores: np.ndarray, skus: np.ndarray, n_weeks: int,
+              n_skus: int, discount: np.ndarray, event: np.ndarray, until: np.ndarray,
+              hour: float, check: bool, store_region: np.ndarray,
+              counts: np.ndarray) -> np.ndarray:
+    """Tally promoted units sold per region; return those sold where the event is set up wrong.
+
+    A unit is promoted if its SKU is discounted in its (clipped) week of the calendar;
+    ``check`` is False when no store is set up wrong now. Returned indices are in batch order.
+    """
+    wrong = np.empty(len(skus), dtype=np.int64)
+    k = 0
+    for i in range(len(skus)):
+        flat = min(weeks[i], n_weeks - 1) * n_skus + skus[i]
+        if discount[flat] > 0:
+            s = stores[i]
+            counts[store_region[s]] += 1.0
+            if check and until[event[flat], s] > hour:
+                wrong[k] = i
+                k += 1
+    return wrong[:k]
