@@ -62,42 +62,39 @@ def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.nd
 
     Every stage judges against the availability before this batch (the channel promises a
     batch from one view); within a stage the first orders for a cell take what it has beyond
-    the safety buffer. ``seen`` is a zeroed scratch counter per cell, left zeroed.
+    the safety buffer. Orders are taken one at a time through the stages: which orders reach
+    a stage, and in what order, is the same as stage-by-stage passes would give, and the
+    nearby stores are compared only for orders that reach that stage. ``seen`` is a zeroed
+    scratch counter per stage and cell (4 x cells), left zeroed.
     """
     n = len(node)
     k_near = near_sfs.shape[1]
-    touched = np.empty(n, dtype=np.int64)
-    best = np.full(n, -1, dtype=np.int64)
-    if orchestrated:
-        for i in range(n):
-            if method[i] == BOPIS or node[i] >= 0:
-                continue
-            h = home[i]
-            top = -1
-            top_atp = 0
-            for j in range(k_near):
-                c = near_sfs[h, j]
-                if c < 0 or not harm[c]:
-                    continue
-                a = _atp(c * n_skus + sku[i], c, realtime, system, open_res, visible,
-                         reserved_since_sync)
-                if top < 0 or a > top_atp:
-                    top, top_atp = c, a
-            best[i] = top
-    for stage in range(0 if orchestrated else 2, 4):
-        n_touched = 0
-        for i in range(n):
-            if node[i] >= 0:
-                continue
-            m = method[i]
-            dc = region_dc[region[i]]
+    n_cells = len(system)
+    touched = np.empty(4 * n, dtype=np.int64)
+    n_touched = 0
+    for i in range(n):
+        if node[i] >= 0:
+            continue
+        m = method[i]
+        dc = region_dc[region[i]]
+        for stage in range(0 if orchestrated else 2, 4):
             if stage == 0:
                 cand = dc if (m != BOPIS and harm[dc]) else -1
             elif stage == 1:
                 if m == BOPIS:
                     cand = store[i] if harm[store[i]] else -1
-                else:
-                    cand = best[i]
+                else:  # the harmonized nearby store with the most available to promise
+                    h = home[i]
+                    cand = -1
+                    top_atp = 0
+                    for j in range(k_near):
+                        c = near_sfs[h, j]
+                        if c < 0 or not harm[c]:
+                            continue
+                        a = _atp(c * n_skus + sku[i], c, realtime, system, open_res, visible,
+                                 reserved_since_sync)
+                        if cand < 0 or a > top_atp:
+                            cand, top_atp = c, a
             elif stage == 2:
                 cand = dc if m == SHIP else (home[i] if m == SFS else store[i])
             else:
@@ -107,14 +104,17 @@ def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.nd
             cell = cand * n_skus + sku[i]
             avail = _atp(cell, cand, realtime, system, open_res, visible,
                          reserved_since_sync) - buffer
-            if seen[cell] < avail:
-                node[i] = cand
-            if seen[cell] == 0:
-                touched[n_touched] = cell
+            key = stage * n_cells + cell
+            taken = seen[key]
+            if taken == 0:
+                touched[n_touched] = key
                 n_touched += 1
-            seen[cell] += 1
-        for j in range(n_touched):
-            seen[touched[j]] = 0
+            seen[key] = taken + 1
+            if taken < avail:
+                node[i] = cand
+                break
+    for j in range(n_touched):
+        seen[touched[j]] = 0
     for i in range(n):
         if node[i] >= 0:
             cell = node[i] * n_skus + sku[i]

@@ -195,8 +195,8 @@ class Orders:
     def _routing(self) -> tuple:
         """The routing state :func:`order_kernels.route` reads (flat stock views)."""
         w = self.w
-        if len(self._seen) != w.n_nodes * w.n_skus:
-            self._seen = np.zeros(w.n_nodes * w.n_skus, dtype=np.int32)
+        if len(self._seen) != 4 * w.n_nodes * w.n_skus:  # one counter per stage and cell
+            self._seen = np.zeros(4 * w.n_nodes * w.n_skus, dtype=np.int32)
         return (self.orchestrated, self.region_dc, w.harmonized["fulfillment_routing"],
                 self.near_sfs, self.inv.realtime_nodes, w.system.reshape(-1),
                 w.open_reservations.reshape(-1), w.visible.reshape(-1),
