@@ -17,7 +17,8 @@ from sim.model.order_kernels import ORDER
 from sim.model.orders import nearest_k
 from sim.model.pick_queue import PickQueue, select
 from sim.model.recorder import Recorder
-from sim.model.results import _group
+from sim.model.results import _group, _group_parts, _running_sum
+from sim.numeric import ssum
 
 weights = arrays(np.float64, st.integers(1, 300),
                  elements=st.one_of(st.just(0.0), st.floats(1e-6, 1e6)))
@@ -69,6 +70,20 @@ def test_group_keeps_row_order_and_sums_like_the_running_sum(keys, seed):
         assert np.array_equal(grouped[bounds[g]:bounds[g + 1]], mine)
         assert sums[g] == (np.cumsum(mine)[-1] if len(mine) else 0.0)
 
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(0, 200), min_size=1, max_size=4), st.integers(0, 2**32 - 1))
+def test_grouping_parts_is_grouping_their_join(sizes, seed):
+    # The refund samples stay in one part per channel pair; grouping and summing the parts
+    # must give the bits the joined array would.
+    rng = np.random.default_rng(seed)
+    keys = tuple(rng.integers(0, 7, n).astype(np.int32) for n in sizes)
+    values = tuple(rng.random(n) * 300 for n in sizes)
+    joined = _group(np.concatenate(keys), np.concatenate(values), 7)
+    for mine, want in zip(_group_parts(keys, values, 7), joined, strict=True):
+        assert np.array_equal(mine, want)
+    assert _running_sum(values) == ssum(np.concatenate(values))
 
 def test_recorder_tallies_match_bincount_bits():
     rng = np.random.default_rng(3)

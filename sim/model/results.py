@@ -15,7 +15,7 @@ import pandas as pd
 from sim.metrics import CONTRACT, EXCEPTION_TYPES
 from sim.model.jit import kernel
 from sim.model.world import HOURS_PER_WEEK
-from sim.numeric import smean, ssum
+from sim.numeric import ssum
 
 if TYPE_CHECKING:
     from sim.model.engine import Simulation
@@ -114,10 +114,12 @@ def _quantile(values: np.ndarray, q: float) -> float:
 
 
 def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray],
-           refunds: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
+           refunds: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+           ) -> tuple[pd.DataFrame, np.ndarray]:
     """Weekly (axis='week') or regional (axis='region') table of contract metrics.
 
-    ``refunds`` is :func:`refund_samples` (joined once by the caller: millions of rows).
+    ``refunds`` is :func:`refund_samples` (millions of rows, in parts that are never joined).
+    Returns the table and every refund's hours grouped by the table's rows.
     """
     rec, w = sim.rec, sim.world
     reduce = 1 if axis == "week" else 0
@@ -140,12 +142,12 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray],
         cols["exception_backlog_peak"] = exc["backlog_week"]
     else:
         cols["exception_backlog_peak"] = exc["backlog_week_region"].max(axis=0)
-    wk, rg, hrs = refunds
-    key = wk if axis == "week" else rg
+    key = tuple(part[0 if axis == "week" else 1] for part in refunds)
+    hrs = tuple(part[2] for part in refunds)
     mean = np.full(size, np.nan)
     p90 = np.full(size, np.nan)
-    if len(hrs):
-        h, bounds, sums = _group(key, hrs, size)
+    h, bounds, sums = _group_parts(key, hrs, size)
+    if len(h):
         for i in range(size):
             seg = h[bounds[i]:bounds[i + 1]]
             if len(seg):
@@ -160,15 +162,15 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray],
         df.insert(0, "week", np.arange(1, size + 1))
     else:
         df.insert(0, "region", w.region_names + [CENTRAL])
-    return df
+    return df, h
 
 
 _COST_INPUTS = ("reroute_cost", "fallout_orders", "lost_sales_units", "sla_breaches",
                 "margin_leakage", "close_delay_days", "handling_hours")
 
 
-def _risk_cost(sim: Simulation, t: dict[str, np.ndarray], refund_key: np.ndarray, size: int,
-               refund_hours: np.ndarray) -> np.ndarray:
+def _risk_cost(sim: Simulation, t: dict[str, np.ndarray], refund_key: tuple, size: int,
+               refund_hours: tuple) -> np.ndarray:
     """total_risk_cost: the scenario's cost weights applied to the risk drivers."""
     c = sim.scenario.costs
     cost = (t["reroute_cost"] + c.fallout_order * t["fallout_orders"]
@@ -187,29 +189,53 @@ def _group(key: np.ndarray, values: np.ndarray, size: int
     Returns the grouped values, the group bounds and each group's running sum in row order.
     A counting sort: millions of refund samples are grouped without an index array.
     """
+    return _group_parts((key,), (values,), size)
+
+
+@kernel
+def _group_parts(keys: tuple, values: tuple, size: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_group` of the concatenation of several parts, without concatenating them."""
     bounds = np.zeros(size + 1, dtype=np.int64)
-    for i in range(len(key)):
-        bounds[key[i] + 1] += 1
+    n = 0
+    for key in keys:
+        n += len(key)
+        for i in range(len(key)):
+            bounds[key[i] + 1] += 1
     for g in range(size):
         bounds[g + 1] += bounds[g]
-    out = np.empty(len(values))
+    out = np.empty(n)
     sums = np.zeros(size)
     fill = bounds[:-1].copy()
-    for i in range(len(key)):
-        g = key[i]
-        out[fill[g]] = values[i]
-        fill[g] += 1
-        sums[g] += values[i]
+    for p in range(len(keys)):
+        key, vals = keys[p], values[p]
+        for i in range(len(key)):
+            g = key[i]
+            out[fill[g]] = vals[i]
+            fill[g] += 1
+            sums[g] += vals[i]
     return out, bounds, sums
 
 
 @kernel
-def _late_days(key: np.ndarray, hours: np.ndarray, size: int) -> np.ndarray:
-    """Per key, the days beyond two that refunds took (summed in row order)."""
+def _late_days(keys: tuple, hours: tuple, size: int) -> np.ndarray:
+    """Per key, the days beyond two that refunds took (summed in row order, part by part)."""
     out = np.zeros(size)
-    for i in range(len(key)):
-        out[key[i]] += max(hours[i] / 24.0 - 2.0, 0.0)
+    for p in range(len(keys)):
+        key, hrs = keys[p], hours[p]
+        for i in range(len(key)):
+            out[key[i]] += max(hrs[i] / 24.0 - 2.0, 0.0)
     return out
+
+
+@kernel
+def _running_sum(parts: tuple) -> float:
+    """:func:`sim.numeric.ssum` of the concatenation of several parts."""
+    total = 0.0
+    for values in parts:
+        for i in range(len(values)):
+            total += values[i]
+    return total
 
 
 def collect(sim: Simulation) -> ReplicationResult:
@@ -219,8 +245,8 @@ def collect(sim: Simulation) -> ReplicationResult:
     exc = _exception_tables(sim, team_results)
     _record_handling(sim, team_results)
     refunds = refund_samples(rec)
-    weekly = _table(sim, "week", exc, refunds)
-    by_region = _table(sim, "region", exc, refunds)
+    weekly, hours = _table(sim, "week", exc, refunds)
+    by_region, _ = _table(sim, "region", exc, refunds)
     metrics: dict[str, float] = {}
     for name in SUMS:
         metrics[name] = ssum(rec.counts(name))
@@ -231,8 +257,12 @@ def collect(sim: Simulation) -> ReplicationResult:
         metrics[f"exceptions.{t}"] = ssum(rec.counts(f"exceptions.{t}"))
     metrics["exceptions_total"] = float(sum(metrics[f"exceptions.{t}"] for t in EXCEPTION_TYPES))
     metrics["exception_backlog_peak"] = float(exc["backlog_week"].max(initial=0.0))
-    hours = refunds[2]
-    metrics["refund_cycle_hours_mean"] = smean(hours)
+    # In the samples' own order, as smean of their join would sum; the quantile does not
+    # depend on the order, so the weekly grouping serves.
+    n_refunds = len(hours)
+    metrics["refund_cycle_hours_mean"] = (
+        _running_sum(tuple(part[2] for part in refunds)) / n_refunds if n_refunds
+        else float("nan"))
     metrics["refund_cycle_hours_p90"] = _quantile(hours, 0.9)
     metrics["rollout_completion_week"] = float(sim.rollout.completion_week)
     metrics["total_risk_cost"] = ssum(weekly["total_risk_cost"].to_numpy())
@@ -260,14 +290,15 @@ def collect(sim: Simulation) -> ReplicationResult:
 CHANNEL_PAIRS = ("store_to_store", "online_to_store", "online_to_mail")
 
 
-def refund_samples(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All refund-cycle observations (week, region, hours), channel pairs together.
+def refund_samples(rec) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """All refund-cycle observations (week, region, hours), one part per channel pair.
 
-    Returns records each observation once, under its channel pair; the overall distribution
-    is their union (kept once to halve memory at full scale).
+    Each observation is recorded once, under its channel pair; the overall distribution is
+    the union of the parts, which are not joined (at full scale a join is ~130 MB).
     """
-    parts = [rec.samples(f"refund_cycle_hours.{p}") for p in CHANNEL_PAIRS]
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore
+    return [rec.samples(f"refund_cycle_hours.{p}") for p in CHANNEL_PAIRS]
+
+
 #: Quantile levels kept per replication for refund-cycle CDFs (0, 1, ..., 100 %).
 QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
 
