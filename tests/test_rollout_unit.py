@@ -422,3 +422,24 @@ def test_timeline_counts_add_up() -> None:
     live = r.rec.counts("stores_live").sum(axis=1)
     assert (tl.groupby("week")["live"].sum().to_numpy() == live).all()
     assert set(AREAS) == set(r.w.harmonized)
+
+
+def test_views_of_real_time_stores_are_current_whenever_one_falls_back() -> None:
+    # Real-time views are copied only at the sync before a week starts, where fallbacks are
+    # decided; a store leaving real time at any other moment would be promised from a stale
+    # view, so the inventory refuses it.
+    r = rig(waves=[{"count": 3, "go_live_week": 1, "cutover_downtime_hours": 0}],
+            harmonization={"inventory_events": {"mode": "at_go_live"}})
+    r.run_to(WEEK + 30)
+    s = int(r.wave_stores(0)[0])
+    assert r.w.state[s] == LIVE and r.inv.realtime_nodes[s]
+    r.w.system[s] += 5
+    r.inv.sync(WEEK + 30)
+    assert not (r.w.visible[s] == r.w.system[s]).all()
+    r.w.state[s] = LEGACY
+    with pytest.raises(RuntimeError, match="mid-week"):
+        r.inv.refresh_profile()
+    r.inv.sync(2 * WEEK - 1)
+    assert (r.w.visible[s] == r.w.system[s]).all() and not r.w.reserved_since_sync[s].any()
+    r.inv.refresh_profile()
+    assert not r.inv.realtime_nodes[s]

@@ -56,6 +56,9 @@ class Inventory:
         self.on_mismatch: Callable[[float, np.ndarray, np.ndarray], None] | None = None
         self.coexistence = False
         self.on_profile: Callable[[np.ndarray], None] | None = None
+        #: Whether every node's view was published at the last sync (see :meth:`sync`).
+        self._views_current = True
+        self.realtime_nodes = np.zeros(s + d, dtype=bool)
         # Stores publish at staggered times, not all at once.
         self.phase = self.rng_sync.random(s + d)
         period = max(1, int(round(inv.cycle_count_weeks * 7)))
@@ -188,10 +191,18 @@ class Inventory:
         return interval, fail, realtime
 
     def sync(self, hour: int) -> None:
-        """Publish snapshots for nodes whose batch is due; failed batches leave views stale."""
+        """Publish snapshots for nodes whose batch is due; failed batches leave views stale.
+
+        Real-time nodes publish every hour, but promising reads their records, not their
+        views, so their view rows are copied only before a week starts: a node stops being
+        real time only when its store falls back, which is decided at a week's first hour
+        (:meth:`refresh_profile` checks this). Their view is then the last hour's, as if
+        copied every hour.
+        """
         w = self.w
         interval, fail, realtime = self._profile
         first = hour == 0
+        full = first or (hour + 1) % HOURS_PER_WEEK == 0
         due = np.empty(w.n_nodes, dtype=np.bool_)
         n = _due_nodes(self.next_sync, realtime, w.state, first, hour, due)
         if not n:
@@ -200,14 +211,25 @@ class Inventory:
         u = self.rng_sync.random(n)
         failed = np.empty(n, dtype=np.bool_)
         _publish(due, u, fail, first, hour, interval, self.phase, self.next_sync,
-                 w.visible, w.system, w.reserved_since_sync, w.last_sync, failed)
+                 w.visible, w.system, w.reserved_since_sync, w.last_sync, failed,
+                 realtime, full)
+        self._views_current = full
         if failed.any() and self.on_sync_failure is not None:
             self.on_sync_failure(float(hour), np.flatnonzero(due)[failed])
 
     def refresh_profile(self) -> None:
-        """Recompute the real-time flags after a state or harmonization change."""
-        self._profile = self.sync_profile()
-        self.realtime_nodes = self._profile[2]
+        """Recompute the real-time flags after a state or harmonization change.
+
+        Raises:
+            RuntimeError: If a node stops being real time while its view is not current
+                (views of real-time nodes are copied only before a week starts).
+        """
+        profile = self.sync_profile()
+        if (self.realtime_nodes & ~profile[2]).any() and not self._views_current:
+            raise RuntimeError("a node stopped publishing in real time in mid-week; its view "
+                               "was last copied at the week's start")
+        self._profile = profile
+        self.realtime_nodes = profile[2]
         if self.on_profile is not None:
             self.on_profile(self.realtime_nodes)
 
@@ -256,12 +278,13 @@ def _due_nodes(next_sync: np.ndarray, realtime: np.ndarray, state: np.ndarray, f
 def _publish(due: np.ndarray, u: np.ndarray, fail: np.ndarray, first: bool, hour: int,
              interval: np.ndarray, phase: np.ndarray, next_sync: np.ndarray,
              visible: np.ndarray, system: np.ndarray, reserved_since_sync: np.ndarray,
-             last_sync: np.ndarray, failed: np.ndarray) -> None:
+             last_sync: np.ndarray, failed: np.ndarray, realtime: np.ndarray,
+             full: bool) -> None:
     """Publish the due nodes' snapshots (``u``: one uniform per due node decides failure).
 
     A published node's view becomes its record and forgets the promises made since the last
     snapshot; the first hour's syncs never fail and start each node at a random phase of its
-    interval.
+    interval. Rows of real-time nodes are copied only when ``full`` (see ``Inventory.sync``).
     """
     j = 0
     for i in range(len(due)):
@@ -269,8 +292,9 @@ def _publish(due: np.ndarray, u: np.ndarray, fail: np.ndarray, first: bool, hour
             continue
         failed[j] = u[j] < fail[i] and not first
         if not failed[j]:
-            visible[i, :] = system[i, :]
-            reserved_since_sync[i, :] = 0
+            if full or not realtime[i]:
+                visible[i, :] = system[i, :]
+                reserved_since_sync[i, :] = 0
             last_sync[i] = hour + 1.0
         base = phase[i] * interval[i] if first else float(hour)
         next_sync[i] = base + interval[i]
