@@ -183,21 +183,21 @@ class TeamQueue:
             raise ValueError(f"{self.name}: arrivals, handlings and refs differ in length")
         if not arrivals.min() >= self._served:
             raise ValueError(f"{self.name}: arrival before served time {self._served}")
-        refs = np.full(n, -1, dtype=np.int64) if refs is None else refs
+        refs = np.full(n, -1, dtype=np.int64) if refs is None else np.asarray(refs, np.int64)
         return self.add_detected(arrivals, handlings, kind, refs)
 
     def add_detected(self, arrivals: np.ndarray, handlings: np.ndarray, kind: int,
                      refs: np.ndarray, index_of_ref: np.ndarray | None = None) -> int:
         """Append items detected by now: one arriving before :meth:`served_time` arrives then.
 
-        The desk's way in (no checks; one compiled pass, which also merges the items into the
-        service order); otherwise as :meth:`add_many`.
+        The desk's way in (no checks, no conversions; one compiled pass, which also merges the
+        items into the service order); otherwise as :meth:`add_many`.
 
         Args:
-            arrivals: Float arrival times.
-            handlings: Float handling times, same length.
+            arrivals: Arrival times (float64 array).
+            handlings: Handling times (float64 array), same length.
             kind: Exception type code shared by the batch.
-            refs: Integer caller payloads, same length.
+            refs: Caller payloads (int64 array), same length.
             index_of_ref: If given, ``index_of_ref[ref]`` is set to each new item's index.
 
         Returns:
@@ -205,12 +205,10 @@ class TeamQueue:
 
         """
         n = len(arrivals)
-        first = self._reserve(n)
+        first = self._n if self._n + n <= len(self._arrival) else self._reserve(n)
         append(self._arrival, self._handling, self._kind, self._ref, self._start, self._finish,
-               self._order, self._key, self._next, self._n_ordered, first,
-               np.asarray(arrivals, dtype=float), np.asarray(handlings, dtype=float), kind,
-               np.asarray(refs, dtype=np.int64), self._served,
-               _NO_INDEX if index_of_ref is None else index_of_ref)
+               self._order, self._key, self._next, self._n_ordered, first, arrivals, handlings,
+               kind, refs, self._served, _NO_INDEX if index_of_ref is None else index_of_ref)
         self._n = self._n_ordered = first + n
         return first
 
