@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from sim.metrics import EXCEPTION_TYPES
+from sim.model.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.teams import TeamQueue, shift_staff
 from sim.model.work_heap import WorkHeap
@@ -157,20 +158,17 @@ class ExceptionDesk:
         delay = self.rng.exponential(w.params["detection_hours"], n) * \
             self.detection_factor[week]
         arrival = np.asarray(times, float) + delay
-        stores = np.asarray(stores, np.int64)
         first = self._n
         end = first + n
         if end > len(self._kind):
             cap = max(2 * len(self._kind), end)
             self._kind, self._store, self._team_item = (
                 _grown(a, first, cap) for a in (self._kind, self._store, self._team_item))
-        self._kind[first:end] = KIND[kind]
-        self._store[first:end] = stores
-        self._team_item[first:end] = -1
+        region = _record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
+                                np.asarray(stores, np.int64), w.store_region, w.n_regions)
         self._n = end
         ids = np.arange(first, end)
         self._pending.push(arrival, ids)
-        region = np.where(stores >= 0, w.store_region[np.maximum(stores, 0)], w.n_regions)
         self.rec.add_at(f"exceptions.{kind}", week, region)
         return ids
 
@@ -227,11 +225,11 @@ class ExceptionDesk:
         kinds = self._kind[refs]
         batch = self._is_batch[kinds]
         if not batch.all():
-            handlers, names = self.handlers, EXCEPTION_TYPES
+            call = [self.handlers.get(name) for name in EXCEPTION_TYPES]
             one = ~batch
             for fin, ref, code in zip(finishes[one].tolist(), refs[one].tolist(),
                                       kinds[one].tolist(), strict=True):
-                handlers[names[code]](fin, ref)
+                call[code](fin, ref)
         if batch.any():
             for code in dict.fromkeys(kinds[batch].tolist()):
                 mine = kinds == code
@@ -256,6 +254,27 @@ class ExceptionDesk:
     def open_count(self, t: float) -> int:
         """Open items across all teams (the gate's backlog check)."""
         return sum(q.open_count(t) for q in self.teams.values())
+
+
+@kernel
+def _record_raised(kind: np.ndarray, store: np.ndarray, team_item: np.ndarray, first: int,
+                   code: int, stores: np.ndarray, store_region: np.ndarray,
+                   central: int) -> np.ndarray:
+    """Write the columns of exceptions ``first, first + 1, ...`` (they have room).
+
+    Returns:
+        The region of each (``central`` for a central item, store -1), for the counters.
+
+    """
+    region = np.empty(len(stores), dtype=np.int64)
+    for j in range(len(stores)):
+        i = first + j
+        s = stores[j]
+        kind[i] = code
+        store[i] = s
+        team_item[i] = -1
+        region[j] = store_region[s] if s >= 0 else central
+    return region
 
 
 def _grown(a: np.ndarray, n: int, cap: int) -> np.ndarray:
