@@ -19,13 +19,17 @@ def append(arrival: np.ndarray, handling: np.ndarray, kind: np.ndarray, ref: np.
            start: np.ndarray, finish: np.ndarray, order: np.ndarray, key: np.ndarray,
            first_waiting: int, n_ordered: int, first: int, new_arrival: np.ndarray,
            new_handling: np.ndarray, code: int, new_ref: np.ndarray, floor: float,
-           index_of_ref: np.ndarray) -> None:
+           index_of_ref: np.ndarray) -> bool:
     """Write new items of one kind from index ``first`` on and merge them into the order.
 
     The columns have room. An arrival before ``floor`` becomes ``floor`` (``max(arrival,
     floor)`` as Python takes it: an item detected before the time its team has served arrives
     then). Items ``n_ordered..first-1`` not yet merged are merged too (see :func:`absorb`).
     If ``index_of_ref`` is not empty, ``index_of_ref[ref]`` is set to each new item's index.
+
+    Returns:
+        Whether the items could be merged (False: not in arrival order, see :func:`absorb`).
+
     """
     for j in range(len(new_arrival)):
         i = first + j
@@ -38,12 +42,14 @@ def append(arrival: np.ndarray, handling: np.ndarray, kind: np.ndarray, ref: np.
         finish[i] = np.nan
         if len(index_of_ref):
             index_of_ref[new_ref[j]] = i
-    absorb(order, key, arrival, first_waiting, n_ordered, first + len(new_arrival))
+    in_order = new_ref[:0]  # an empty permutation: the new items should be in arrival order
+    return absorb(order, key, arrival, first_waiting, n_ordered, first + len(new_arrival),
+                  in_order)
 
 
 @kernel
 def absorb(order: np.ndarray, key: np.ndarray, arrival: np.ndarray, first_waiting: int,
-           n_ordered: int, n: int) -> None:
+           n_ordered: int, n: int, perm: np.ndarray) -> bool:
     """Merge items ``n_ordered..n-1`` (added since the last merge) into the service order.
 
     ``order[first_waiting:n_ordered]`` holds the waiting items sorted by (arrival, index) and
@@ -51,35 +57,61 @@ def absorb(order: np.ndarray, key: np.ndarray, arrival: np.ndarray, first_waitin
     their indices are larger than every queued one, so on equal arrivals they go after the
     queued items, and after each other by index. Only queued items arriving at or after the
     earliest new arrival move (usually none: new items arrive after the queued ones).
+
+    Args:
+        order: Service order (room for ``n`` items).
+        key: Arrival of each entry of ``order``.
+        arrival: Arrival of each item.
+        first_waiting: Position in ``order`` of the first item not started.
+        n_ordered: Items already in ``order``.
+        n: Items in all.
+        perm: ``np.argsort(arrival[n_ordered:n], kind="stable")``, or empty when the new
+            items are in arrival order (sorting is left to NumPy: the desk's items always
+            come in order, and a compiled sort costs seconds of compilation).
+
+    Returns:
+        False, changing nothing, if ``perm`` is empty and the new items are not in order.
+
     """
     m = n - n_ordered
     if m == 0:
-        return
-    new_key = arrival[n_ordered:n]
-    new_idx = np.arange(n_ordered, n)
-    ascending = True
-    for j in range(1, m):
-        if new_key[j] < new_key[j - 1]:
-            ascending = False
-            break
-    if not ascending:
-        perm = np.argsort(new_key, kind="mergesort")  # stable: equal arrivals by index
-        new_key = new_key[perm]
-        new_idx = new_idx[perm]
-    # First waiting item arriving at or after the earliest new arrival (bisect_left).
-    p = first_waiting + np.searchsorted(key[first_waiting:n_ordered], new_key[0])
-    old_idx = order[p:n_ordered].copy()
-    old_key = key[p:n_ordered].copy()
+        return True
+    given = len(perm) > 0
+    if not given:
+        for i in range(n_ordered + 1, n):
+            if arrival[i] < arrival[i - 1]:
+                return False
+    first_key = arrival[n_ordered + perm[0]] if given else arrival[n_ordered]
+    # p: first waiting item arriving at or after the earliest new arrival (bisect_left).
+    lo, hi = first_waiting, n_ordered
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if key[mid] < first_key:
+            lo = mid + 1
+        else:
+            hi = mid
+    p = lo
+    n_old = n_ordered - p
+    old_idx = np.empty(n_old, dtype=np.int64)
+    old_key = np.empty(n_old, dtype=np.float64)
+    for j in range(n_old):  # a loop compiles faster than a slice copy
+        old_idx[j] = order[p + j]
+        old_key[j] = key[p + j]
     a = b = 0
+    new_i, new_k = n_ordered, 0.0
     for out in range(p, n):
-        if b == m or (a < len(old_idx) and old_key[a] <= new_key[b]):
+        if b < m:
+            new_i = n_ordered + (perm[b] if given else b)
+            new_k = arrival[new_i]
+        if b == m or (a < n_old and old_key[a] <= new_k):
             order[out] = old_idx[a]
             key[out] = old_key[a]
             a += 1
         else:
-            order[out] = new_idx[b]
-            key[out] = new_key[b]
+            order[out] = new_i
+            key[out] = new_k
             b += 1
+    return True
 
 
 @kernel

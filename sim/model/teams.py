@@ -206,16 +206,23 @@ class TeamQueue:
         """
         n = len(arrivals)
         first = self._n if self._n + n <= len(self._arrival) else self._reserve(n)
-        append(self._arrival, self._handling, self._kind, self._ref, self._start, self._finish,
-               self._order, self._key, self._next, self._n_ordered, first, arrivals, handlings,
-               kind, refs, self._served, _NO_INDEX if index_of_ref is None else index_of_ref)
-        self._n = self._n_ordered = first + n
+        merged = append(self._arrival, self._handling, self._kind, self._ref, self._start,
+                        self._finish, self._order, self._key, self._next, self._n_ordered,
+                        first, arrivals, handlings, kind, refs, self._served,
+                        _NO_INDEX if index_of_ref is None else index_of_ref)
+        self._n = first + n
+        if merged:
+            self._n_ordered = self._n
+        else:
+            self._absorb_new()
         return first
 
     def _absorb_new(self) -> None:
         """Merge items added since the last call into the service order (arrival, then index)."""
         if self._n > self._n_ordered:
-            absorb(self._order, self._key, self._arrival, self._next, self._n_ordered, self._n)
+            args = (self._order, self._key, self._arrival, self._next, self._n_ordered, self._n)
+            if not absorb(*args, _NO_INDEX):  # not in arrival order: sort them (stably) first
+                absorb(*args, np.argsort(self._arrival[self._n_ordered: self._n], kind="stable"))
             self._n_ordered = self._n
 
     def serve_positions(self, t: float) -> tuple[int, int]:
