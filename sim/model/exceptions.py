@@ -172,11 +172,6 @@ class ExceptionDesk:
         self.rec.add_at(f"exceptions.{kind}", week, region)
         return ids
 
-    def _handling(self, code: int, n: int) -> np.ndarray:
-        """Draw ``n`` handling times of type ``code`` (lognormal with the type's mean, ``cv``)."""
-        mu, sigma = self._lognormal[code]
-        return self.rng.lognormal(mu, sigma, n)
-
     def _release(self, until: float) -> None:
         """Hand the items detected before ``until`` to their teams, in arrival order.
 
@@ -188,10 +183,12 @@ class ExceptionDesk:
             return
         arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
                                                                    len(EXCEPTION_TYPES))
+        rng, lognormal, team_of_kind = self.rng, self._lognormal, self._team_of_kind
         for g, code in enumerate(codes):
             lo, hi = bounds[g], bounds[g + 1]
-            self._team_of_kind[code].add_detected(arrival[lo:hi], self._handling(code, hi - lo),
-                                                  code, ids[lo:hi], self._team_item)
+            mu, sigma = lognormal[code]  # handling times: lognormal, the type's mean and cv
+            team_of_kind[code].add_detected(arrival[lo:hi], rng.lognormal(mu, sigma, hi - lo),
+                                            code, ids[lo:hi], self._team_item)
 
     def _serve(self):
         """Run the desk's SimPy process: release, serve, apply effects, every hour.
