@@ -2,9 +2,9 @@
 
 Every exception is a work item with its own arrival, start and finish. Items are raised in
 batches by the volume code, held until their detection time, then released in arrival order to
-their team's :class:`~sim.model.teams.TeamQueue`, which one SimPy process per team serves each
-hour. Items whose resolution changes the world (a mismatch fixed, an order rerouted, a refund
-released) call back their handler at their finish time.
+their team's :class:`~sim.model.teams.TeamQueue`; the desk's one SimPy process serves every
+team each hour. Items whose resolution changes the world (a mismatch fixed, an order rerouted,
+a refund released) call back their handler once the clock passes their finish time.
 """
 
 from __future__ import annotations
@@ -81,8 +81,7 @@ class ExceptionDesk:
         self._team_of_kind = [self.teams[OWNER[k]] for k in EXCEPTION_TYPES]
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)
         self.all_hours = np.ones(h, dtype=np.int64)
-        # (arrival, exception id): raised, not yet detected
-        self._pending = WorkHeap()
+        self._pending = WorkHeap()  # (arrival, exception id): raised, not yet detected
         self._due = WorkHeap()  # (finish, exception id): started, effects not yet applied
         # Register handlers through on_done / on_done_batch: they keep these lookups in step.
         self.handlers: dict[str, Handler] = {}
@@ -240,8 +239,8 @@ class ExceptionDesk:
         """Finish time of each exception id (NaN while not detected or not started)."""
         ids = np.asarray(ids, dtype=np.int64)
         out = np.full(len(ids), np.nan)
-        item = self._team_item[ids]
-        kind = self._kind[ids]
+        item = self.team_item[ids]
+        kind = self.kind[ids]
         for team in self.teams.values():
             codes = [KIND[k] for k in EXCEPTION_TYPES if self.teams[OWNER[k]] is team]
             mine = np.isin(kind, codes) & (item >= 0)

@@ -47,6 +47,7 @@ class WorkHeap:
         return float(self._times[0]) if self._size else math.inf
 
     def _reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more pairs (the pop buffers follow the heap's capacity)."""
         need = self._size + extra
         if need > len(self._times):
             cap = max(2 * len(self._times), need)
