@@ -2,22 +2,23 @@
 
 Every exception is a work item with its own arrival, start and finish. Items are raised in
 batches by the volume code, held until their detection time, then released in arrival order to
-their team's :class:`~sim.model.teams.TeamQueue`, which one SimPy process per team serves each
-hour. Items whose resolution changes the world (a mismatch fixed, an order rerouted, a refund
-released) call back their handler at their finish time.
+their team's :class:`~sim.model.teams.TeamQueue`; the desk's one SimPy process serves every
+team each hour. Items whose resolution changes the world (a mismatch fixed, an order rerouted,
+a refund released) call back their handler once the clock passes their finish time.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 
 import numpy as np
 import simpy
 
 from sim.metrics import EXCEPTION_TYPES
+from sim.model.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.teams import TeamQueue, shift_staff
+from sim.model.work_heap import WorkHeap
 from sim.model.world import HOURS_PER_WEEK, World
 from sim.scenario import TEAMS
 
@@ -41,6 +42,11 @@ BatchHandler = Callable[[np.ndarray, np.ndarray], None]
 class ExceptionDesk:
     """Raises exceptions, staffs the teams and runs their queues.
 
+    Per-exception columns and both waiting lines (items not yet detected, finished items not
+    yet applied) are NumPy arrays worked by compiled loops, so the ~230 k exceptions of a
+    600-store year cost Python per batch and per hour, not per item; only the handlers that
+    take one item at a time are called per item.
+
     Args:
         env: The SimPy environment.
         world: Replication state.
@@ -57,6 +63,11 @@ class ExceptionDesk:
         p = world.params
         self.cv = p["handling_cv"]
         self.mean_hours = {t: p[f"handling_hours_{t}"] for t in EXCEPTION_TYPES}
+        # Lognormal (mu, sigma) of each type's handling time, computed once (same expressions,
+        # so the same values, as computing them for every draw).
+        sigma2 = np.log1p(self.cv**2)
+        self._lognormal = [(np.log(self.mean_hours[t]) - sigma2 / 2, np.sqrt(sigma2))
+                           for t in EXCEPTION_TYPES]
         sc = world.scenario
         h = world.horizon_hours
         open_h = int(np.median(world.open_hour)) if world.n_stores else 9
@@ -67,19 +78,41 @@ class ExceptionDesk:
             n = team.staff_for(world.n_stores, world.plan.volume_share)
             staff = shift_staff(h, n, team.shift, open_h, close_h)
             self.teams[name] = TeamQueue(name, staff, team.sla_hours)
+        self._team_of_kind = [self.teams[OWNER[k]] for k in EXCEPTION_TYPES]
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)
         self.all_hours = np.ones(h, dtype=np.int64)
-        self._pending: list[tuple[float, int, str, int]] = []
-        self._due: list[tuple[float, int, int]] = []
-        self._seq = 0
+        self._pending = WorkHeap()  # (arrival, exception id): raised, not yet detected
+        self._due = WorkHeap()  # (finish, exception id): started, effects not yet applied
+        # Register handlers through on_done / on_done_batch: they keep these lookups in step.
         self.handlers: dict[str, Handler] = {}
         self.batch_handlers: dict[str, BatchHandler] = {}
-        # Per exception id: type, team item index, store (-1: central) and region.
-        self.kind: list[int] = []
-        self.store: list[int] = []
-        self.team_item: list[int] = []
+        self._has_handler = np.zeros(len(EXCEPTION_TYPES), dtype=bool)
+        self._is_batch = np.zeros(len(EXCEPTION_TYPES), dtype=bool)
+        # Per exception id (valid up to `_n`): type, store (-1: central), team item index (-1
+        # until released to the team).
+        self._n = 0
+        self._kind = np.empty(1024, dtype=np.int64)
+        self._store = np.empty(1024, dtype=np.int64)
+        self._team_item = np.empty(1024, dtype=np.int64)
         self.detection_factor = np.ones(world.horizon_hours // HOURS_PER_WEEK + 1)
         env.process(self._serve())
+
+    # Read-only views of the per-exception columns, indexed by exception id (they do not
+    # follow later growth: take them again after raising more).
+    @property
+    def kind(self) -> np.ndarray:
+        """Type code (:data:`KIND`) of each exception."""
+        return _read_only(self._kind[: self._n])
+
+    @property
+    def store(self) -> np.ndarray:
+        """Store index of each exception (-1: a central item such as a DC or the ledger)."""
+        return _read_only(self._store[: self._n])
+
+    @property
+    def team_item(self) -> np.ndarray:
+        """Index of each exception in its team's queue (-1 while not yet detected)."""
+        return _read_only(self._team_item[: self._n])
 
     def add_staff(self, team: str, start_hour: int, end_hour: int, staff: int,
                   pattern: str = "store_hours") -> None:
@@ -96,11 +129,13 @@ class ExceptionDesk:
     def on_done(self, kind: str, handler: Handler) -> None:
         """Call ``handler(finish_time, exception_id)`` when an exception of ``kind`` is done."""
         self.handlers[kind] = handler
+        self._has_handler[KIND[kind]] = True
 
     def on_done_batch(self, kind: str, handler: BatchHandler) -> None:
         """Call ``handler(finish_times, exception_ids)`` once an hour for finished items."""
         self.handlers[kind] = lambda t, i: handler(np.array([t]), np.array([i]))
         self.batch_handlers[kind] = handler
+        self._has_handler[KIND[kind]] = self._is_batch[KIND[kind]] = True
 
     def raise_(self, kind: str, times: np.ndarray, stores: np.ndarray) -> np.ndarray:
         """Raise a batch of exceptions.
@@ -122,76 +157,129 @@ class ExceptionDesk:
         delay = self.rng.exponential(w.params["detection_hours"], n) * \
             self.detection_factor[week]
         arrival = np.asarray(times, float) + delay
-        first = len(self.kind)
-        ids = np.arange(first, first + n)
-        self.kind.extend([KIND[kind]] * n)
-        self.store.extend(np.asarray(stores, np.int64).tolist())
-        self.team_item.extend([-1] * n)
-        for a, i in zip(arrival.tolist(), ids.tolist(), strict=True):
-            heapq.heappush(self._pending, (a, i, kind, 0))
-        stores = np.asarray(stores, np.int64)
-        region = np.where(stores >= 0, w.store_region[np.maximum(stores, 0)], w.n_regions)
+        first = self._n
+        end = first + n
+        if end > len(self._kind):
+            cap = max(2 * len(self._kind), end)
+            self._kind, self._store, self._team_item = (
+                _grown(a, first, cap) for a in (self._kind, self._store, self._team_item))
+        region = _record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
+                                np.asarray(stores, np.int64), w.store_region, w.n_regions)
+        self._n = end
+        ids = np.arange(first, end)
+        self._pending.push(arrival, ids)
         self.rec.add_at(f"exceptions.{kind}", week, region)
         return ids
 
-    def _handling(self, kind: str, n: int) -> np.ndarray:
-        mean = self.mean_hours[kind]
-        sigma2 = np.log1p(self.cv**2)
-        return self.rng.lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), n)
-
     def _release(self, until: float) -> None:
-        """Hand detected items to their teams in arrival order."""
-        batch: dict[str, list[tuple[float, int]]] = {}
-        while self._pending and self._pending[0][0] < until:
-            a, i, kind, _ = heapq.heappop(self._pending)
-            batch.setdefault(kind, []).append((a, i))
-        for kind, items in batch.items():
-            team = self.teams[OWNER[kind]]
-            handling = self._handling(kind, len(items))
-            floor = team.served_time()
-            for (a, i), hd in zip(items, handling.tolist(), strict=True):
-                self.team_item[i] = team.add(max(a, floor), hd, KIND[kind], i)
+        """Hand the items detected before ``until`` to their teams, in arrival order.
+
+        Items are taken by (arrival, id); each type's handling times are drawn as one batch,
+        types in order of first appearance, and the type's items are appended to its team in
+        that order (an item detected before the time its team has served arrives then).
+        """
+        if not self._pending.head() < until:
+            return
+        arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
+                                                                   len(EXCEPTION_TYPES))
+        rng, lognormal, team_of_kind = self.rng, self._lognormal, self._team_of_kind
+        for g, code in enumerate(codes):
+            lo, hi = bounds[g], bounds[g + 1]
+            mu, sigma = lognormal[code]  # handling times: lognormal, the type's mean and cv
+            team_of_kind[code].add_detected(arrival[lo:hi], rng.lognormal(mu, sigma, hi - lo),
+                                            code, ids[lo:hi], self._team_item)
 
     def _serve(self):
         """Run the desk's SimPy process: release, serve, apply effects, every hour.
 
         Each hour: release detected items, serve every team in turn (exact FCFS up to the
-        clock), then apply the effects of finished items.
+        clock), then queue the effects of the items started (those with a handler) by finish
+        time and apply the effects of items finished by the clock.
         """
+        teams = list(self.teams.values())
         while True:
             yield self.env.timeout(1)
             now = self.env.now
             self._release(now)
-            for team in self.teams.values():
-                for item in team.serve_until(now):
-                    ref, fin = team.ref_and_finish(item)
-                    if EXCEPTION_TYPES[self.kind[ref]] in self.handlers:
-                        heapq.heappush(self._due, (fin, ref, 0))
+            for team in teams:
+                first, end = team.serve_positions(now)
+                if end > first:
+                    self._due.push_started(team.service_columns(), first, end, self._kind,
+                                           self._has_handler)
             self._dispatch(now)
 
     def _dispatch(self, now: float) -> None:
         """Apply the effects of items finished by ``now``, in finish order.
 
         Kinds with a batch handler get one call per hour with arrays (orders rerouted
-        together); the others are called item by item.
+        together), in order of first appearance; the others are called item by item, in
+        (finish, id) order, before them.
         """
-        batches: dict[str, tuple[list[float], list[int]]] = {}
-        while self._due and self._due[0][0] <= now:
-            fin, ref, _ = heapq.heappop(self._due)
-            kind = EXCEPTION_TYPES[self.kind[ref]]
-            if kind in self.batch_handlers:
-                fins, refs = batches.setdefault(kind, ([], []))
-                fins.append(fin)
-                refs.append(ref)
-            else:
-                self.handlers[kind](fin, ref)
-        for kind, (fins, refs) in batches.items():
-            self.batch_handlers[kind](np.asarray(fins), np.asarray(refs, dtype=np.int64))
+        if not self._due.head() <= now:
+            return
+        finishes, refs = self._due.pop_until(now, inclusive=True)
+        kinds = self._kind[refs]
+        batch = self._is_batch[kinds]
+        if not batch.all():
+            call = [self.handlers.get(name) for name in EXCEPTION_TYPES]
+            one = ~batch
+            for fin, ref, code in zip(finishes[one].tolist(), refs[one].tolist(),
+                                      kinds[one].tolist(), strict=True):
+                call[code](fin, ref)
+        if batch.any():
+            for code in dict.fromkeys(kinds[batch].tolist()):
+                mine = kinds == code
+                self.batch_handlers[EXCEPTION_TYPES[code]](finishes[mine], refs[mine])
 
     def dispatch_until(self, t: float) -> None:
         """Run handlers of items finished by ``t`` (used at the end of the horizon)."""
         self._dispatch(t)
 
+    def finish_times(self, ids: np.ndarray) -> np.ndarray:
+        """Finish time of each exception id (NaN while not detected or not started)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.full(len(ids), np.nan)
+        item = self.team_item[ids]
+        kind = self.kind[ids]
+        for team in self.teams.values():
+            codes = [KIND[k] for k in EXCEPTION_TYPES if self.teams[OWNER[k]] is team]
+            mine = np.isin(kind, codes) & (item >= 0)
+            out[mine] = team.finishes(item[mine])
+        return out
+
     def open_count(self, t: float) -> int:
         """Open items across all teams (the gate's backlog check)."""
         return sum(q.open_count(t) for q in self.teams.values())
+
+
+@kernel
+def _record_raised(kind: np.ndarray, store: np.ndarray, team_item: np.ndarray, first: int,
+                   code: int, stores: np.ndarray, store_region: np.ndarray,
+                   central: int) -> np.ndarray:
+    """Write the columns of exceptions ``first, first + 1, ...`` (they have room).
+
+    Returns:
+        The region of each (``central`` for a central item, store -1), for the counters.
+
+    """
+    region = np.empty(len(stores), dtype=np.int64)
+    for j in range(len(stores)):
+        i = first + j
+        s = stores[j]
+        kind[i] = code
+        store[i] = s
+        team_item[i] = -1
+        region[j] = store_region[s] if s >= 0 else central
+    return region
+
+
+def _grown(a: np.ndarray, n: int, cap: int) -> np.ndarray:
+    """A copy of ``a[:n]`` with room for ``cap`` entries."""
+    out = np.empty(cap, dtype=a.dtype)
+    out[:n] = a[:n]
+    return out
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a

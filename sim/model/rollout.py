@@ -36,9 +36,8 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.metrics import EXCEPTION_TYPES
 from sim.model import gates as g
-from sim.model.exceptions import OWNER, ExceptionDesk
+from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
 from sim.model.orders import Orders
 from sim.model.recorder import Recorder
@@ -103,7 +102,8 @@ class Rollout:
         self.fallbacks = 0
         self._log: list[tuple[float, np.ndarray, int]] = []
         self._defect_ids: list[np.ndarray] = []
-        self._watch: list[int] = []  # store exception ids not yet seen finished (fallback)
+        # Store exception ids not yet seen finished (fallback), in id order.
+        self._watch = np.zeros(0, dtype=np.int64)
         self._cursor = 0
 
     # --- engine interface ----------------------------------------------------------------
@@ -276,11 +276,7 @@ class Rollout:
         ids = np.concatenate(self._defect_ids)
         if not len(ids):
             return 0
-        team_item = self.desk.team_item
-        items = np.fromiter((team_item[i] for i in ids.tolist()), dtype=np.int64, count=len(ids))
-        items = items[items >= 0]
-        finish = self.desk.teams[OWNER["cutover_defect"]].finishes(items)
-        return int(np.count_nonzero(finish <= t))
+        return int(np.count_nonzero(self.desk.finish_times(ids) <= t))
 
     def _learning(self) -> float:
         return g.learning_multiplier(self.defects_found(self.env.now),
@@ -371,25 +367,19 @@ class Rollout:
         raised since the last call plus the open ones, not the whole history.
         """
         desk = self.desk
-        n = len(desk.kind)
+        store = desk.store
+        n = len(store)
         if n > self._cursor:
-            st = np.asarray(desk.store[self._cursor:n], dtype=np.int64)
-            self._watch.extend((np.flatnonzero(st >= 0) + self._cursor).tolist())
+            new = np.flatnonzero(store[self._cursor:n] >= 0) + self._cursor
+            self._watch = np.concatenate([self._watch, new])
             self._cursor = n
-        team_of_kind = [desk.teams[OWNER[k]] for k in EXCEPTION_TYPES]
-        kind, store, team_item = desk.kind, desk.store, desk.team_item
-        counts = [0] * self.w.n_stores
-        still = []
-        for i in self._watch:
-            item = team_item[i]
-            if item >= 0:  # released to its team, so detected by now
-                finish = team_of_kind[kind[i]].ref_and_finish(item)[1]
-                if finish <= t:
-                    continue
-                counts[store[i]] += 1
-            still.append(i)
-        self._watch = still
-        return np.asarray(counts, dtype=np.int64)
+        watch = self._watch
+        finish = desk.finish_times(watch)
+        # Not yet detected (NaN) or not finished by `t`: still watched; counted if detected.
+        still = ~(finish <= t)
+        counted = still & (desk.team_item[watch] >= 0)
+        self._watch = watch[still]
+        return np.bincount(store[watch[counted]], minlength=self.w.n_stores)
 
     def _fallback(self, hour: int) -> bool:
         """Revert live stores whose open exceptions exceed the threshold; True if any did."""

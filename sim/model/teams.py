@@ -3,7 +3,8 @@
 Every exception is a discrete work item (arrival, handling, start, finish; hours from the
 simulation start). A SimPy process per item would cost seconds per simulated year (DESIGN §5.5),
 so a team is served by one recursion over the finish times of the items in service, driven by
-the engine calling :meth:`TeamQueue.serve_until` once per simulated hour.
+the engine calling :meth:`TeamQueue.serve_until` once per simulated hour. The recursion and the
+merge of new items into the service order are compiled loops (:mod:`sim.model.team_kernels`).
 
 Staffing semantics: in hour ``h`` the team has ``staff_by_hour[h]`` servers on duty. Service is
 non-preemptive: when the staff drops below the number of items in service, the servers whose
@@ -14,13 +15,14 @@ only once fewer items are in service than servers on duty. Hours beyond the end 
 
 from __future__ import annotations
 
-import heapq
 import math
-from bisect import bisect_left, bisect_right
 
 import numpy as np
 
+from sim.model.team_kernels import absorb, append, serve
+
 SHIFTS = ("business_hours", "store_hours", "24x7")
+_NO_INDEX = np.zeros(0, dtype=np.int64)
 
 
 def shift_staff(
@@ -62,40 +64,65 @@ def shift_staff(
 class TeamQueue:
     """One team's FCFS queue of exceptions, served by a staff that changes by hour.
 
+    Items are held in growable NumPy columns (capacity doubling) and served by the compiled
+    loops of :mod:`sim.model.team_kernels`, so adding and serving cost no Python per item.
+
     Args:
         name: Team name (for messages and results).
         staff_by_hour: Integer servers on duty per simulated hour (index ``floor(t)``). Kept by
             reference: the engine may raise entries for hours not yet served (hypercare), and
             they are read only when the queue reaches them.
         sla_hours: Target time from arrival to finish, in hours.
+        capacity: Initial room for items (it doubles when full).
 
     """
 
-    def __init__(self, name: str, staff_by_hour: np.ndarray, sla_hours: float) -> None:
+    def __init__(self, name: str, staff_by_hour: np.ndarray, sla_hours: float,
+                 capacity: int = 256) -> None:
         self.name = name
         self.staff_by_hour = staff_by_hour
         self.sla_hours = float(sla_hours)
-        # Per-item columns as Python lists: appends and scalar reads are several times faster
-        # than on numpy arrays, and the serving loop is pure Python.
-        self._arrival: list[float] = []
-        self._handling: list[float] = []
-        self._kind: list[int] = []
-        self._ref: list[int] = []
-        self._start: list[float] = []
-        self._finish: list[float] = []
-        # Service order (by arrival, then insertion) of items already sorted; items added
-        # since the last sort wait in `_new`. `_next` is the first item not yet started.
-        self._order: list[int] = []
-        self._new: list[int] = []
+        self._n = 0  # items added
+        # Per-item columns, indexed by item (valid up to `_n`).
+        self._arrival = np.empty(capacity)
+        self._handling = np.empty(capacity)
+        self._kind = np.empty(capacity, dtype=np.int64)
+        self._ref = np.empty(capacity, dtype=np.int64)
+        self._start = np.empty(capacity)
+        self._finish = np.empty(capacity)
+        # Service order: `_order[:_n_ordered]` holds item indices sorted by (arrival, index)
+        # from `_next` on (the first item not started); `_key` their arrivals, so backlog
+        # counts bisect it without a gather. Items `_n_ordered.._n` were added since the last
+        # merge (see `team_kernels.absorb`).
+        self._order = np.empty(capacity, dtype=np.int64)
+        self._key = np.empty(capacity)
+        self._n_ordered = 0
         self._next = 0
-        # Finish times of items in service; finishes at or before `_clock` have been popped.
-        self._busy: list[float] = []
+        # Heap of the finish times of items in service; finishes at or before `_clock` have
+        # been popped.
+        self._busy = np.empty(8)
+        self._n_busy = 0
         # No item starts before `_clock` (FCFS starts are non-decreasing); always <= `_served`.
         self._clock = 0.0
         self._served = 0.0  # the `t` of the last serve_until call
 
     def __len__(self) -> int:
-        return len(self._arrival)
+        return self._n
+
+    def _reserve(self, extra: int) -> int:
+        """Make room for ``extra`` more items; return the index of the first of them."""
+        first = self._n
+        need = first + extra
+        cap = len(self._arrival)
+        if need > cap:
+            cap = max(2 * cap, need)
+            for name in ("_arrival", "_handling", "_kind", "_ref", "_start", "_finish",
+                         "_order", "_key"):
+                old = getattr(self, name)
+                new = np.empty(cap, dtype=old.dtype)
+                new[:first] = old[:first]
+                setattr(self, name, new)
+        return first
 
     def add(self, arrival: float, handling: float, kind: int, ref: int = -1) -> int:
         """Append one work item.
@@ -110,19 +137,18 @@ class TeamQueue:
             The item's index in the result arrays.
 
         Raises:
-            ValueError: If the item arrives before the time already served.
+            ValueError: If the item arrives before the time already served (or is NaN).
 
         """
-        if arrival < self._served:
+        if not arrival >= self._served:
             raise ValueError(f"{self.name}: arrival {arrival} before served time {self._served}")
-        i = len(self._arrival)
-        self._arrival.append(float(arrival))
-        self._handling.append(float(handling))
-        self._kind.append(int(kind))
-        self._ref.append(int(ref))
-        self._start.append(math.nan)
-        self._finish.append(math.nan)
-        self._new.append(i)
+        i = self._reserve(1)
+        self._arrival[i] = arrival
+        self._handling[i] = handling
+        self._kind[i] = kind
+        self._ref[i] = ref
+        self._start[i] = self._finish[i] = math.nan
+        self._n = i + 1
         return i
 
     def add_many(
@@ -131,7 +157,7 @@ class TeamQueue:
         handlings: np.ndarray,
         kind: int,
         refs: np.ndarray | None = None,
-    ) -> None:
+    ) -> int:
         """Append a batch of work items of one kind (any arrival order).
 
         Args:
@@ -140,43 +166,91 @@ class TeamQueue:
             kind: Exception type code shared by the batch.
             refs: Optional caller payloads, same length as ``arrivals`` (default -1).
 
+        Returns:
+            The index of the batch's first item (the others follow in batch order).
+
         Raises:
-            ValueError: If lengths differ or an item arrives before the time already served.
+            ValueError: If lengths differ or an item arrives before the time already served
+                (or is NaN).
 
         """
         arrivals = np.asarray(arrivals, dtype=float)
         n = arrivals.size
         if n == 0:
-            return
+            return self._n
         handlings = np.asarray(handlings, dtype=float)
         if handlings.size != n or (refs is not None and len(refs) != n):
             raise ValueError(f"{self.name}: arrivals, handlings and refs differ in length")
-        if arrivals.min() < self._served:
+        if not arrivals.min() >= self._served:
             raise ValueError(f"{self.name}: arrival before served time {self._served}")
-        first = len(self._arrival)
-        self._arrival.extend(arrivals.tolist())
-        self._handling.extend(handlings.tolist())
-        self._kind.extend([int(kind)] * n)
-        self._ref.extend([-1] * n if refs is None else np.asarray(refs, dtype=np.int64).tolist())
-        self._start.extend([math.nan] * n)
-        self._finish.extend([math.nan] * n)
-        self._new.extend(range(first, first + n))
+        refs = np.full(n, -1, dtype=np.int64) if refs is None else np.asarray(refs, np.int64)
+        return self.add_detected(arrivals, handlings, kind, refs)
+
+    def add_detected(self, arrivals: np.ndarray, handlings: np.ndarray, kind: int,
+                     refs: np.ndarray, index_of_ref: np.ndarray | None = None) -> int:
+        """Append items detected by now: one arriving before :meth:`served_time` arrives then.
+
+        The desk's way in (no checks, no conversions; one compiled pass, which also merges the
+        items into the service order); otherwise as :meth:`add_many`.
+
+        Args:
+            arrivals: Arrival times (float64 array).
+            handlings: Handling times (float64 array), same length.
+            kind: Exception type code shared by the batch.
+            refs: Caller payloads (int64 array), same length.
+            index_of_ref: If given, ``index_of_ref[ref]`` is set to each new item's index.
+
+        Returns:
+            The index of the batch's first item (the others follow in batch order).
+
+        """
+        n = len(arrivals)
+        first = self._n if self._n + n <= len(self._arrival) else self._reserve(n)
+        merged = append(self._arrival, self._handling, self._kind, self._ref, self._start,
+                        self._finish, self._order, self._key, self._next, self._n_ordered,
+                        first, arrivals, handlings, kind, refs, self._served,
+                        _NO_INDEX if index_of_ref is None else index_of_ref)
+        self._n = first + n
+        if merged:
+            self._n_ordered = self._n
+        else:
+            self._absorb_new()
+        return first
 
     def _absorb_new(self) -> None:
-        """Merge items added since the last call into the service order (arrival, then index).
+        """Merge items added since the last call into the service order (arrival, then index)."""
+        if self._n > self._n_ordered:
+            args = (self._order, self._key, self._arrival, self._next, self._n_ordered, self._n)
+            if not absorb(*args, _NO_INDEX):  # not in arrival order: sort them (stably) first
+                absorb(*args, np.argsort(self._arrival[self._n_ordered: self._n], kind="stable"))
+            self._n_ordered = self._n
 
-        New items never arrive before the time served, so only the tail of queued items
-        arriving at or after the earliest new arrival (usually none) needs sorting again.
+    def serve_positions(self, t: float) -> tuple[int, int]:
+        """Serve up to ``t`` like :meth:`serve_until`, without building the list of items.
+
+        Args:
+            t: Time served up to, in hours.
+
+        Returns:
+            ``(first, end)``: the items started are ``order[first:end]`` of the service order
+            (see :meth:`service_columns`).
+
         """
-        if not self._new:
-            return
-        arrival, order = self._arrival, self._order
-        key = arrival.__getitem__
-        p = bisect_left(order, min(map(key, self._new)), lo=self._next, key=key)
-        tail = order[p:] + self._new
-        tail.sort(key=lambda i: (arrival[i], i))
-        order[p:] = tail
-        self._new = []
+        t = float(t)
+        if self._n > self._n_ordered:
+            self._absorb_new()
+        k = self._next
+        # Skip the compiled call when the next item (if any) cannot start before `t` anyway.
+        if k < self._n_ordered:
+            clock = self._clock
+            a = float(self._key[k])
+            if (a if a > clock else clock) < t:
+                self._busy, self._n_busy, self._clock, self._next = serve(
+                    self._order, self._arrival, self._handling, self._start, self._finish,
+                    self._busy, self._n_busy, self.staff_by_hour, clock, k, self._n_ordered, t)
+        if t > self._served:
+            self._served = t
+        return k, self._next
 
     def serve_until(self, t: float) -> list[int]:
         """Assign start and finish to every queued item that can start before ``t``.
@@ -192,45 +266,16 @@ class TeamQueue:
             Indices of the items started in this call, in start order.
 
         """
-        self._absorb_new()
-        started: list[int] = []
-        order, arrival, handling = self._order, self._arrival, self._handling
-        start, finish, busy = self._start, self._finish, self._busy
-        staff, n_hours = self.staff_by_hour, len(self.staff_by_hour)
-        heappop, heappush = heapq.heappop, heapq.heappush
-        clock, k, n = self._clock, self._next, len(order)
-        while k < n:
-            i = order[k]
-            tau = arrival[i] if arrival[i] > clock else clock
-            if tau >= t:
-                break
-            # Step through the events that can free capacity (a finish or an hour boundary)
-            # until one leaves fewer items in service than servers on duty.
-            while True:
-                while busy and busy[0] <= tau:
-                    heappop(busy)
-                clock = tau
-                h = int(tau)
-                if h < n_hours and len(busy) < staff[h]:
-                    break
-                nxt = h + 1.0
-                if busy and busy[0] < nxt:
-                    nxt = busy[0]
-                if nxt >= t or h >= n_hours:
-                    tau = math.inf
-                    break
-                tau = nxt
-            if tau == math.inf:
-                break
-            f = tau + handling[i]
-            start[i] = tau
-            finish[i] = f
-            heappush(busy, f)
-            started.append(i)
-            k += 1
-        self._clock, self._next = clock, k
-        self._served = max(self._served, t)
-        return started
+        first, end = self.serve_positions(t)
+        return self._order[first:end].tolist()
+
+    def service_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The live ``(order, ref, finish)`` arrays, for compiled readers of started items.
+
+        ``order[first:end]`` of a :meth:`serve_positions` range are the items it started;
+        ``ref`` and ``finish`` are indexed by item. Valid until the next item is added.
+        """
+        return self._order, self._ref, self._finish
 
     def served_time(self) -> float:
         """Time the queue has been served up to; new items may not arrive before it."""
@@ -238,12 +283,13 @@ class TeamQueue:
 
     def finishes(self, items: np.ndarray) -> np.ndarray:
         """Finish times of some items (NaN for items not started), without building results."""
-        finish = self._finish
-        return np.fromiter((finish[i] for i in items.tolist()), dtype=float, count=len(items))
+        return self._finish[: self._n][np.asarray(items, dtype=np.int64)]
 
     def ref_and_finish(self, item: int) -> tuple[int, float]:
         """Caller payload and finish time of one item (for feedback at its finish)."""
-        return self._ref[item], self._finish[item]
+        if not 0 <= item < self._n:
+            raise IndexError(f"{self.name}: no item {item}")
+        return int(self._ref[item]), float(self._finish[item])
 
     def open_count(self, t: float) -> int:
         """Items arrived by ``t`` and not finished by ``t`` (waiting or in service).
@@ -259,15 +305,13 @@ class TeamQueue:
         """
         self._absorb_new()
         if t < self._clock:
-            arr = np.asarray(self._arrival)
-            fin = np.asarray(self._finish)
+            arr, fin = self._arrival[: self._n], self._finish[: self._n]
             return int(np.count_nonzero((arr <= t) & ~(fin <= t)))
         # Every started item has started by `_clock` <= t; those finished by `_clock` have
         # been popped from `_busy`, so the rest of the started backlog is in `_busy`.
-        in_service = sum(1 for f in self._busy if f > t)
-        arrival = self._arrival
-        waiting = bisect_right(self._order, t, lo=self._next, key=arrival.__getitem__)
-        return in_service + waiting - self._next
+        in_service = int(np.count_nonzero(self._busy[: self._n_busy] > t))
+        waiting = int(np.searchsorted(self._key[self._next: self._n], t, side="right"))
+        return in_service + waiting
 
     def results(self) -> dict[str, np.ndarray]:
         """Per-item result columns, indexed by item.
@@ -278,14 +322,15 @@ class TeamQueue:
             (bool: finished later than ``sla_hours`` after arrival, or never started).
 
         """
-        arrival = np.asarray(self._arrival, dtype=float)
-        finish = np.asarray(self._finish, dtype=float)
+        n = self._n
+        arrival = self._arrival[:n].copy()
+        finish = self._finish[:n].copy()
         return {
             "arrival": arrival,
-            "start": np.asarray(self._start, dtype=float),
+            "start": self._start[:n].copy(),
             "finish": finish,
-            "handling": np.asarray(self._handling, dtype=float),
-            "kind": np.asarray(self._kind, dtype=np.int64),
-            "ref": np.asarray(self._ref, dtype=np.int64),
+            "handling": self._handling[:n].copy(),
+            "kind": self._kind[:n].copy(),
+            "ref": self._ref[:n].copy(),
             "sla_miss": ~(finish - arrival <= self.sla_hours),
         }
