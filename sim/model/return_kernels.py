@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.model.day_chains import BLOCK, Chains
 from sim.model.jit import kernel
 from sim.model.world import HOURS_PER_WEEK, next_open_at
 
@@ -130,52 +131,70 @@ def day_order(day: np.ndarray, floor_day: int) -> tuple[np.ndarray, np.ndarray]:
 def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_in: np.ndarray,
                  e_online: np.ndarray, rules: Rules, open_hour: np.ndarray,
                  close_hour: np.ndarray, store_region: np.ndarray, region_dc: np.ndarray,
-                 floor_day: int, rows: np.ndarray, due: np.ndarray, n: int) -> int:
-    """Give staged returns their start times; append them to ``rows`` with their start day.
+                 floor_day: int, rows: np.ndarray, chains: Chains, mail: np.ndarray) -> None:
+    """Give staged returns their start times; file them under their start day.
 
     Purchase-to-return delay: ``MIN_DELAY_HOURS`` plus an Erlang-2, the sum of the two rows of
     ``e_store`` / ``e_online`` (standard exponentials) times the phase mean. A return starts
     half an hour into its sale's hour plus the delay; a return to a store waits for it to open.
     Online returns go to the customer's store when ``u_in < in_store_share``, else by mail to
-    the region's DC. Store rows then online rows are written from ``n`` to ``rows``
-    (:data:`~sim.model.return_records.START`) and ``due`` (the start day, not before
-    ``floor_day``); returns the new record count.
+    the region's DC. Store rows then online rows are appended to the chain of their start day
+    (not before ``floor_day``; those due after the chains' last day never start and are
+    dropped) in ``rows`` (:data:`~sim.model.return_records.START`); ``mail`` counts the
+    mailed returns per day.
     """
     f_start, f_node, f_sku, f_region, f_pair = rows.start, rows.node, rows.sku, rows.region, \
         rows.pair
+    # The chains' arrays, hoisted: the append below is written out here because a call
+    # passing arrays costs reference counting per record.
+    c_next, c_head, c_tail, c_fill = chains.next, chains.head, chains.tail, chains.fill
+    c_free, c_n_free = chains.free, chains.n_free
+    n_days = len(c_head)
+    ns = len(store)
     s_hour, s_store, s_sku = store.hour, store.store, store.sku
-    j = n
-    for i in range(len(store)):
-        s = s_store[i]
-        t = s_hour[i] + 0.5 + (MIN_DELAY_HOURS + (e_store[0, i] + e_store[1, i])
-                               * rules.delay_scale_store)
-        t = next_open_at(t, open_hour[s], close_hour[s])
-        f_start[j] = t
-        f_node[j] = s
-        f_sku[j] = s_sku[i]
-        f_region[j] = store_region[s]
-        f_pair[j] = STORE_TO_STORE
-        # Times are positive: truncation is floor.
-        due[j] = max(np.int64(t / 24.0), floor_day)
-        j += 1
     o_hour, o_store, o_sku, o_region = online.hour, online.store, online.sku, online.region
-    for k in range(len(online)):
-        t = o_hour[k] + 0.5 + (MIN_DELAY_HOURS + (e_online[0, k] + e_online[1, k])
-                               * rules.delay_scale_online)
-        if u_in[k] < rules.in_store_share:
-            s = o_store[k]
-            t = next_open_at(t, open_hour[s], close_hour[s])
-            f_node[j] = s
-            f_pair[j] = ONLINE_TO_STORE
+    for r in range(ns + len(online)):
+        if r < ns:
+            node = s_store[r]
+            t = s_hour[r] + 0.5 + (MIN_DELAY_HOURS + (e_store[0, r] + e_store[1, r])
+                                   * rules.delay_scale_store)
+            t = next_open_at(t, open_hour[node], close_hour[node])
+            pair, sku, region = STORE_TO_STORE, s_sku[r], store_region[node]
         else:
-            f_node[j] = region_dc[o_region[k]]
-            f_pair[j] = ONLINE_TO_MAIL
+            k = r - ns
+            t = o_hour[k] + 0.5 + (MIN_DELAY_HOURS + (e_online[0, k] + e_online[1, k])
+                                   * rules.delay_scale_online)
+            sku, region = o_sku[k], o_region[k]
+            if u_in[k] < rules.in_store_share:
+                node, pair = o_store[k], ONLINE_TO_STORE
+                t = next_open_at(t, open_hour[node], close_hour[node])
+            else:
+                node, pair = region_dc[region], ONLINE_TO_MAIL
+        # Times are positive: truncation is floor.
+        d = max(np.int64(t / 24.0), floor_day)
+        if d >= n_days:
+            continue
+        # Append to day d's chain (see day_chains.slot), opening a block if its last is full.
+        b = c_tail[d]
+        if b < 0 or c_fill[d] == BLOCK:
+            c_n_free[0] -= 1
+            new = c_free[c_n_free[0]]
+            c_next[new] = -1
+            if b < 0:
+                c_head[d] = new
+            else:
+                c_next[b] = new
+            c_tail[d] = b = new
+            c_fill[d] = 0
+        j = b * BLOCK + c_fill[d]
+        c_fill[d] += 1
         f_start[j] = t
-        f_sku[j] = o_sku[k]
-        f_region[j] = o_region[k]
-        due[j] = max(np.int64(t / 24.0), floor_day)
-        j += 1
-    return j
+        f_node[j] = node
+        f_sku[j] = sku
+        f_region[j] = region
+        f_pair[j] = pair
+        if pair == ONLINE_TO_MAIL:
+            mail[d] += 1
 
 
 @kernel
@@ -218,10 +237,11 @@ class Day(NamedTuple):
     value: np.ndarray  #: ``(weeks, regions)`` value of the units started
     first_week: int  #: weeks ``first_week..last_week`` hold every return started
     last_week: int
-    week: np.ndarray  #: week of each return
-    unreceipted: np.ndarray  #: rows raising ``unreceipted_return``...
+    unreceipted: np.ndarray  #: positions of the returns raising ``unreceipted_return``...
+    unreceipted_week: np.ndarray  #: ...their weeks...
     unreceipted_waits: np.ndarray  #: ...and whether their refund waits for the approval
-    lookup: np.ndarray  #: rows raising ``return_lookup`` (their refund waits)
+    lookup: np.ndarray  #: positions of the returns raising ``return_lookup`` (refunds wait)...
+    lookup_week: np.ndarray  #: ...and their weeks
     n_restock: int  #: records written to the restock buffer
     n_refunds: int  #: new record count of the refund buffer
     parcel_bounds: np.ndarray  #: days of the parcels (see :func:`day_order`)
@@ -229,51 +249,52 @@ class Day(NamedTuple):
 
 
 @kernel
-def start_returns(rows: np.ndarray, idx: np.ndarray, u: np.ndarray, e_scan: np.ndarray,
-                  transit: np.ndarray,
-                  harmonized: np.ndarray, error_multiplier: np.ndarray, price: np.ndarray,
-                  rules: Rules, n_weeks: int, members: np.ndarray, rec_weeks: int,
-                  rec_regions: int, restock: np.ndarray, refunds: np.ndarray, n_refunds: int,
-                  parcels: np.ndarray, parcel_floor_day: int) -> Day:
+def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np.ndarray,
+                  transit: np.ndarray, harmonized: np.ndarray, error_multiplier: np.ndarray,
+                  price: np.ndarray, rules: Rules, n_weeks: int, members: np.ndarray,
+                  rec_weeks: int, rec_regions: int, restock: np.ndarray, refunds: np.ndarray,
+                  n_refunds: int, parcels: np.ndarray, parcel_floor_day: int) -> Day:
     """Start a day's returns: dispositions, counts, refund triggers, exceptions, parcels.
 
-    Per return (the :data:`~sim.model.return_records.START` records ``rows[idx]``; results
-    and draws are indexed by the return's place ``k`` in ``idx``), with its ``u[:, k]`` draws:
-    the disposition (``u[0]``, ``u[1]``; mailed returns are decided at the DC bench); returns
-    counted by ``(pair * N_DISP + disposition)`` code, week and region (``members`` maps codes
-    to counters; ``value`` sums the prices in row order from zero, as the recorder's tally
-    does); restocks at stores appended to ``restock``; a receipt-less return raising
-    ``unreceipted_return`` or a legacy BORIS return raising ``return_lookup`` (``u[2]``);
-    refunds made at the scan (``e_scan`` standard exponentials times the till or first-scan
-    mean) appended to ``refunds`` from ``n_refunds``; mailed returns written to ``parcels``
-    (one record per mailed return) with their arrival (start plus their ``transit`` draw, in
-    row order), stably sorted by arrival day (not before ``parcel_floor_day``).
+    The returns are the :data:`~sim.model.return_records.START` records of ``rows`` in the
+    ``(position, count)`` ``spans``, in order; the ``k``-th has draws ``u[:, k]`` and
+    ``e_scan[k]``. Per return: the disposition (``u[0]``, ``u[1]``; mailed returns are decided
+    at the DC bench); counted by ``(pair * N_DISP + disposition)`` code, week and region
+    (``members`` maps codes to counters; ``value`` sums the prices in row order from zero, as
+    the recorder's tally does); a store restock appended to ``restock``; a receipt-less return
+    raising ``unreceipted_return`` or a legacy BORIS return raising ``return_lookup``
+    (``u[2]``); a refund made at the scan (``e_scan`` times the till or first-scan mean)
+    appended to ``refunds`` from ``n_refunds``; a mailed return written to ``parcels`` (one
+    record per mailed return) with its arrival (start plus its ``transit`` draw, in order),
+    the parcels stably sorted by arrival day (not before ``parcel_floor_day``).
     """
-    n = len(idx)
     r_start, r_node, r_sku = rows.start, rows.node, rows.sku
     r_region, r_pair = rows.region, rows.pair
-    f_start, f_refund, f_week = refunds.start, refunds.refund, refunds.week
-    f_region, f_pair = refunds.region, refunds.pair
-    s_node, s_sku, s_recorded = restock.node, restock.sku, restock.recorded
     # Parcels go to their place in arrival-day order as they are met.
     parcel_day = np.empty(len(parcels), dtype=np.int64)
     m = 0
-    for k in range(n):
-        i = idx[k]
-        if r_pair[i] == ONLINE_TO_MAIL:
-            parcel_day[m] = max(np.int64((r_start[i] + transit[m]) / 24.0), parcel_floor_day)
-            m += 1
+    for s in range(len(spans)):
+        for i in range(spans[s, 0], spans[s, 0] + spans[s, 1]):
+            if r_pair[i] == ONLINE_TO_MAIL:
+                parcel_day[m] = max(np.int64((r_start[i] + transit[m]) / 24.0),
+                                    parcel_floor_day)
+                m += 1
     pos, bounds = day_order(parcel_day, parcel_floor_day)
     p_start, p_arrival, p_u_disp, p_u_unrec = parcels.start, parcels.arrival, parcels.u_disp, \
         parcels.u_unrec
     p_week, p_node, p_sku, p_region, p_harm = parcels.week, parcels.node, parcels.sku, \
         parcels.region, parcels.harm
+    f_start, f_refund, f_week = refunds.start, refunds.refund, refunds.week
+    f_region, f_pair = refunds.region, refunds.pair
+    s_node, s_sku, s_recorded = restock.node, restock.sku, restock.recorded
+    n = len(e_scan)
     by_code = np.zeros((3 * N_DISP, rec_weeks, rec_regions), dtype=np.int64)
     value = np.zeros((rec_weeks, rec_regions))
-    week = np.empty(n, dtype=np.int32)
     unrec = np.empty(n, dtype=np.int64)
+    unrec_week = np.empty(n, dtype=np.int32)
     unrec_waits = np.empty(n, dtype=np.bool_)
     lookup = np.empty(n, dtype=np.int64)
+    lookup_week = np.empty(n, dtype=np.int32)
     n_unrec = 0
     n_lookup = 0
     n_restock = 0
@@ -281,63 +302,67 @@ def start_returns(rows: np.ndarray, idx: np.ndarray, u: np.ndarray, e_scan: np.n
     mail_legacy = 0
     first_week, last_week = rec_weeks, -1
     j = n_refunds
-    for k in range(n):
-        i = idx[k]
-        t = r_start[i]
-        wk = min(np.int64(t / HOURS_PER_WEEK), n_weeks - 1)
-        week[k] = wk
-        node, pair, reg = r_node[i], r_pair[i], r_region[i]
-        harm = harmonized[node]
-        mail = pair == ONLINE_TO_MAIL
-        em = 1.0 if mail else error_multiplier[node]
-        disp = UNDECIDED if mail else disposition(u[0, k], u[1, k], harm, em, rules)
-        # Counters clip late weeks as the recorder does.
-        cw = min(max(wk, 0), rec_weeks - 1)
-        first_week, last_week = min(first_week, cw), max(last_week, cw)
-        by_code[pair * N_DISP + disp, cw, reg] += 1
-        value[cw, reg] += price[r_sku[i]]
-        if not mail and disp <= UNRECORDED:
-            s_node[n_restock] = node
-            s_sku[n_restock] = r_sku[i]
-            s_recorded[n_restock] = disp == RECORDED
-            n_restock += 1
-        # A receipt-less return the till cannot settle goes to store operations; more of them
-        # at newly live stores. Legacy refunds wait for the approval; the harmonized trigger
-        # refunds at the scan and the item is checked afterwards.
-        unreceipted = pair == STORE_TO_STORE and u[2, k] < rules.unreceipted_rate * em
-        looked_up = pair == ONLINE_TO_STORE and not harm and u[2, k] < rules.lookup_share
-        if unreceipted:
-            unrec[n_unrec] = k
-            unrec_waits[n_unrec] = not harm
-            n_unrec += 1
-        if looked_up:
-            lookup[n_lookup] = k
-            n_lookup += 1
-        if (not mail and not (unreceipted and not harm) and not looked_up) or (mail and harm):
-            scan = rules.first_scan_hours if mail else rules.refund_till_hours
-            f_start[j] = t
-            f_refund[j] = t + e_scan[k] * scan
-            f_week[j] = wk
-            f_region[j] = reg
-            f_pair[j] = pair
-            j += 1
-        if mail:
-            q = pos[n_mail]
-            p_start[q] = t
-            p_arrival[q] = t + transit[n_mail]
-            p_u_disp[q] = u[0, k]
-            p_u_unrec[q] = u[1, k]
-            p_week[q] = wk
-            p_node[q] = node
-            p_sku[q] = r_sku[i]
-            p_region[q] = reg
-            p_harm[q] = harm
-            if not harm:
-                mail_legacy += 1
-            n_mail += 1
+    k = 0
+    for s in range(len(spans)):
+        for i in range(spans[s, 0], spans[s, 0] + spans[s, 1]):
+            t = r_start[i]
+            wk = min(np.int64(t / HOURS_PER_WEEK), n_weeks - 1)
+            node, pair, reg = r_node[i], r_pair[i], r_region[i]
+            harm = harmonized[node]
+            mail = pair == ONLINE_TO_MAIL
+            em = 1.0 if mail else error_multiplier[node]
+            disp = UNDECIDED if mail else disposition(u[0, k], u[1, k], harm, em, rules)
+            # Counters clip late weeks as the recorder does.
+            cw = min(max(wk, 0), rec_weeks - 1)
+            first_week, last_week = min(first_week, cw), max(last_week, cw)
+            by_code[pair * N_DISP + disp, cw, reg] += 1
+            value[cw, reg] += price[r_sku[i]]
+            if not mail and disp <= UNRECORDED:
+                s_node[n_restock] = node
+                s_sku[n_restock] = r_sku[i]
+                s_recorded[n_restock] = disp == RECORDED
+                n_restock += 1
+            # A receipt-less return the till cannot settle goes to store operations; more of
+            # them at newly live stores. Legacy refunds wait for the approval; the harmonized
+            # trigger refunds at the scan and the item is checked afterwards.
+            unreceipted = pair == STORE_TO_STORE and u[2, k] < rules.unreceipted_rate * em
+            looked_up = pair == ONLINE_TO_STORE and not harm and u[2, k] < rules.lookup_share
+            if unreceipted:
+                unrec[n_unrec] = i
+                unrec_week[n_unrec] = wk
+                unrec_waits[n_unrec] = not harm
+                n_unrec += 1
+            if looked_up:
+                lookup[n_lookup] = i
+                lookup_week[n_lookup] = wk
+                n_lookup += 1
+            if (not mail and not (unreceipted and not harm) and not looked_up) or (mail and harm):
+                scan = rules.first_scan_hours if mail else rules.refund_till_hours
+                f_start[j] = t
+                f_refund[j] = t + e_scan[k] * scan
+                f_week[j] = wk
+                f_region[j] = reg
+                f_pair[j] = pair
+                j += 1
+            if mail:
+                q = pos[n_mail]
+                p_start[q] = t
+                p_arrival[q] = t + transit[n_mail]
+                p_u_disp[q] = u[0, k]
+                p_u_unrec[q] = u[1, k]
+                p_week[q] = wk
+                p_node[q] = node
+                p_sku[q] = r_sku[i]
+                p_region[q] = reg
+                p_harm[q] = harm
+                if not harm:
+                    mail_legacy += 1
+                n_mail += 1
+            k += 1
     counts = combine_codes(by_code, members, first_week, last_week)
-    return Day(counts, value, first_week, last_week, week, unrec[:n_unrec],
-               unrec_waits[:n_unrec], lookup[:n_lookup], n_restock, j, bounds, mail_legacy)
+    return Day(counts, value, first_week, last_week, unrec[:n_unrec], unrec_week[:n_unrec],
+               unrec_waits[:n_unrec], lookup[:n_lookup], lookup_week[:n_lookup], n_restock, j,
+               bounds, mail_legacy)
 
 
 @kernel

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.jit import kernel
-
 #: A store sale that will come back: the hour it was thinned in, the store, the SKU.
 STAGED_STORE = np.dtype([("hour", np.int32), ("store", np.int32), ("sku", np.int32)])
 #: A picked online unit that will come back: hour, SKU, customer region, customer's store.
@@ -88,95 +86,6 @@ class Records:
         k = len(records)
         _raw(self.room(k)[self.n: self.n + k])[:] = _raw(records)
         self.n += k
-
-
-#: Due day of a pool slot whose record has been taken.
-TAKEN = -1
-
-
-class DayPool:
-    """Records waiting for the day they are due, kept in the order they were filed.
-
-    Filing appends (a compiled loop writes the records and their due days from ``n`` into
-    :meth:`room`); taking a day's records marks them taken and hands back their positions in
-    filing order, and taken slots are reclaimed (records moved up, order kept) once they are
-    half the pool. Unlike a dict of per-day batches, nothing is sorted or allocated per batch:
-    the pool's memory is reused all year.
-
-    Args:
-        dtype: The records' dtype.
-        capacity: Initial size (it at least doubles when full).
-    """
-
-    def __init__(self, dtype: np.dtype, capacity: int = 1024) -> None:
-        self.rows = np.zeros(capacity, dtype=dtype)
-        self.due = np.full(capacity, TAKEN, dtype=np.int32)
-        self.n = 0
-        self.taken = 0
-
-    def __len__(self) -> int:
-        return self.n - self.taken
-
-    def room(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The records and due days, with room for ``k`` more after ``n``.
-
-        Reclaims taken slots first, so positions handed out by :meth:`take` are stale.
-        """
-        if self.taken * 2 > self.n:
-            self.n = _compact(self.rows, self.due, self.n)
-            self.taken = 0
-        need = self.n + k
-        if need > len(self.rows):
-            cap = max(need, 2 * len(self.rows))
-            rows = np.zeros(cap, dtype=self.rows.dtype)
-            _raw(rows)[: self.n] = _raw(self.rows)[: self.n]
-            due = np.full(cap, TAKEN, dtype=np.int32)
-            due[: self.n] = self.due[: self.n]
-            self.rows, self.due = rows, due
-        return self.rows, self.due
-
-    def take(self, first: int, last: int) -> np.ndarray:
-        """Positions of the records due on days ``first..last`` (by day, then filing order).
-
-        They are marked taken; the positions stay valid until the next :meth:`room`.
-        """
-        idx = _take_days(self.due, self.n, first, last)
-        self.taken += len(idx)
-        return idx
-
-
-@kernel
-def _take_days(due: np.ndarray, n: int, first: int, last: int) -> np.ndarray:
-    """Positions in ``due[:n]`` of days ``first..last``, by day then position; mark them taken."""
-    count = np.zeros(last - first + 2, dtype=np.int64)
-    for i in range(n):
-        d = due[i]
-        if first <= d <= last:
-            count[d - first + 1] += 1
-    for k in range(1, len(count)):
-        count[k] += count[k - 1]
-    idx = np.empty(count[-1], dtype=np.int64)
-    for i in range(n):
-        d = due[i]
-        if first <= d <= last:
-            idx[count[d - first]] = i
-            count[d - first] += 1
-            due[i] = TAKEN
-    return idx
-
-
-@kernel
-def _compact(rows: np.ndarray, due: np.ndarray, n: int) -> int:
-    """Move the records not taken to the front of ``rows[:n]``, in order; return their count."""
-    j = 0
-    for i in range(n):
-        if due[i] != TAKEN:
-            if j != i:
-                rows[j] = rows[i]
-                due[j] = due[i]
-            j += 1
-    due[j:n] = TAKEN
-    return j
 
 
 class DayFile:

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from sim.model.day_chains import DayChains
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
 from sim.model.recorder import Recorder
@@ -67,7 +68,6 @@ from sim.model.return_records import (
     STAGED_STORE,
     START,
     DayFile,
-    DayPool,
     Records,
     join,
     take,
@@ -146,7 +146,9 @@ class Returns:
         # Thinned sales not yet given start times; then pooled until their start day.
         self._staged_store = Records(STAGED_STORE)
         self._staged_online = Records(STAGED_ONLINE)
-        self._starts = DayPool(START)
+        n_days = -(-world.horizon_hours // 24)
+        self._starts = DayChains(START, n_days)
+        self._mail_due = np.zeros(n_days, dtype=np.int64)  # mailed returns per start day
         self._restock: np.ndarray | None = None  # today's store restocks, shelved at day end
         self._day = -1
         # Mailed parcels by day of arrival at the DC; arrived after the last bench run; queued.
@@ -269,11 +271,10 @@ class Returns:
         if online.n:
             u_in = rng.random(online.n)
             e_online = rng.standard_exponential((2, online.n))
-        pool = self._starts
-        rows, due = pool.room(store.n + online.n)
-        pool.n = file_returns(store.view(), e_store, online.view(), u_in, e_online, self.rules,
-                              w.open_hour, w.close_hour, w.store_region, self.region_dc, day,
-                              rows, due, pool.n)
+        rows, chains = self._starts.reserve(store.n + online.n, day)
+        file_returns(store.view(), e_store, online.view(), u_in, e_online, self.rules,
+                     w.open_hour, w.close_hour, w.store_region, self.region_dc, day, rows,
+                     chains, self._mail_due)
         store.n = online.n = 0
 
     # --- the hourly step ----------------------------------------------------------------
@@ -290,9 +291,7 @@ class Returns:
             prev, self._day = self._day, day
             self._shelve()
             self._file_staged(day)
-            idx = self._starts.take(prev + 1, day)
-            if len(idx):
-                self._start_returns(idx)
+            self._start_returns(prev + 1, day)
             self._flush_refunds()
         if hour % 24 == self._bench_hour:
             self._inspect(hour)
@@ -302,22 +301,28 @@ class Returns:
             self.restocked_units += put_back(self._restock, self.w.physical, self.w.system)
             self._restock = None
 
-    def _start_returns(self, idx: np.ndarray) -> None:
-        """Start a day's returns: counters, refund triggers, exceptions, store dispositions.
+    def _start_returns(self, first: int, last: int) -> None:
+        """Start the returns due on days ``first..last``.
 
-        ``idx`` are the returns' positions in the pool of filed returns.
+        Counters, refund triggers, exceptions, store dispositions, parcels.
         """
         w, rng, rec = self.w, self.rng, self.rec
-        rows, n = self._starts.rows, len(idx)
+        spans = self._starts.take(first, last)
+        n = int(spans[:, 1].sum())
+        if not n:
+            return
+        rows = self._starts.rows
         u = rng.random((3, n))
         # Time from the start to a refund at the scan: the till, or the carrier's first scan.
         e_scan = rng.standard_exponential(n)
-        n_mail = int(np.count_nonzero(rows["pair"][idx] == ONLINE_TO_MAIL))
+        mail_due = self._mail_due[first: last + 1]
+        n_mail = int(mail_due.sum())
+        mail_due[:] = 0
         transit = rng.gamma(TRANSIT_SHAPE, self.p["mail_transit_hours"] / TRANSIT_SHAPE,
                             n_mail) if n_mail else np.zeros(0)
         restock = np.empty(n, dtype=RESTOCK)
         parcels = np.empty(n_mail, dtype=PARCEL)
-        day = start_returns(rows, idx, u, e_scan, transit, w.harmonized["return_disposition"],
+        day = start_returns(rows, spans, u, e_scan, transit, w.harmonized["return_disposition"],
                             w.error_multiplier, w.sku_price, self.rules, self.n_weeks,
                             self._start_members, rec.weeks, rec.regions, restock,
                             self._refunds.room(n), self._refunds.n, parcels,
@@ -326,15 +331,16 @@ class Returns:
         self._book(("returns_value",), day.value[None], day.first_week, day.last_week)
         self._book(START_COUNTERS, day.counts, day.first_week, day.last_week)
         self._restock = restock[: day.n_restock]
-        for kind, sel, waits in (("unreceipted_return", day.unreceipted, day.unreceipted_waits),
-                                 ("return_lookup", day.lookup, None)):
-            if len(sel):
+        for kind, at, week, waits in (
+                ("unreceipted_return", day.unreceipted, day.unreceipted_week,
+                 day.unreceipted_waits),
+                ("return_lookup", day.lookup, day.lookup_week, None)):
+            if len(at):
                 # Raised at each return's start (the desk holds them until detected).
-                at = idx[sel]
                 ids = self.desk.raise_(kind, rows["start"][at], rows["node"][at])
                 if waits is not None:
-                    ids, sel, at = ids[waits], sel[waits], at[waits]
-                self._hold(ids, rows, at, day.week[sel])
+                    ids, at, week = ids[waits], at[waits], week[waits]
+                self._hold(ids, rows, at, week)
         if n_mail:
             self._mail_waiting += day.mail_legacy
             self._arrivals.file(parcels, day.parcel_bounds)
