@@ -3,10 +3,27 @@
 The returns journey files ~26,000 returns a day at 600 stores, each under the day it will
 start (one day to several weeks ahead), and each day takes all the returns due. A day's
 records are kept in a chain of blocks drawn from one shared store: filing appends to the day's
-last block (a compiled loop writes each record at the position :func:`slot` gives), taking a
-day walks its chain (records contiguous within a block, in filing order) and hands its blocks
-back to the free list. Nothing is sorted or allocated per day, the records of a day are read
-block after block, and blocks are reused all year, so their memory stays warm.
+last block, taking a day walks its chain (records contiguous within a block, in filing order)
+and hands its blocks back to the free list. Nothing is sorted or allocated per day, the
+records of a day are read block after block, and blocks are reused all year, so their memory
+stays warm.
+
+Filing is done by the compiled loop that makes the records
+(:func:`sim.model.return_kernels.file_returns`), which appends each record to day ``d``'s
+chain itself, with the arrays of :class:`Chains` hoisted (a call per record passing arrays
+costs more than the record: numba counts references of array arguments)::
+
+    b = tail[d]
+    if b < 0 or fill[d] == BLOCK:         # no block yet, or the last one is full
+        n_free[0] -= 1
+        new = free[n_free[0]]             # pop a free block (reserve() made sure of one)
+        next[new] = -1
+        if b < 0: head[d] = new
+        else: next[b] = new
+        tail[d] = b = new
+        fill[d] = 0
+    position = b * BLOCK + fill[d]
+    fill[d] += 1
 """
 
 from __future__ import annotations
@@ -31,30 +48,6 @@ class Chains(NamedTuple):
     fill: np.ndarray  #: per day: records in its last block
     free: np.ndarray  #: free blocks, a stack...
     n_free: np.ndarray  #: ...and its height (one element)
-
-
-@kernel
-def slot(ch: Chains, day: int) -> int:
-    """Position in the record store of one more record due on ``day``.
-
-    Opens a block from the free stack when the day's last block is full (the caller makes sure
-    the stack holds enough, see :meth:`DayChains.reserve`).
-    """
-    t = ch.tail[day]
-    if t < 0 or ch.fill[day] == BLOCK:
-        ch.n_free[0] -= 1
-        b = ch.free[ch.n_free[0]]
-        ch.next[b] = -1
-        if t < 0:
-            ch.head[day] = b
-        else:
-            ch.next[t] = b
-        ch.tail[day] = b
-        ch.fill[day] = 0
-        t = b
-    pos = t * BLOCK + ch.fill[day]
-    ch.fill[day] += 1
-    return pos
 
 
 @kernel

@@ -24,6 +24,33 @@ from sim.model.return_kernels import (
 )
 
 
+@kernel
+def enqueue(parcels: np.ndarray, now: float, queue: np.ndarray, n: int) -> tuple[int, np.ndarray]:
+    """Queue the parcels arrived by ``now`` at the DC bench, by arrival time.
+
+    They are appended to ``queue`` from ``n`` in a stable sort by arrival (ties keep their
+    order in ``parcels``). Returns the queue's new length and the positions in ``parcels`` of
+    those not arrived yet, in order.
+    """
+    arrival = parcels.arrival
+    m = len(parcels)
+    ready = np.empty(m, dtype=np.int64)
+    waiting = np.empty(m, dtype=np.int64)
+    n_ready = n_waiting = 0
+    for i in range(m):
+        if arrival[i] <= now:
+            ready[n_ready] = i
+            n_ready += 1
+        else:
+            waiting[n_waiting] = i
+            n_waiting += 1
+    ready = ready[:n_ready]
+    order = np.argsort(arrival[ready], kind="mergesort")
+    for k in range(n_ready):
+        queue[n + k] = parcels[ready[order[k]]]
+    return n + n_ready, waiting[:n_waiting]
+
+
 class Bench(NamedTuple):
     """What a run of the DC bench did (see :func:`inspect`)."""
 

@@ -174,7 +174,7 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
         d = max(np.int64(t / 24.0), floor_day)
         if d >= n_days:
             continue
-        # Append to day d's chain (see day_chains.slot), opening a block if its last is full.
+        # Append to day d's chain (see sim.model.day_chains), opening a block if need be.
         b = c_tail[d]
         if b < 0 or c_fill[d] == BLOCK:
             c_n_free[0] -= 1

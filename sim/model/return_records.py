@@ -81,12 +81,6 @@ class Records:
         """The records appended so far (a view: copy it before appending again)."""
         return self.data[: self.n]
 
-    def extend(self, records: np.ndarray) -> None:
-        """Append records (copied as bytes)."""
-        k = len(records)
-        _raw(self.room(k)[self.n: self.n + k])[:] = _raw(records)
-        self.n += k
-
 
 class DayFile:
     """Record batches filed under the day they are due.

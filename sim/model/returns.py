@@ -34,15 +34,13 @@ starting that day three uniforms and an exponential each and a gamma per mailed 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
 from sim.model.day_chains import DayChains
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
 from sim.model.recorder import Recorder
-from sim.model.refund_kernels import hold, inspect, release, split_refunds
+from sim.model.refund_kernels import enqueue, hold, inspect, release, split_refunds
 from sim.model.return_kernels import (
     DAMAGED,
     MIN_DELAY_HOURS,
@@ -140,6 +138,7 @@ class Returns:
             p["receiptless_return_share"] * p["unreceipted_escalation_prob"],
             p["return_lookup_share"])
         self._bench_hour = int(p["dc_inspection_hour"])
+        self._start_names, self._bench_names = tuple(START_COUNTERS), tuple(BENCH_COUNTERS)
         self._start_members = _members(START_COUNTERS, len(PAIRS) * N_DISP)
         self._bench_members = _members(BENCH_COUNTERS, N_DISP)
         self.restocked_units = 0
@@ -162,8 +161,8 @@ class Returns:
         # so an array beats a dict); start is nan where an id holds none.
         self._held = self._new_held(1024)
         self.n_waiting = 0
-        self._done_ids: list[int] = []  # lookups and approvals finished, not yet booked
-        self._done_fin: list[float] = []
+        # Lookups and approvals finished, not yet booked: id, finish, id, finish, ...
+        self._done: list[float] = []
         self._refunds = Records(REFUND)  # booked, recorded at the next day change
         desk.on_done("return_lookup", self._exception_done)
         desk.on_done("unreceipted_return", self._exception_done)
@@ -329,7 +328,7 @@ class Returns:
                             self._arr_next_day)
         self._refunds.n = day.n_refunds
         self._book(("returns_value",), day.value[None], day.first_week, day.last_week)
-        self._book(START_COUNTERS, day.counts, day.first_week, day.last_week)
+        self._book(self._start_names, day.counts, day.first_week, day.last_week)
         self._restock = restock[: day.n_restock]
         for kind, at, week, waits in (
                 ("unreceipted_return", day.unreceipted, day.unreceipted_week,
@@ -345,25 +344,19 @@ class Returns:
             self._mail_waiting += day.mail_legacy
             self._arrivals.file(parcels, day.parcel_bounds)
 
-    def _book(self, names: Iterable[str], counts: np.ndarray, first_week: int, last_week: int
-              ) -> None:
+    def _book(self, names: tuple[str, ...], counts: np.ndarray, first_week: int,
+              last_week: int) -> None:
         """Add ``(counters, weeks, regions)`` totals to the recorder's counters.
 
-        The totals are counts or sums made in row order from zero, so adding them is adding
-        what the recorder's own tally of the rows would have added: a week's row when only
-        one week is touched, else the non-zero cells.
+        Only weeks ``first_week..last_week`` can be non-zero. The totals are counts, or sums
+        made in row order from zero, so adding a week's row is adding what the recorder's own
+        tally of the rows would have added to it.
         """
-        rec = self.rec
-        if first_week == last_week:
-            for name, c in zip(names, counts, strict=True):
-                row = c[first_week]
-                if row.any():
-                    rec.add_row(name, first_week, row)
-        elif first_week < last_week:
-            for name, c in zip(names, counts, strict=True):
-                wk, reg = np.nonzero(c)
-                if len(wk):
-                    rec.add_at(name, wk, reg, c[wk, reg])
+        if first_week > last_week:
+            return
+        rec, span = self.rec, counts[:, first_week: last_week + 1]
+        for c, k in zip(*np.nonzero(span.any(axis=2)), strict=True):
+            rec.add_row(names[c], first_week + int(k), span[c, k])
 
     # --- DC inspection ----------------------------------------------------------------
     def _inspect(self, hour: int) -> None:
@@ -375,13 +368,10 @@ class Returns:
         q = self._queue
         if parts:
             c = join(parts)
-            arrival = c["arrival"]
-            ready = arrival <= now
-            if not ready.all():
-                self._carry = [take(c, ~ready)]
-            idx = np.flatnonzero(ready)
             # Queued parcels arrived before the last bench run: appending keeps FCFS order.
-            q.extend(take(c, idx[np.argsort(arrival[idx], kind="stable")]))
+            q.n, waiting = enqueue(c, now, q.room(len(c)), q.n)
+            if len(waiting):
+                self._carry = [take(c, waiting)]
         budget = self._frac + self.capacity
         quota = np.floor(budget)
         self._frac = budget - quota  # a fraction of a unit of bench time carries over
@@ -398,7 +388,7 @@ class Returns:
         self._refunds.n = run.n_refunds
         q.n = run.queued
         self._record_backlog(hour, q.n)
-        self._book(BENCH_COUNTERS, run.counts, run.first_week, run.last_week)
+        self._book(self._bench_names, run.counts, run.first_week, run.last_week)
         self.restocked_units += run.restocked
         self._mail_waiting -= run.legacy
 
@@ -424,15 +414,16 @@ class Returns:
 
     def _exception_done(self, finish: float, exc_id: int) -> None:
         """Refund when a lookup or approval is finished (booked in bulk once a day)."""
-        self._done_ids.append(exc_id)
-        self._done_fin.append(finish)
+        self._done.extend((exc_id, finish))
 
     def _take_done(self) -> None:
         """Book the refunds of the lookups and approvals finished since the last call."""
-        if not self._done_ids:
+        if not self._done:
             return
-        ids, finish = np.array(self._done_ids, np.int64), np.array(self._done_fin)
-        self._done_ids, self._done_fin = [], []
+        done = np.array(self._done).reshape(-1, 2)
+        self._done = []
+        # Ids are below 2**53, exact as floats.
+        ids, finish = done[:, 0].astype(np.int64), done[:, 1]
         buf = self._refunds
         buf.n, released = release(self._held, ids, finish, buf.room(len(ids)), buf.n)
         self.n_waiting -= released
