@@ -460,11 +460,13 @@ def test_splitting_refunds_by_pair_censors_at_the_end(n, seed):
     g = np.random.default_rng(seed)
     b = np.zeros(n, dtype=REFUND)
     b["start"] = g.random(n) * 100
+    end = 110.0
+    # Refunds never made (inf), made after the end, made exactly at it, made before it.
     b["refund"] = np.where(g.random(n) < 0.2, np.inf, b["start"] + g.random(n) * 30)
+    b["refund"][g.random(n) < 0.2] = end
     b["week"] = g.integers(0, N_WEEKS + 2, n)
     b["region"] = g.integers(0, N_REGIONS, n)
     b["pair"] = g.integers(0, 3, n)
-    end = 110.0
     got = split_refunds(b, end, 3, N_WEEKS, N_REGIONS)
     late = b["refund"] > end
     cycle = np.where(late, end - b["start"], b["refund"] - b["start"])
