@@ -80,7 +80,7 @@ class DayChains:
 
     Args:
         dtype: The records' dtype.
-        n_days: Days records can be due on (a caller drops records due later).
+        n_days: Days records can be due on (see :meth:`grow_days`).
         blocks: Initial number of blocks (the store at least doubles when short).
     """
 
@@ -120,6 +120,16 @@ class DayChains:
                 next=np.concatenate([ch.next, np.full(grow, -1, dtype=np.int64)]), free=free,
                 n_free=np.array([n_free + grow], dtype=np.int64))
         return self.rows, ch
+
+    def grow_days(self, n_days: int) -> None:
+        """Let records be due on days up to ``n_days - 1``."""
+        ch = self.chains
+        extra = n_days - self.n_days
+        if extra > 0:
+            self.chains = ch._replace(
+                head=np.concatenate([ch.head, np.full(extra, -1, dtype=np.int64)]),
+                tail=np.concatenate([ch.tail, np.full(extra, -1, dtype=np.int64)]),
+                fill=np.concatenate([ch.fill, np.zeros(extra, dtype=np.int64)]))
 
     def take(self, first: int, last: int) -> np.ndarray:
         """Spans ``(position, count)`` of the records due on days ``first..last``.

@@ -131,17 +131,20 @@ def day_order(day: np.ndarray, floor_day: int) -> tuple[np.ndarray, np.ndarray]:
 def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_in: np.ndarray,
                  e_online: np.ndarray, rules: Rules, open_hour: np.ndarray,
                  close_hour: np.ndarray, store_region: np.ndarray, region_dc: np.ndarray,
-                 floor_day: int, rows: np.ndarray, chains: Chains, mail: np.ndarray) -> None:
+                 floor_day: int, rows: np.ndarray, chains: Chains, mail: np.ndarray,
+                 first: int) -> tuple[int, int]:
     """Give staged returns their start times; file them under their start day.
 
     Purchase-to-return delay: ``MIN_DELAY_HOURS`` plus an Erlang-2, the sum of the two rows of
     ``e_store`` / ``e_online`` (standard exponentials) times the phase mean. A return starts
     half an hour into its sale's hour plus the delay; a return to a store waits for it to open.
     Online returns go to the customer's store when ``u_in < in_store_share``, else by mail to
-    the region's DC. Store rows then online rows are appended to the chain of their start day
-    (not before ``floor_day``; those due after the chains' last day never start and are
-    dropped) in ``rows`` (:data:`~sim.model.return_records.START`); ``mail`` counts the
-    mailed returns per day.
+    the region's DC. Store rows then online rows, from row ``first`` on, are appended to the
+    chain of their start day (not before ``floor_day``) in ``rows``
+    (:data:`~sim.model.return_records.START`); ``mail`` counts the mailed returns per day.
+
+    Returns ``(rows filed, -1)`` when all are filed, or ``(r, day)`` when row ``r`` falls on
+    a day past the chains' table: grow it (and ``mail``) and call again from ``r``.
     """
     f_start, f_node, f_sku, f_region, f_pair = rows.start, rows.node, rows.sku, rows.region, \
         rows.pair
@@ -153,7 +156,7 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
     ns = len(store)
     s_hour, s_store, s_sku = store.hour, store.store, store.sku
     o_hour, o_store, o_sku, o_region = online.hour, online.store, online.sku, online.region
-    for r in range(ns + len(online)):
+    for r in range(first, ns + len(online)):
         if r < ns:
             node = s_store[r]
             t = s_hour[r] + 0.5 + (MIN_DELAY_HOURS + (e_store[0, r] + e_store[1, r])
@@ -173,7 +176,7 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
         # Times are positive: truncation is floor.
         d = max(np.int64(t / 24.0), floor_day)
         if d >= n_days:
-            continue
+            return r, d
         # Append to day d's chain (see sim.model.day_chains), opening a block if need be.
         b = c_tail[d]
         if b < 0 or c_fill[d] == BLOCK:
@@ -195,6 +198,7 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
         f_pair[j] = pair
         if pair == ONLINE_TO_MAIL:
             mail[d] += 1
+    return ns + len(online), -1
 
 
 @kernel

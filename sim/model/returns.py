@@ -145,7 +145,8 @@ class Returns:
         # Thinned sales not yet given start times; then pooled until their start day.
         self._staged_store = Records(STAGED_STORE)
         self._staged_online = Records(STAGED_ONLINE)
-        n_days = -(-world.horizon_hours // 24)
+        # Days returns can start on: the horizon and a margin (grown when a delay is longer).
+        n_days = -(-world.horizon_hours // 24) + 64
         self._starts = DayChains(START, n_days)
         self._mail_due = np.zeros(n_days, dtype=np.int64)  # mailed returns per start day
         self._restock: np.ndarray | None = None  # today's store restocks, shelved at day end
@@ -270,10 +271,18 @@ class Returns:
         if online.n:
             u_in = rng.random(online.n)
             e_online = rng.standard_exponential((2, online.n))
-        rows, chains = self._starts.reserve(store.n + online.n, day)
-        file_returns(store.view(), e_store, online.view(), u_in, e_online, self.rules,
-                     w.open_hour, w.close_hour, w.store_region, self.region_dc, day, rows,
-                     chains, self._mail_due)
+        total, done = store.n + online.n, 0
+        while done < total:
+            rows, chains = self._starts.reserve(total - done, day)
+            done, late_day = file_returns(
+                store.view(), e_store, online.view(), u_in, e_online, self.rules, w.open_hour,
+                w.close_hour, w.store_region, self.region_dc, day, rows, chains,
+                self._mail_due, done)
+            if late_day >= 0:  # a return starting past the day table: make room, go on
+                n_days = max(late_day + 1, 2 * self._starts.n_days)
+                self._starts.grow_days(n_days)
+                self._mail_due = np.concatenate(
+                    [self._mail_due, np.zeros(n_days - len(self._mail_due), dtype=np.int64)])
         store.n = online.n = 0
 
     # --- the hourly step ----------------------------------------------------------------
