@@ -149,7 +149,10 @@ class Returns:
         n_days = -(-world.horizon_hours // 24) + 64
         self._starts = DayChains(START, n_days)
         self._mail_due = np.zeros(n_days, dtype=np.int64)  # mailed returns per start day
-        self._restock: np.ndarray | None = None  # today's store restocks, shelved at day end
+        # Today's store restocks (a view of the buffer), shelved at day end, before the next
+        # day's are written.
+        self._restock: np.ndarray | None = None
+        self._restock_buf = Records(RESTOCK)
         self._day = -1
         # Mailed parcels by day of arrival at the DC; arrived after the last bench run; queued.
         self._arrivals = DayFile()
@@ -328,7 +331,7 @@ class Returns:
         mail_due[:] = 0
         transit = rng.gamma(TRANSIT_SHAPE, self.p["mail_transit_hours"] / TRANSIT_SHAPE,
                             n_mail) if n_mail else np.zeros(0)
-        restock = np.empty(n, dtype=RESTOCK)
+        restock = self._restock_buf.room(n)
         parcels = np.empty(n_mail, dtype=PARCEL)
         day = start_returns(rows, spans, u, e_scan, transit, w.harmonized["return_disposition"],
                             w.error_multiplier, w.sku_price, self.rules, self.n_weeks,
