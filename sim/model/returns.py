@@ -37,10 +37,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.day_chains import DayChains
+from sim.model.dc_bench import DcBench
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
 from sim.model.recorder import Recorder
-from sim.model.refund_kernels import enqueue, hold, inspect, release, split_refunds
+from sim.model.refund_book import RefundBook
 from sim.model.return_kernels import (
     DAMAGED,
     MIN_DELAY_HOURS,
@@ -58,17 +59,12 @@ from sim.model.return_kernels import (
     thin_store,
 )
 from sim.model.return_records import (
-    HELD,
     PARCEL,
-    REFUND,
     RESTOCK,
     STAGED_ONLINE,
     STAGED_STORE,
     START,
-    DayFile,
     Records,
-    join,
-    take,
 )
 from sim.model.world import HOURS_PER_WEEK, World
 
@@ -111,6 +107,8 @@ class Returns:
     Attributes:
         restocked_units: Units put back into physical stock (for the conservation check).
         n_waiting: Refunds waiting for a lookup or an approval.
+        bench: The DCs' returns bench (mailed parcels).
+        refunds: The refund book (refunds booked, held by exceptions, recorded daily).
 
     """
 
@@ -142,7 +140,7 @@ class Returns:
         self._start_members = _members(START_COUNTERS, len(PAIRS) * N_DISP)
         self._bench_members = _members(BENCH_COUNTERS, N_DISP)
         self.restocked_units = 0
-        # Thinned sales not yet given start times; then pooled until their start day.
+        # Thinned sales not yet given start times; then filed under their start day.
         self._staged_store = Records(STAGED_STORE)
         self._staged_online = Records(STAGED_ONLINE)
         # Days returns can start on: the horizon and a margin (grown when a delay is longer).
@@ -154,22 +152,15 @@ class Returns:
         self._restock: np.ndarray | None = None
         self._restock_buf = Records(RESTOCK)
         self._day = -1
-        # Mailed parcels by day of arrival at the DC; arrived after the last bench run; queued.
-        self._arrivals = DayFile()
-        self._arr_next_day = 0
-        self._carry: list[np.ndarray] = []
-        self._queue = Records(PARCEL)
-        self._frac = np.zeros(world.n_dcs)  # bench time carried over, units
-        self._mail_waiting = 0
-        # Refunds waiting on a person, indexed by exception id (ids are dense and increasing,
-        # so an array beats a dict); start is nan where an id holds none.
-        self._held = self._new_held(1024)
-        self.n_waiting = 0
-        # Lookups and approvals finished, not yet booked: id, finish, id, finish, ...
-        self._done: list[float] = []
-        self._refunds = Records(REFUND)  # booked, recorded at the next day change
-        desk.on_done("return_lookup", self._exception_done)
-        desk.on_done("unreceipted_return", self._exception_done)
+        self.bench = DcBench(self.capacity, world.n_stores, self.rules, self._bench_members)
+        self.refunds = RefundBook(rec)
+        desk.on_done("return_lookup", self.refunds.exception_done)
+        desk.on_done("unreceipted_return", self.refunds.exception_done)
+
+    @property
+    def n_waiting(self) -> int:
+        """Refunds waiting for a lookup or an approval."""
+        return self.refunds.n_waiting
 
     # --- set-up ------------------------------------------------------------------------
     def _holiday_multiplier(self) -> np.ndarray:
@@ -219,12 +210,6 @@ class Returns:
     def _delay_scale(mean_days: float) -> float:
         """Phase mean (hours) of the purchase-to-return delay's Erlang-2 beyond one day."""
         return max(mean_days * 24.0 - MIN_DELAY_HOURS, 0.0) / 2.0
-
-    @staticmethod
-    def _new_held(n: int) -> np.ndarray:
-        held = np.zeros(n, dtype=HELD)
-        held["start"] = np.nan
-        return held
 
     # --- sales -> future returns ----------------------------------------------------------
     def store_sold(self, hour: int, sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -303,7 +288,7 @@ class Returns:
             self._shelve()
             self._file_staged(day)
             self._start_returns(prev + 1, day)
-            self._flush_refunds()
+            self.refunds.flush(self.end)
         if hour % 24 == self._bench_hour:
             self._inspect(hour)
 
@@ -317,7 +302,7 @@ class Returns:
 
         Counters, refund triggers, exceptions, store dispositions, parcels.
         """
-        w, rng, rec = self.w, self.rng, self.rec
+        w, rng, rec, booked = self.w, self.rng, self.rec, self.refunds.booked
         spans = self._starts.take(first, last)
         n = int(spans[:, 1].sum())
         if not n:
@@ -336,9 +321,8 @@ class Returns:
         day = start_returns(rows, spans, u, e_scan, transit, w.harmonized["return_disposition"],
                             w.error_multiplier, w.sku_price, self.rules, self.n_weeks,
                             self._start_members, rec.weeks, rec.regions, restock,
-                            self._refunds.room(n), self._refunds.n, parcels,
-                            self._arr_next_day)
-        self._refunds.n = day.n_refunds
+                            booked.room(n), booked.n, parcels, self.bench.next_day)
+        booked.n = day.n_refunds
         self._book(("returns_value",), day.value[None], day.first_week, day.last_week)
         self._book(self._start_names, day.counts, day.first_week, day.last_week)
         self._restock = restock[: day.n_restock]
@@ -351,10 +335,9 @@ class Returns:
                 ids = self.desk.raise_(kind, rows["start"][at], rows["node"][at])
                 if waits is not None:
                     ids, at, week = ids[waits], at[waits], week[waits]
-                self._hold(ids, rows, at, week)
+                self.refunds.hold(ids, rows, at, week)
         if n_mail:
-            self._mail_waiting += day.mail_legacy
-            self._arrivals.file(parcels, day.parcel_bounds)
+            self.bench.file(parcels, day.parcel_bounds, day.mail_legacy)
 
     def _book(self, names: tuple[str, ...], counts: np.ndarray, first_week: int,
               last_week: int) -> None:
@@ -373,99 +356,23 @@ class Returns:
     # --- DC inspection ----------------------------------------------------------------
     def _inspect(self, hour: int) -> None:
         """Run the DCs' daily returns bench: FCFS over arrived parcels, up to capacity."""
-        w, now, day = self.w, hour + 1.0, hour // 24
-        parts = self._carry + self._arrivals.pop(self._arr_next_day, day)
-        self._carry = []
-        self._arr_next_day = day + 1
-        q = self._queue
-        if parts:
-            c = join(parts)
-            # Queued parcels arrived before the last bench run: appending keeps FCFS order.
-            q.n, waiting = enqueue(c, now, q.room(len(c)), q.n)
-            if len(waiting):
-                self._carry = [take(c, waiting)]
-        budget = self._frac + self.capacity
-        quota = np.floor(budget)
-        self._frac = budget - quota  # a fraction of a unit of bench time carries over
-        if not q.n:
-            self._record_backlog(hour, 0)
-            return
+        w, rec, now = self.w, self.rec, hour + 1.0
         # Legacy refunds are released by the next finance batch after inspection.
         batch = self.p["legacy_refund_batch_hours"]
         refund_at = np.ceil(now / batch) * batch if batch > 0 else now
-        rec = self.rec
-        run = inspect(q.data, q.n, w.n_stores, quota, self.rules, refund_at, w.physical,
-                      w.system, self._bench_members, rec.weeks, rec.regions,
-                      self._refunds.room(q.n), self._refunds.n)
-        self._refunds.n = run.n_refunds
-        q.n = run.queued
-        self._record_backlog(hour, q.n)
-        self._book(self._bench_names, run.counts, run.first_week, run.last_week)
-        self.restocked_units += run.restocked
-        self._mail_waiting -= run.legacy
+        run = self.bench.run(hour, refund_at, w.physical, w.system, rec.weeks, rec.regions,
+                             self.refunds.booked)
+        self._record_backlog(hour, self.bench.backlog)
+        if run is not None:
+            self._book(self._bench_names, run.counts, run.first_week, run.last_week)
+            self.restocked_units += run.restocked
+            self.bench.waiting -= run.legacy
 
     def _record_backlog(self, hour: int, backlog: int) -> None:
         week, central = self.w.week_of(hour), self.w.n_regions
         self.rec.maximum("dc_inspection_backlog_units", week, central, float(backlog))
         self.rec.maximum("refunds_pending_peak", week, central,
-                         float(self.n_waiting + self._mail_waiting))
-
-    # --- refunds ----------------------------------------------------------------------
-    def _hold(self, ids: np.ndarray, rows: np.ndarray, idx: np.ndarray, week: np.ndarray
-              ) -> None:
-        """Hold the refunds of returns ``rows[idx]`` until exceptions ``ids`` are finished."""
-        if not len(ids):
-            return
-        top = int(ids.max())
-        if top >= len(self._held):
-            held = self._new_held(max(top + 1, 2 * len(self._held)))
-            held[: len(self._held)] = self._held
-            self._held = held
-        hold(self._held, ids, rows, idx, week)
-        self.n_waiting += len(ids)
-
-    def _exception_done(self, finish: float, exc_id: int) -> None:
-        """Refund when a lookup or approval is finished (booked in bulk once a day)."""
-        self._done.extend((exc_id, finish))
-
-    def _take_done(self) -> None:
-        """Book the refunds of the lookups and approvals finished since the last call."""
-        if not self._done:
-            return
-        done = np.array(self._done).reshape(-1, 2)
-        self._done = []
-        # Ids are below 2**53, exact as floats.
-        ids, finish = done[:, 0].astype(np.int64), done[:, 1]
-        buf = self._refunds
-        buf.n, released = release(self._held, ids, finish, buf.room(len(ids)), buf.n)
-        self.n_waiting -= released
-
-    def _censor(self, records: np.ndarray, pair: np.ndarray | int) -> None:
-        """Book refunds not made by the end (refund time inf) for ``records``."""
-        k = len(records)
-        buf = self._refunds
-        out = buf.room(k)[buf.n: buf.n + k]
-        out["start"], out["refund"] = records["start"], np.inf
-        out["week"], out["region"], out["pair"] = records["week"], records["region"], pair
-        buf.n += k
-
-    def _flush_refunds(self) -> None:
-        """Record the refund samples booked so far (censored at the horizon end)."""
-        self._take_done()
-        buf = self._refunds
-        if not buf.n:
-            return
-        rec = self.rec
-        book = split_refunds(buf.view(), self.end, len(PAIRS), rec.weeks, rec.regions)
-        buf.n = 0
-        for k, name in enumerate(PAIRS):
-            lo, hi = book.bounds[k], book.bounds[k + 1]
-            if hi > lo:
-                rec.sample(f"refund_cycle_hours.{name}", book.week[lo:hi], book.region[lo:hi],
-                           book.cycle[lo:hi])
-        wk, reg = np.nonzero(book.late)
-        if len(wk):
-            rec.add_at("refunds_pending_end", wk, reg, book.late[wk, reg])
+                         float(self.refunds.n_waiting + self.bench.waiting))
 
     def finish(self, end: float) -> None:
         """Shelve the last day's restocks and censor refunds outstanding at ``end``.
@@ -477,12 +384,8 @@ class Returns:
         """
         self.end = float(end)
         self._shelve()
-        self._take_done()
-        waiting = np.flatnonzero(~np.isnan(self._held["start"]))
-        self._censor(self._held[waiting], self._held["pair"][waiting])
-        self._held["start"][waiting] = np.nan
-        self.n_waiting = 0
-        parcels = self._arrivals.remaining() + self._carry
-        for c in parcels + [self._queue.view()]:
-            self._censor(c[~c["harm"] & (c["start"] < end)], ONLINE_TO_MAIL)
-        self._flush_refunds()
+        self.refunds.take_done()
+        self.refunds.censor_held()
+        for c in self.bench.outstanding():
+            self.refunds.censor(c[~c["harm"] & (c["start"] < end)], ONLINE_TO_MAIL)
+        self.refunds.flush(self.end)
