@@ -110,7 +110,8 @@ class DayChains:
             old = len(ch.next)
             grow = max(old, need - int(ch.n_free[0]))
             rows = np.zeros((old + grow) * BLOCK, dtype=self.rows.dtype)
-            rows[: len(self.rows)] = self.rows
+            # Copied as bytes: NumPy copies structured records field by field.
+            rows.view(np.uint8)[: self.rows.nbytes] = self.rows.view(np.uint8)
             n_free = int(ch.n_free[0])
             free = np.empty(old + grow, dtype=np.int64)
             free[:n_free] = ch.free[:n_free]
