@@ -35,7 +35,7 @@ import numpy as np
 from sim.model.jit import kernel
 
 #: Records per block: small enough that a day's part-filled last block wastes little, large
-#: enough that walking a chain is block copies rather than pointer chasing.
+#: enough that a day's records are read as long runs rather than scattered rows.
 BLOCK = 512
 
 
