@@ -1,10 +1,11 @@
 """Return-to-refund: returns drawn from sales, the refund trigger in force, disposition (§5.3).
 
-Each sold unit is thinned once at sale time (vectorised); the returns it yields wait, as columns
-of arrays, in a buffer keyed by the day their return starts (no Python object per unit).
-Channel pairs: ``store_to_store`` (returned to the store it was bought in), ``online_to_store``
-(BORIS, at the customer's store) and ``online_to_mail`` (to the DC serving the customer's
-region).
+Each sold unit is thinned once at sale time; the returns it yields wait as records (see
+:mod:`sim.model.return_records`) filed by the day their return starts (no Python object per
+unit), and each day's returns are started in one compiled pass (:mod:`sim.model.return_kernels`,
+:mod:`sim.model.refund_kernels`). Channel pairs: ``store_to_store`` (returned to the store it was
+bought in), ``online_to_store`` (BORIS, at the customer's store) and ``online_to_mail`` (to the
+DC serving the customer's region).
 
 Refund cycle = refund time - return start. The trigger is read from
 ``world.harmonized["return_disposition"]`` at the node taking the return (the store, or the DC
@@ -23,30 +24,53 @@ Refunds not made by the horizon end are *censored*: their cycle is recorded as e
 lower bound) and counted in ``refunds_pending_end``. Samples are keyed by the week and region
 of the return start (customer region for mail), so a week's figure describes the customers who
 returned then.
+
+Every random number is drawn here, from the ``returns`` stream, in a fixed order: each hour a
+float32 uniform per unit sold (store sales, then online units as they are picked); at each
+day's first hour two exponentials per staged store return (the delay), a uniform and two
+exponentials per staged online return (in store or mail; the delay), then for the returns
+starting that day three uniforms and an exponential each and a gamma per mailed one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.chunks import Chunk, concat, file_by_day, take, unstage
+from sim.model.day_chains import DayChains
+from sim.model.dc_bench import DcBench
 from sim.model.exceptions import ExceptionDesk
 from sim.model.inventory import Inventory
-from sim.model.jit import kernel, scatter_add
 from sim.model.recorder import Recorder
+from sim.model.refund_book import RefundBook
+from sim.model.return_kernels import (
+    DAMAGED,
+    MIN_DELAY_HOURS,
+    N_DISP,
+    ONLINE_TO_MAIL,
+    PAIRS,
+    RECORDED,
+    UNRECORDED,
+    VENDOR,
+    Rules,
+    file_returns,
+    put_back,
+    start_returns,
+    thin_online,
+    thin_store,
+)
+from sim.model.return_records import (
+    PARCEL,
+    RESTOCK,
+    STAGED_ONLINE,
+    STAGED_STORE,
+    START,
+    Records,
+)
 from sim.model.world import HOURS_PER_WEEK, World
 
-STORE_TO_STORE, ONLINE_TO_STORE, ONLINE_TO_MAIL = 0, 1, 2
-PAIRS = ("store_to_store", "online_to_store", "online_to_mail")
-#: Returns never start on the day of the sale, which keeps the day-keyed buffer exact: a return
-#: thinned during day d starts on day d+1 or later, after the buffer was filed.
-MIN_DELAY_HOURS = 24.0
 #: Shape of the carrier-transit gamma (1-5 business days is narrower than an exponential).
 #: Purchase-to-return delays are one day plus an Erlang-2 (few very quick returns). Assumptions.
 TRANSIT_SHAPE = 4.0
-#: Disposition codes (UNDECIDED: a mailed return not yet inspected at the DC).
-RECORDED, UNRECORDED, DAMAGED, VENDOR, UNDECIDED = 0, 1, 2, 3, 4
-N_DISP = 5
 _DISP = {"restocked_units": (RECORDED, UNRECORDED), "unrecorded_restock_units": (UNRECORDED,),
          "damaged_units": (DAMAGED,), "vendor_return_units": (VENDOR,)}
 #: Counters booked when the DC bench inspects mailed returns (code = disposition)...
@@ -56,9 +80,20 @@ START_COUNTERS = {
     "returns_units": tuple(range(len(PAIRS) * N_DISP)),
     **{f"returns_units.{name}": tuple(range(k * N_DISP, (k + 1) * N_DISP))
        for k, name in enumerate(PAIRS)},
-    **{name: tuple(k * N_DISP + c for k in (STORE_TO_STORE, ONLINE_TO_STORE) for c in codes)
+    **{name: tuple(k * N_DISP + c for k in (0, 1) for c in codes)
        for name, codes in _DISP.items()},
 }
+_EMPTY2 = np.zeros((2, 0))
+
+
+def _members(counters: dict[str, tuple[int, ...]], n_codes: int) -> np.ndarray:
+    """``(codes, counters)`` table: which codes each counter counts."""
+    m = np.zeros((n_codes, len(counters)), dtype=np.bool_)
+    for c, codes in enumerate(counters.values()):
+        m[list(codes), c] = True
+    return m
+
+
 class Returns:
     """Returns, refunds and the disposition of returned stock.
 
@@ -72,13 +107,15 @@ class Returns:
     Attributes:
         restocked_units: Units put back into physical stock (for the conservation check).
         n_waiting: Refunds waiting for a lookup or an approval.
+        bench: The DCs' returns bench (mailed parcels).
+        refunds: The refund book (refunds booked, held by exceptions, recorded daily).
 
     """
 
     def __init__(self, world: World, inventory: Inventory, desk: ExceptionDesk,
                  rng: np.random.Generator, rec: Recorder) -> None:
         self.w, self.inv, self.desk, self.rng, self.rec = world, inventory, desk, rng, rec
-        self.p = world.params
+        p = self.p = world.params
         self.end = float(world.horizon_hours)
         self.n_weeks = world.horizon_hours // HOURS_PER_WEEK
         self.holiday = self._holiday_multiplier()
@@ -90,31 +127,40 @@ class Returns:
             for col in ("return_rate_store", "return_rate_online"))
         self.region_dc = self._region_dc()
         self.capacity = self._inspection_capacity()
+        self.rules = Rules(
+            self._delay_scale(p["return_delay_days_store"]),
+            self._delay_scale(p["return_delay_days_online"]),
+            p["online_return_in_store_share"], p["first_scan_hours"], p["refund_till_hours"],
+            p["restock_share"], p["restock_share"] + p["damaged_share"],
+            p["unrecorded_restock_prob_legacy"], p["unrecorded_restock_prob_harmonized"],
+            p["receiptless_return_share"] * p["unreceipted_escalation_prob"],
+            p["return_lookup_share"])
+        self._bench_hour = int(p["dc_inspection_hour"])
+        self._start_names, self._bench_names = tuple(START_COUNTERS), tuple(BENCH_COUNTERS)
+        self._start_members = _members(START_COUNTERS, len(PAIRS) * N_DISP)
+        self._bench_members = _members(BENCH_COUNTERS, N_DISP)
         self.restocked_units = 0
-        # Thinned sales not yet given start times, (hour, stores, skus) and
-        # (hour, skus, regions, stores); then filed in `_starts` (start day -> chunks).
-        self._staged_store: list[tuple] = []
-        self._staged_online: list[tuple] = []
-        self._starts: dict[int, list[Chunk]] = {}
-        self._restock: Chunk | None = None  # today's store restocks, shelved at day end
+        # Thinned sales not yet given start times; then filed under their start day.
+        self._staged_store = Records(STAGED_STORE)
+        self._staged_online = Records(STAGED_ONLINE)
+        # Days returns can start on: the horizon and a margin (grown when a delay is longer).
+        n_days = -(-world.horizon_hours // 24) + 64
+        self._starts = DayChains(START, n_days)
+        self._mail_due = np.zeros(n_days, dtype=np.int64)  # mailed returns per start day
+        # Today's store restocks (a view of the buffer), shelved at day end, before the next
+        # day's are written.
+        self._restock: np.ndarray | None = None
+        self._restock_buf = Records(RESTOCK)
         self._day = -1
-        # Mailed parcels by day of arrival at the DC; arrived after the last bench run; queued.
-        self._arrivals: dict[int, list[Chunk]] = {}
-        self._arr_next_day = 0
-        self._carry: list[Chunk] = []
-        self._fifo: Chunk | None = None
-        self._frac = np.zeros(world.n_dcs)  # bench time carried over, units
-        self._mail_waiting = 0
-        # Refunds waiting on a person, indexed by exception id (ids are dense and increasing,
-        # so arrays beat a dict of tuples): return start (nan: none), week, region, pair.
-        self._w_start = np.full(1024, np.nan)
-        self._w_info = np.zeros((3, 1024), dtype=np.int64)
-        self.n_waiting = 0
-        self._done_ids: list[int] = []  # lookups and approvals finished, not yet booked
-        self._done_fin: list[float] = []
-        self._refunds: list[tuple[np.ndarray, ...]] = []  # (start, refund, week, region, pair)
-        desk.on_done("return_lookup", self._exception_done)
-        desk.on_done("unreceipted_return", self._exception_done)
+        self.bench = DcBench(self.capacity, world.n_stores, self.rules, self._bench_members)
+        self.refunds = RefundBook(rec)
+        desk.on_done("return_lookup", self.refunds.exception_done)
+        desk.on_done("unreceipted_return", self.refunds.exception_done)
+
+    @property
+    def n_waiting(self) -> int:
+        """Refunds waiting for a lookup or an approval."""
+        return self.refunds.n_waiting
 
     # --- set-up ------------------------------------------------------------------------
     def _holiday_multiplier(self) -> np.ndarray:
@@ -160,6 +206,11 @@ class Returns:
                                minlength=w.n_dcs)
         return p["dc_inspection_capacity_factor"] * mail_day * dc_share
 
+    @staticmethod
+    def _delay_scale(mean_days: float) -> float:
+        """Phase mean (hours) of the purchase-to-return delay's Erlang-2 beyond one day."""
+        return max(mean_days * 24.0 - MIN_DELAY_HOURS, 0.0) / 2.0
+
     # --- sales -> future returns ----------------------------------------------------------
     def store_sold(self, hour: int, sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
                    ) -> None:
@@ -168,62 +219,59 @@ class Returns:
         Only the thinning runs hourly (one uniform per unit sold); everything else about the
         returns is drawn once a day for the whole day.
         """
-        k = self.w.n_skus
+        k, staged = self.w.n_skus, self._staged_store
         for weeks, stores, skus in sales:
-            if not len(skus):
+            n = len(skus)
+            if not n:
                 continue
-            u = self.rng.random(len(skus), dtype=np.float32)
-            kept = _thin(u, self.p_store, weeks, skus, stores, k, self.n_weeks)
-            if len(kept[0]):
-                self._staged_store.append((hour, kept[0], kept[1]))
+            u = self.rng.random(n, dtype=np.float32)
+            staged.n = thin_store(u, self.p_store, weeks, stores, skus, k, self.n_weeks, hour,
+                                  staged.room(n), staged.n)
 
     def online_sold(self, hour: int, batch: dict[str, np.ndarray]) -> None:
-        """Thin this hour's picked online units with their SKU's online return rate."""
-        sku = batch["sku"]
-        if not len(sku):
-            return
-        wk, k = self.w.week_of(hour), self.w.n_skus
-        back = self.rng.random(len(sku), dtype=np.float32) < self.p_online[wk * k:
-                                                                           (wk + 1) * k][sku]
-        if back.any():
-            # The customer's store: the BOPIS store for pickups, else the one drawn near them.
-            self._staged_online.append((hour, sku[back], batch["region"][back],
-                                        batch["store"][back]))
+        """Thin this hour's picked online units with their SKU's online return rate.
 
-    def _delay_hours(self, n: int, mean_days: float) -> np.ndarray:
-        """Purchase-to-return delay: one day plus an Erlang-2 (sum of two exponentials)."""
-        scale = max(mean_days * 24.0 - MIN_DELAY_HOURS, 0.0) / 2.0
-        return MIN_DELAY_HOURS + self.rng.standard_exponential((2, n)).sum(axis=0) * scale
+        The customer's store (``batch["store"]``) is the BOPIS store for pickups, else the one
+        drawn near them.
+        """
+        sku = batch["sku"]
+        n = len(sku)
+        if not n:
+            return
+        u = self.rng.random(n, dtype=np.float32)
+        staged = self._staged_online
+        staged.n = thin_online(u, self.p_online, self.w.week_of(hour), self.w.n_skus, sku,
+                               batch["region"], batch["store"], hour, staged.room(n), staged.n)
 
     def _file_staged(self, day: int) -> None:
         """Give the returns thinned since the last day change their start times; file them.
 
         Only what finds a return again is kept per unit (start, pair, node, SKU, customer
-        region, in small dtypes); the rest is drawn when it starts. Store returns start in
-        open hours; mailed ones whenever the customer drops the parcel off.
+        region); the rest is drawn when it starts. Store returns start in open hours; mailed
+        ones whenever the customer drops the parcel off.
         """
-        w, p = self.w, self.p
-        chunks = []
-        if self._staged_store:
-            hours, stores, skus = unstage(self._staged_store)
-            self._staged_store = []
-            start = hours + 0.5 + self._delay_hours(len(stores), p["return_delay_days_store"])
-            chunks.append({"start": w.next_open(start, stores),
-                           "pair": np.full(len(stores), STORE_TO_STORE, np.int8),
-                           "node": stores.astype(np.int32), "sku": skus.astype(np.int32),
-                           "region": w.store_region[stores].astype(np.int16)})
-        if self._staged_online:
-            hours, sku, region, store = unstage(self._staged_online)
-            self._staged_online = []
-            in_store = self.rng.random(len(sku)) < p["online_return_in_store_share"]
-            start = hours + 0.5 + self._delay_hours(len(sku), p["return_delay_days_online"])
-            node = np.where(in_store, store, self.region_dc[region])
-            chunks.append({"start": np.where(in_store, w.next_open(start, store), start),
-                           "pair": np.where(in_store, ONLINE_TO_STORE, ONLINE_TO_MAIL)
-                           .astype(np.int8), "node": node.astype(np.int32),
-                           "sku": sku.astype(np.int32), "region": region.astype(np.int16)})
-        if chunks:
-            file_by_day(self._starts, concat(chunks), "start", day)
+        store, online = self._staged_store, self._staged_online
+        if not store.n and not online.n:
+            return
+        rng, w = self.rng, self.w
+        e_store = rng.standard_exponential((2, store.n)) if store.n else _EMPTY2
+        u_in, e_online = np.zeros(0), _EMPTY2
+        if online.n:
+            u_in = rng.random(online.n)
+            e_online = rng.standard_exponential((2, online.n))
+        total, done = store.n + online.n, 0
+        while done < total:
+            rows, chains = self._starts.reserve(total - done, day)
+            done, late_day = file_returns(
+                store.view(), e_store, online.view(), u_in, e_online, self.rules, w.open_hour,
+                w.close_hour, w.store_region, self.region_dc, day, rows, chains,
+                self._mail_due, done)
+            if late_day >= 0:  # a return starting past the day table: make room, go on
+                n_days = max(late_day + 1, 2 * self._starts.n_days)
+                self._starts.grow_days(n_days)
+                self._mail_due = np.concatenate(
+                    [self._mail_due, np.zeros(n_days - len(self._mail_due), dtype=np.int64)])
+        store.n = online.n = 0
 
     # --- the hourly step ----------------------------------------------------------------
     def step(self, hour: int) -> None:
@@ -239,214 +287,92 @@ class Returns:
             prev, self._day = self._day, day
             self._shelve()
             self._file_staged(day)
-            chunks = [c for d in range(prev + 1, day + 1) for c in self._starts.pop(d, [])]
-            if chunks:
-                self._start_returns(concat(chunks))
-            self._flush_refunds()
-        if hour % 24 == int(self.p["dc_inspection_hour"]):
+            self._start_returns(prev + 1, day)
+            self.refunds.flush(self.end)
+        if hour % 24 == self._bench_hour:
             self._inspect(hour)
 
     def _shelve(self) -> None:
         if self._restock is not None:
-            self._put_back(self._restock)
+            self.restocked_units += put_back(self._restock, self.w.physical, self.w.system)
             self._restock = None
 
-    def _start_returns(self, c: Chunk) -> None:
-        """Start a day's returns: counters, refund triggers, exceptions, store dispositions."""
-        w, p, rng = self.w, self.p, self.rng
-        start, pair, node, sku, region = c["start"], c["pair"], c["node"], c["sku"], c["region"]
-        week = np.minimum((start / HOURS_PER_WEEK).astype(np.int64), self.n_weeks - 1)
-        harm = w.harmonized["return_disposition"][node]
-        mail = pair == ONLINE_TO_MAIL
-        at_store = ~mail
-        u = rng.random((3, len(start)))
+    def _start_returns(self, first: int, last: int) -> None:
+        """Start the returns due on days ``first..last``.
+
+        Counters, refund triggers, exceptions, store dispositions, parcels.
+        """
+        w, rng, rec, booked = self.w, self.rng, self.rec, self.refunds.booked
+        spans = self._starts.take(first, last)
+        n = int(spans[:, 1].sum())
+        if not n:
+            return
+        rows = self._starts.rows
+        u = rng.random((3, n))
         # Time from the start to a refund at the scan: the till, or the carrier's first scan.
-        t_scan = rng.standard_exponential(len(start)) * np.where(
-            mail, p["first_scan_hours"], p["refund_till_hours"])
-        em = np.where(at_store, w.error_multiplier[np.where(at_store, node, 0)], 1.0)
-        disp = np.where(mail, UNDECIDED, self._disposition(u[0], u[1], harm, em))
-        self.rec.add_at("returns_value", week, region, w.sku_price[sku])
-        self._tally(week * self.rec.regions + region, pair * N_DISP + disp,
-                    len(PAIRS) * N_DISP, START_COUNTERS)
-        restock = at_store & (disp <= UNRECORDED)
-        self._restock = {"node": node[restock], "sku": sku[restock],
-                         "recorded": disp[restock] == RECORDED}
-        # A receipt-less return the till cannot settle goes to store operations; more of them
-        # at newly live stores (error multiplier). Legacy refunds wait for the approval; the
-        # harmonized trigger refunds at the scan and the item is checked afterwards.
-        unreceipted = (pair == STORE_TO_STORE) & (
-            u[2] < p["receiptless_return_share"] * p["unreceipted_escalation_prob"] * em)
-        lookup = (pair == ONLINE_TO_STORE) & ~harm & (u[2] < p["return_lookup_share"])
-        now = (at_store & ~(unreceipted & ~harm) & ~lookup) | (mail & harm)
-        self._refunds.append((start[now], start[now] + t_scan[now], week[now], region[now],
-                              pair[now]))
-        for kind, sel, wait in (("unreceipted_return", unreceipted, ~harm),
-                                ("return_lookup", lookup, lookup)):
-            if sel.any():
+        e_scan = rng.standard_exponential(n)
+        mail_due = self._mail_due[first: last + 1]
+        n_mail = int(mail_due.sum())
+        mail_due[:] = 0
+        transit = rng.gamma(TRANSIT_SHAPE, self.p["mail_transit_hours"] / TRANSIT_SHAPE,
+                            n_mail) if n_mail else np.zeros(0)
+        restock = self._restock_buf.room(n)
+        parcels = np.empty(n_mail, dtype=PARCEL)
+        day = start_returns(rows, spans, u, e_scan, transit, w.harmonized["return_disposition"],
+                            w.error_multiplier, w.sku_price, self.rules, self.n_weeks,
+                            self._start_members, rec.weeks, rec.regions, restock,
+                            booked.room(n), booked.n, parcels, self.bench.next_day)
+        booked.n = day.n_refunds
+        self._book(("returns_value",), day.value[None], day.first_week, day.last_week)
+        self._book(self._start_names, day.counts, day.first_week, day.last_week)
+        self._restock = restock[: day.n_restock]
+        for kind, at, week, waits in (
+                ("unreceipted_return", day.unreceipted, day.unreceipted_week,
+                 day.unreceipted_waits),
+                ("return_lookup", day.lookup, day.lookup_week, None)):
+            if len(at):
                 # Raised at each return's start (the desk holds them until detected).
-                ids = self.desk.raise_(kind, start[sel], node[sel])
-                wt = wait[sel]
-                self._wait(ids[wt], start[sel][wt], week[sel][wt], region[sel][wt],
-                           pair[sel][wt])
-        ml = np.flatnonzero(mail)
-        if len(ml):
-            transit = rng.gamma(TRANSIT_SHAPE, p["mail_transit_hours"] / TRANSIT_SHAPE, len(ml))
-            parcels = {"start": start[ml], "arrival": start[ml] + transit, "pair": pair[ml],
-                       "node": node[ml], "sku": sku[ml], "region": region[ml],
-                       "week": week[ml], "harm": harm[ml], "u_disp": u[0][ml],
-                       "u_unrec": u[1][ml]}
-            self._mail_waiting += int((~harm[ml]).sum())
-            file_by_day(self._arrivals, parcels, "arrival", self._arr_next_day)
+                ids = self.desk.raise_(kind, rows["start"][at], rows["node"][at])
+                if waits is not None:
+                    ids, at, week = ids[waits], at[waits], week[waits]
+                self.refunds.hold(ids, rows, at, week)
+        if n_mail:
+            self.bench.file(parcels, day.parcel_bounds, day.mail_legacy)
 
-    def _disposition(self, u_disp: np.ndarray, u_unrec: np.ndarray, harm: np.ndarray,
-                     em: np.ndarray | float) -> np.ndarray:
-        """Disposition code per unit: restocked (recorded or not), damaged, vendor return.
+    def _book(self, names: tuple[str, ...], counts: np.ndarray, first_week: int,
+              last_week: int) -> None:
+        """Add ``(counters, weeks, regions)`` totals to the recorder's counters.
 
-        An unrecorded restock (a legacy return system not posting to stock, more often at
-        newly live stores) puts the unit on the shelf but not on the record.
+        Only weeks ``first_week..last_week`` can be non-zero. The totals are counts, or sums
+        made in row order from zero, so adding a week's row is adding what the recorder's own
+        tally of the rows would have added to it.
         """
-        p = self.p
-        p_unrec = np.where(harm, p["unrecorded_restock_prob_harmonized"],
-                           p["unrecorded_restock_prob_legacy"]) * em
-        restock = np.where(u_unrec < p_unrec, UNRECORDED, RECORDED)
-        return np.where(u_disp < p["restock_share"], restock, np.where(
-            u_disp < p["restock_share"] + p["damaged_share"], DAMAGED, VENDOR))
-
-    def _tally(self, cell: np.ndarray, code: np.ndarray, n_codes: int,
-               counters: dict[str, tuple[int, ...]]) -> None:
-        """Add unit counts to several counters with one ``bincount``.
-
-        Args:
-            cell: ``week * regions + region`` of each unit.
-            code: Category of each unit, ``0 <= code < n_codes``.
-            n_codes: Number of categories.
-            counters: Counter name -> the categories it counts.
-
-        """
-        rec = self.rec
-        wr = rec.weeks * rec.regions
-        dense = np.bincount(code * wr + cell, minlength=n_codes * wr).reshape(n_codes, wr)
-        for name, codes in counters.items():
-            v = dense[list(codes)].sum(axis=0)
-            nz = np.flatnonzero(v)
-            if len(nz):
-                rec.add_at(name, nz // rec.regions, nz % rec.regions, v[nz])
-
-    def _put_back(self, r: Chunk) -> None:
-        """Put restocked units on the shelf; an unrecorded one is not on the record."""
-        w = self.w
-        cells = r["node"].astype(np.int64) * w.n_skus + r["sku"]
-        ones = np.ones(len(cells), dtype=w.physical.dtype)
-        scatter_add(w.physical.reshape(-1), cells, ones, 1)
-        rec = cells[r["recorded"]]
-        scatter_add(w.system.reshape(-1), rec, ones[: len(rec)], 1)
-        self.restocked_units += len(cells)
+        if first_week > last_week:
+            return
+        rec, span = self.rec, counts[:, first_week: last_week + 1]
+        for c, k in zip(*np.nonzero(span.any(axis=2)), strict=True):
+            rec.add_row(names[c], first_week + int(k), span[c, k])
 
     # --- DC inspection ----------------------------------------------------------------
     def _inspect(self, hour: int) -> None:
         """Run the DCs' daily returns bench: FCFS over arrived parcels, up to capacity."""
-        w, now = self.w, hour + 1.0
-        chunks, self._carry = self._carry, []
-        for d in range(self._arr_next_day, hour // 24 + 1):
-            chunks += self._arrivals.pop(d, [])
-        self._arr_next_day = hour // 24 + 1
-        q = self._fifo
-        if chunks:
-            c = concat(chunks)
-            ready = c["arrival"] <= now
-            if not ready.all():
-                self._carry = [take(c, ~ready)]
-            new = take(c, np.flatnonzero(ready)[np.argsort(c["arrival"][ready], kind="stable")])
-            # Queued parcels arrived before the last bench run: appending keeps FCFS order.
-            q = new if q is None else concat([q, new])
-        budget = self._frac + self.capacity
-        quota = np.floor(budget)
-        self._frac = budget - quota  # a fraction of a unit of bench time carries over
-        if q is None or not len(q["start"]):
-            self._fifo = q
-            self._record_backlog(hour, 0)
-            return
-        dc = q["node"] - w.n_stores
-        done = np.zeros(len(dc), dtype=bool)
-        for d in range(w.n_dcs):
-            mine = dc == d
-            done |= mine & (np.cumsum(mine) <= quota[d])
-        fin, self._fifo = take(q, done), take(q, ~done)
-        self._record_backlog(hour, len(self._fifo["start"]))
-        if not len(fin["start"]):
-            return
-        disp = self._disposition(fin["u_disp"], fin["u_unrec"], fin["harm"], 1.0)
-        self._tally(fin["week"] * self.rec.regions + fin["region"], disp, N_DISP,
-                    BENCH_COUNTERS)
-        restock = disp <= UNRECORDED
-        self._put_back({"node": fin["node"][restock], "sku": fin["sku"][restock],
-                        "recorded": disp[restock] == RECORDED})
-        legacy = ~fin["harm"]
-        self._mail_waiting -= int(legacy.sum())
+        w, rec, now = self.w, self.rec, hour + 1.0
         # Legacy refunds are released by the next finance batch after inspection.
         batch = self.p["legacy_refund_batch_hours"]
-        refund = np.ceil(now / batch) * batch if batch > 0 else now
-        self._refunds.append((fin["start"][legacy], np.full(int(legacy.sum()), refund),
-                              fin["week"][legacy], fin["region"][legacy], fin["pair"][legacy]))
+        refund_at = np.ceil(now / batch) * batch if batch > 0 else now
+        run = self.bench.run(hour, refund_at, w.physical, w.system, rec.weeks, rec.regions,
+                             self.refunds.booked)
+        self._record_backlog(hour, self.bench.backlog)
+        if run is not None:
+            self._book(self._bench_names, run.counts, run.first_week, run.last_week)
+            self.restocked_units += run.restocked
+            self.bench.waiting -= run.legacy
 
     def _record_backlog(self, hour: int, backlog: int) -> None:
         week, central = self.w.week_of(hour), self.w.n_regions
         self.rec.maximum("dc_inspection_backlog_units", week, central, float(backlog))
         self.rec.maximum("refunds_pending_peak", week, central,
-                         float(self.n_waiting + self._mail_waiting))
-
-    # --- refunds ----------------------------------------------------------------------
-    def _wait(self, ids: np.ndarray, start: np.ndarray, week: np.ndarray, region: np.ndarray,
-              pair: np.ndarray) -> None:
-        """Hold refunds until their exceptions are finished."""
-        if not len(ids):
-            return
-        if int(ids.max()) >= len(self._w_start):
-            extra = max(int(ids.max()) + 1, 2 * len(self._w_start)) - len(self._w_start)
-            self._w_start = np.r_[self._w_start, np.full(extra, np.nan)]
-            self._w_info = np.hstack([self._w_info, np.zeros((3, extra), np.int64)])
-        self._w_start[ids] = start
-        self._w_info[:, ids] = (week, region, pair)
-        self.n_waiting += len(ids)
-
-    def _exception_done(self, finish: float, exc_id: int) -> None:
-        """Refund when a lookup or approval is finished (booked in bulk once a day)."""
-        self._done_ids.append(exc_id)
-        self._done_fin.append(finish)
-
-    def _take_done(self) -> None:
-        """Book the refunds of the lookups and approvals finished since the last call."""
-        if not self._done_ids:
-            return
-        ids, finish = np.array(self._done_ids, np.int64), np.array(self._done_fin)
-        self._done_ids, self._done_fin = [], []
-        # Approvals of harmonized returns were refunded at the scan: nothing waits on them.
-        known = ids < len(self._w_start)
-        ids, finish = ids[known], finish[known]
-        real = ~np.isnan(self._w_start[ids])
-        ids, finish = ids[real], finish[real]
-        week, region, pair = self._w_info[:, ids]
-        self._refunds.append((self._w_start[ids], finish, week, region, pair))
-        self._w_start[ids] = np.nan
-        self.n_waiting -= len(ids)
-
-    def _flush_refunds(self) -> None:
-        """Record the refund samples booked so far (censored at the horizon end)."""
-        self._take_done()
-        if not self._refunds:
-            return
-        start, refund, week, region, pair = (np.concatenate(x) for x in zip(*self._refunds,
-                                                                          strict=True))
-        self._refunds = []
-        late = refund > self.end
-        cycle = np.where(late, self.end - start, refund - start)
-        rec = self.rec
-        for k, name in enumerate(PAIRS):
-            m = pair == k
-            if m.any():
-                rec.sample(f"refund_cycle_hours.{name}", week[m], region[m], cycle[m])
-        if late.any():
-            rec.add_at("refunds_pending_end", week[late], region[late])
+                         float(self.refunds.n_waiting + self.bench.waiting))
 
     def finish(self, end: float) -> None:
         """Shelve the last day's restocks and censor refunds outstanding at ``end``.
@@ -458,30 +384,8 @@ class Returns:
         """
         self.end = float(end)
         self._shelve()
-        self._take_done()
-        ids = np.flatnonzero(~np.isnan(self._w_start))
-        week, region, pair = self._w_info[:, ids]
-        self._refunds.append((self._w_start[ids], np.full(len(ids), np.inf), week, region, pair))
-        self._w_start[ids] = np.nan
-        self.n_waiting = 0
-        parcels = [c for cs in self._arrivals.values() for c in cs] + self._carry
-        for c in parcels + ([self._fifo] if self._fifo is not None else []):
-            legacy = ~c["harm"] & (c["start"] < end)
-            self._refunds.append((c["start"][legacy], np.full(int(legacy.sum()), np.inf),
-                                  c["week"][legacy], c["region"][legacy], c["pair"][legacy]))
-        self._flush_refunds()
-
-
-@kernel
-def _thin(u: np.ndarray, p: np.ndarray, weeks: np.ndarray, skus: np.ndarray,
-          stores: np.ndarray, n_skus: int, n_weeks: int) -> tuple[np.ndarray, np.ndarray]:
-    """The sold units that come back: ``u < p[week, sku]`` (32-bit), as (stores, skus)."""
-    out_st = np.empty(len(u), dtype=stores.dtype)
-    out_sk = np.empty(len(u), dtype=skus.dtype)
-    j = 0
-    for i in range(len(u)):
-        if u[i] < p[min(weeks[i], n_weeks - 1) * n_skus + skus[i]]:
-            out_st[j] = stores[i]
-            out_sk[j] = skus[i]
-            j += 1
-    return out_st[:j], out_sk[:j]
+        self.refunds.take_done()
+        self.refunds.censor_held()
+        for c in self.bench.outstanding():
+            self.refunds.censor(c[~c["harm"] & (c["start"] < end)], ONLINE_TO_MAIL)
+        self.refunds.flush(self.end)
