@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from sim.metrics import EXCEPTION_TYPES
+from sim.model.growth import grown
 from sim.model.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.teams import TeamQueue, shift_staff
@@ -159,10 +160,8 @@ class ExceptionDesk:
         arrival = np.asarray(times, float) + delay
         first = self._n
         end = first + n
-        if end > len(self._kind):
-            cap = max(2 * len(self._kind), end)
-            self._kind, self._store, self._team_item = (
-                _grown(a, first, cap) for a in (self._kind, self._store, self._team_item))
+        self._kind, self._store, self._team_item = (
+            grown(a, first, end) for a in (self._kind, self._store, self._team_item))
         region = _record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
                                 np.asarray(stores, np.int64), w.store_region, w.n_regions)
         self._n = end
@@ -271,13 +270,6 @@ def _record_raised(kind: np.ndarray, store: np.ndarray, team_item: np.ndarray, f
         team_item[i] = -1
         region[j] = store_region[s] if s >= 0 else central
     return region
-
-
-def _grown(a: np.ndarray, n: int, cap: int) -> np.ndarray:
-    """A copy of ``a[:n]`` with room for ``cap`` entries."""
-    out = np.empty(cap, dtype=a.dtype)
-    out[:n] = a[:n]
-    return out
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.model import order_kernels as ok_
+from sim.model.growth import grown
 from sim.model.inventory import Inventory
 from sim.model.jit import guide_table
 from sim.model.order_kernels import BOPIS, ORDER
@@ -316,15 +317,9 @@ class Orders:
         """Keep orders ``b`` until their exceptions ``ids`` are worked."""
         k = len(ids)
         end = self._n_parked + k
-        if end > len(self._parked):
-            cap = max(2 * len(self._parked), end, 256)
-            self._parked = np.resize(self._parked, cap)
-            self._deadline = np.resize(self._deadline, cap)
-        top = int(ids.max()) + 1
-        if top > len(self._slot_of):
-            grown = np.full(max(2 * len(self._slot_of), top, 1024), -1, dtype=np.int64)
-            grown[: len(self._slot_of)] = self._slot_of
-            self._slot_of = grown
+        self._parked = grown(self._parked, self._n_parked, end)
+        self._deadline = grown(self._deadline, self._n_parked, end)
+        self._slot_of = grown(self._slot_of, len(self._slot_of), int(ids.max()) + 1, -1)
         self._parked[self._n_parked: end] = b
         self._deadline[self._n_parked: end] = t + b["patience"]
         self._slot_of[ids] = np.arange(self._n_parked, end)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.growth import grown
+
 #: Due hour of a pool slot whose order has been taken.
 TAKEN = -1
 
@@ -47,13 +49,8 @@ class PickQueue:
         if not k:
             return
         end = self._n + k
-        if end > len(self._pool):
-            cap = max(2 * len(self._pool), end)
-            pool = np.zeros(cap, dtype=self._dtype).view(self._raw)
-            pool[: self._n] = self._pool[: self._n]
-            dues = np.full(cap, TAKEN, dtype=np.int64)
-            dues[: self._n] = self._due[: self._n]
-            self._pool, self._due = pool, dues
+        self._pool = grown(self._pool, self._n, end)
+        self._due = grown(self._due, self._n, end, TAKEN)
         self._pool[self._n: end] = np.ascontiguousarray(records, dtype=self._dtype).view(self._raw)
         self._due[self._n: end] = due
         self._n = end

@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from sim.model.growth import grown
 from sim.model.team_kernels import absorb, append, serve
 
 SHIFTS = ("business_hours", "store_hours", "24x7")
@@ -112,16 +113,9 @@ class TeamQueue:
     def _reserve(self, extra: int) -> int:
         """Make room for ``extra`` more items; return the index of the first of them."""
         first = self._n
-        need = first + extra
-        cap = len(self._arrival)
-        if need > cap:
-            cap = max(2 * cap, need)
-            for name in ("_arrival", "_handling", "_kind", "_ref", "_start", "_finish",
-                         "_order", "_key"):
-                old = getattr(self, name)
-                new = np.empty(cap, dtype=old.dtype)
-                new[:first] = old[:first]
-                setattr(self, name, new)
+        for name in ("_arrival", "_handling", "_kind", "_ref", "_start", "_finish", "_order",
+                     "_key"):
+            setattr(self, name, grown(getattr(self, name), first, first + extra))
         return first
 
     def add(self, arrival: float, handling: float, kind: int, ref: int = -1) -> int:

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from sim.model.growth import grown
 from sim.model.heap_kernels import (
     pair_heap_pop_grouped,
     pair_heap_pop_until,
@@ -50,12 +51,9 @@ class WorkHeap:
         """Make room for ``extra`` more pairs (the pop buffers follow the heap's capacity)."""
         need = self._size + extra
         if need > len(self._times):
-            cap = max(2 * len(self._times), need)
-            grown_t = np.empty(cap)
-            grown_i = np.empty(cap, dtype=np.int64)
-            grown_t[: self._size] = self._times[: self._size]
-            grown_i[: self._size] = self._ids[: self._size]
-            self._times, self._ids = grown_t, grown_i
+            self._times = grown(self._times, self._size, need)
+            self._ids = grown(self._ids, self._size, need)
+            cap = len(self._times)
             self._out_t, self._out_i = np.empty(cap), np.empty(cap, dtype=np.int64)
 
     def push(self, times: np.ndarray, ids: np.ndarray) -> None:
