@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.record_bytes import join
+from sim.model.record_bytes import select as take
 from sim.model.refund_kernels import Bench, enqueue, inspect
 from sim.model.return_kernels import Rules
-from sim.model.return_records import PARCEL, DayFile, Records, join, take
+from sim.model.return_records import PARCEL, DayFile, Records
 
 
 class DcBench:

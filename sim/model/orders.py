@@ -19,7 +19,8 @@ from sim.model.growth import grown
 from sim.model.inventory import Inventory
 from sim.model.jit import guide_table
 from sim.model.order_kernels import BOPIS, ORDER
-from sim.model.pick_queue import PickQueue, select
+from sim.model.pick_queue import PickQueue
+from sim.model.record_bytes import select
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 

@@ -12,16 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.growth import grown
+from sim.model.record_bytes import select as select  # re-exported
 
 #: Due hour of a pool slot whose order has been taken.
 TAKEN = -1
-
-
-def select(records: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """``records[which]`` (a bool mask or indices) for a structured array, copied as bytes."""
-    raw = np.ascontiguousarray(records).view(np.dtype((np.void, records.dtype.itemsize)))
-    idx = np.flatnonzero(which) if which.dtype == np.bool_ else which
-    return np.take(raw, idx).view(records.dtype)
 
 
 class PickQueue:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.growth import grown
+from sim.model.record_bytes import join as join  # re-exported
+from sim.model.record_bytes import select
+
 #: A store sale that will come back: the hour it was thinned in, the store, the SKU.
 STAGED_STORE = np.dtype([("hour", np.int32), ("store", np.int32), ("sku", np.int32)])
 #: A picked online unit that will come back: hour, SKU, customer region, customer's store.
@@ -33,24 +37,8 @@ HELD = np.dtype([("start", np.float64), ("week", np.int32), ("region", np.int16)
 RESTOCK = np.dtype([("node", np.int32), ("sku", np.int32), ("recorded", np.bool_)], align=True)
 
 
-def _raw(records: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(records).view(np.dtype((np.void, records.dtype.itemsize)))
-
-
-def take(records: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """``records[which]`` (a bool mask or indices), copied as bytes.
-
-    NumPy copies structured records field by field; as opaque bytes it is one copy.
-    """
-    idx = np.flatnonzero(which) if which.dtype == np.bool_ else which
-    return np.take(_raw(records), idx).view(records.dtype)
-
-
-def join(parts: list[np.ndarray]) -> np.ndarray:
-    """Concatenate record arrays of one dtype, in order (copied as bytes)."""
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate([_raw(p) for p in parts]).view(parts[0].dtype)
+#: ``records[which]`` copied as bytes (see :mod:`sim.model.record_bytes`).
+take = select
 
 
 class Records:
@@ -70,11 +58,7 @@ class Records:
 
     def room(self, k: int) -> np.ndarray:
         """The whole buffer, grown if needed so that ``k`` more records fit after ``n``."""
-        need = self.n + k
-        if need > len(self.data):
-            data = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
-            data[: self.n] = self.data[: self.n]
-            self.data = data
+        self.data = grown(self.data, self.n, self.n + k, 0)
         return self.data
 
     def view(self) -> np.ndarray:
