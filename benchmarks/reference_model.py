@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model.calendar import promo_tables
+from sim.model.promotions.calendar import promo_tables
 from sim.model.world import HOURS_PER_WEEK, World, build_world
 from sim.plan import build_plan
 from sim.scenario import Scenario

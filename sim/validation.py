@@ -2,7 +2,7 @@
 
 A team queue with steady Poisson arrivals, exponential handling and constant staff is an
 M/M/c queue, whose mean wait is given by Erlang C. :func:`team_queue` runs the engine's own
-:class:`~sim.model.teams.TeamQueue` under those conditions so tests can compare the two.
+:class:`~sim.model.desk.teams.TeamQueue` under those conditions so tests can compare the two.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from sim.model.teams import TeamQueue
+from sim.model.desk.teams import TeamQueue
 
 #: Share of the horizon discarded before measuring, so the empty start does not bias waits.
 WARMUP_SHARE = 0.05

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.model.exceptions import ExceptionDesk
-from sim.model.finance import Finance
-from sim.model.promotions import Promotions
+from sim.model.desk.desk import ExceptionDesk
+from sim.model.finance.reconciliation import Finance
+from sim.model.promotions.setup import Promotions
 from sim.model.recorder import Recorder
-from sim.model.returns import Returns
+from sim.model.returns.journey import Returns
 from sim.model.world import LIVE, World, build_world
 from sim.plan import build_plan
 from sim.scenario import Scenario

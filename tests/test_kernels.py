@@ -12,10 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.model.jit import drop_stale_builds, guide_table, scatter_add, search_right
-from sim.model.order_kernels import ORDER
-from sim.model.orders import nearest_k
-from sim.model.pick_queue import PickQueue, select
+from sim.model.orders.channel import nearest_k
+from sim.model.orders.kernels import ORDER
+from sim.model.orders.pick_queue import PickQueue, select
+from sim.model.plumbing.jit import (
+    MODEL_DIR,
+    drop_stale_builds,
+    guide_table,
+    model_cache_dirs,
+    scatter_add,
+    search_right,
+)
 from sim.model.recorder import Recorder
 from sim.model.results import _group, _group_parts, _running_sum
 from sim.numeric import ssum
@@ -142,12 +149,35 @@ def test_nearest_k_is_the_stable_argsort_prefix(rows, cols, k, seed, ties):
 def test_cached_builds_are_dropped_when_a_model_source_changes(tmp_path):
     # A build of a kernel inlines helpers from other files; numba would reuse it after such a
     # helper changed. The stamp is the digest of every source under sim/model.
-    builds = [tmp_path / "demand._sell_hour-120.py311.1.nbc", tmp_path / "demand.nbi"]
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    builds = [cache / "demand._sell_hour-120.py311.1.nbc", cache / "demand.nbi"]
     for b in builds:
         b.write_bytes(b"old build")
-    (tmp_path / "sources.sha256").write_text("digest of older sources")
-    assert drop_stale_builds(tmp_path)
+    (cache / "sources.sha256").write_text("digest of older sources")
+    assert drop_stale_builds([cache])
     assert not any(b.exists() for b in builds)
     builds[0].write_bytes(b"build of the current sources")
-    assert not drop_stale_builds(tmp_path)
+    assert not drop_stale_builds([cache])
     assert builds[0].exists()
+
+
+def test_an_edit_in_a_nested_model_folder_drops_every_build(tmp_path):
+    model = tmp_path / "model"
+    (model / "orders").mkdir(parents=True)
+    (model / "engine.py").write_text("x = 1\n")
+    nested = model / "orders" / "kernels.py"
+    nested.write_text("y = 2\n")
+    caches = [tmp_path / "c1", tmp_path / "c2"]
+    drop_stale_builds(caches, root=model)  # stamps the current sources
+    for c in caches:
+        (c / "kernels.route-1.py311.1.nbc").write_bytes(b"build")
+    assert not drop_stale_builds(caches, root=model)
+    nested.write_text("y = 3\n")
+    assert drop_stale_builds(caches, root=model)
+    assert not any(list(c.glob("*.nbc")) for c in caches)
+
+
+def test_every_model_subpackage_has_a_cache_folder():
+    folders = {p.parent for p in MODEL_DIR.rglob("*.py")}
+    assert len(model_cache_dirs()) == len(folders) > 5

@@ -13,9 +13,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.day_chains import BLOCK, DayChains
-from sim.model.refund_kernels import enqueue, hold, inspect, release, split_refunds
-from sim.model.return_kernels import (
+from sim.model.plumbing.day_chains import BLOCK, DayChains
+from sim.model.returns.journey import BENCH_COUNTERS, START_COUNTERS, _members
+from sim.model.returns.kernels import (
     DAMAGED,
     MIN_DELAY_HOURS,
     N_DISP,
@@ -34,7 +34,7 @@ from sim.model.return_kernels import (
     thin_online,
     thin_store,
 )
-from sim.model.return_records import (
+from sim.model.returns.records import (
     HELD,
     PARCEL,
     REFUND,
@@ -46,7 +46,7 @@ from sim.model.return_records import (
     join,
     take,
 )
-from sim.model.returns import BENCH_COUNTERS, START_COUNTERS, _members
+from sim.model.returns.refund_kernels import enqueue, hold, inspect, release, split_refunds
 
 SEED = st.integers(0, 2**32 - 1)
 N_STORES, N_DCS, N_SKUS, N_REGIONS, N_WEEKS = 12, 3, 9, 4, 6

@@ -1,4 +1,4 @@
-"""Unit tests of the rollout plan (sim.model.rollout) and its pure decisions (sim.model.gates).
+"""Unit tests of the rollout plan (sim.model.rollout.waves) and its pure decisions (sim.model.rollout.rules).
 
 Each test builds the rollout's inputs directly (world, desk, inventory, orders) on a small
 network and drives the week starts the way the engine does, without the volume model.
@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.model import gates as g
-from sim.model.exceptions import KIND, ExceptionDesk
-from sim.model.inventory import Inventory
-from sim.model.orders import Orders
+from sim.model.desk.desk import KIND, ExceptionDesk
+from sim.model.inventory.stock import Inventory
+from sim.model.orders.channel import Orders
 from sim.model.recorder import Recorder
-from sim.model.rollout import Rollout
+from sim.model.rollout import rules as g
+from sim.model.rollout.waves import Rollout
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World, build_world
 from sim.plan import build_plan
 from sim.scenario import AREAS, Gates, Scenario

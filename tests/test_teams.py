@@ -1,4 +1,4 @@
-"""Tests of the exact FCFS team queue (sim.model.teams) and its analytic validation."""
+"""Tests of the exact FCFS team queue (sim.model.desk.teams) and its analytic validation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.model.teams import TeamQueue, shift_staff
+from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.validation import BATCHES, erlang_c_wait, team_queue
 
 MONDAY_9 = 9.0

@@ -16,9 +16,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.heap_kernels import float_heap_pop, float_heap_push
-from sim.model.teams import TeamQueue
-from sim.model.work_heap import WorkHeap
+from sim.model.desk.heap_kernels import float_heap_pop, float_heap_push
+from sim.model.desk.teams import TeamQueue
+from sim.model.desk.work_heap import WorkHeap
 
 
 class ReferenceQueue:

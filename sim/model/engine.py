@@ -1,7 +1,7 @@
 """One replication: build the world and its components, run the SimPy clock, collect results.
 
 The volume (sales, orders, syncs, counts) advances in one hourly SimPy process, its per-unit
-rules in compiled loops over the cells it touches (:mod:`sim.model.jit`); the contention (team
+rules in compiled loops over the cells it touches (:mod:`sim.model.plumbing.jit`); the contention (team
 queues, go-lives, cutovers, waits on exceptions) lives in the desk's and the rollout's own SimPy
 processes (DESIGN §5, §10).
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.model.calendar import promo_tables
-from sim.model.demand import StoreDemand
-from sim.model.exceptions import ExceptionDesk
-from sim.model.finance import Finance
-from sim.model.inventory import Inventory
-from sim.model.orders import Orders
-from sim.model.promotions import Promotions
+from sim.model.demand.sales import StoreDemand
+from sim.model.desk.desk import ExceptionDesk
+from sim.model.finance.reconciliation import Finance
+from sim.model.inventory.stock import Inventory
+from sim.model.orders.channel import Orders
+from sim.model.promotions.calendar import promo_tables
+from sim.model.promotions.setup import Promotions
 from sim.model.recorder import Recorder
 from sim.model.results import ReplicationResult, collect
-from sim.model.returns import Returns
-from sim.model.rollout import Rollout
+from sim.model.returns.journey import Returns
+from sim.model.rollout.waves import Rollout
 from sim.model.world import HOURS_PER_WEEK, World, build_world
 from sim.plan import Plan, build_plan
 from sim.scenario import PathError, Scenario

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.jit import kernel
+from sim.model.plumbing.jit import kernel
 from sim.numeric import ssum
 
 

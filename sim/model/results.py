@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import CONTRACT, EXCEPTION_TYPES
-from sim.model.jit import kernel
+from sim.model.plumbing.jit import kernel
 from sim.model.world import HOURS_PER_WEEK
 from sim.numeric import ssum
 

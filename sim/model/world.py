@@ -2,7 +2,7 @@
 
 Nodes are indexed ``0..S-1`` for stores and ``S..S+D-1`` for DCs; SKUs ``0..K-1``. Stock is
 held as dense ``(nodes, skus)`` integer arrays (the state), while the hourly volume touches only
-the cells it draws (see :mod:`sim.model.demand`).
+the cells it draws (see :mod:`sim.model.demand.sales`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.model.jit import kernel
+from sim.model.plumbing.jit import kernel
 from sim.plan import Plan
 from sim.scenario import AREAS, Scenario
 

@@ -10,8 +10,8 @@ Kernels are compiled on first use and cached on disk next to the sources (``cach
 later processes, including executor workers, load them instead of compiling. Numba checks a
 cached build against its own source file only, while kernels inline helpers from other files
 (the searches here, opening hours in ``world.py``): :func:`drop_stale_builds` discards every
-cached build when any source of ``sim/model`` has changed, which would otherwise load a build
-of the old helper (wrong numbers, or a crash).
+cached build when any source under ``sim/model`` (subpackages included) has changed, which
+would otherwise load a build of the old helper (wrong numbers, or a crash).
 """
 
 from __future__ import annotations
@@ -81,37 +81,77 @@ def scatter_add(flat: np.ndarray, cells: np.ndarray, values: np.ndarray, sign: i
         flat[cells[i]] += sign * values[i]
 
 
-def drop_stale_builds(cache_dir: Path | None = None) -> bool:
-    """Delete the cached kernel builds if a source of ``sim/model`` changed since they were made.
+#: The model's sources: a cached build may inline code from any of them.
+MODEL_DIR = Path(__file__).resolve().parents[1]
+
+
+def _probe() -> None:
+    """A function numba's cache locators are asked about (they read only its line number)."""
+
+
+def _cache_dir(source: Path) -> Path | None:
+    """Where numba keeps the cached builds of kernels defined in ``source``.
+
+    Asks numba's own cache locators in their order (``NUMBA_CACHE_DIR``, the folder's
+    ``__pycache__``, the user-wide cache), so the answer follows numba's choice.
+    """
+    from numba.core.caching import CacheImpl
+
+    for locator in CacheImpl._locator_classes:
+        found = locator.from_function(_probe, str(source))
+        if found is not None:
+            return Path(found.get_cache_path())
+    return None
+
+
+def model_cache_dirs(root: Path = MODEL_DIR) -> list[Path]:
+    """The cache folders of every folder of model sources (one per subpackage)."""
+    folders = sorted({p.parent for p in root.rglob("*.py")})
+    dirs = (_cache_dir(next(iter(sorted(f.glob("*.py"))))) for f in folders)
+    return sorted({d for d in dirs if d is not None})
+
+
+def sources_digest(root: Path = MODEL_DIR) -> str:
+    """Digest of every model source file, subfolders included (names and contents)."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def drop_stale_builds(cache_dirs: list[Path] | None = None, root: Path = MODEL_DIR) -> bool:
+    """Delete the cached kernel builds if any model source changed since they were made.
+
+    Numba checks a cached build against its own source file only, while kernels inline
+    helpers from other files and subpackages; each cache folder keeps the digest of all
+    sources (:func:`sources_digest`) its builds were made from.
 
     Args:
-        cache_dir: Where numba keeps this package's builds (default: where it keeps
-            :func:`guide_table`'s; the same folder holds every ``sim/model`` kernel).
+        cache_dirs: The cache folders to check (default: :func:`model_cache_dirs`).
+        root: The model's source folder (every ``*.py`` below it counts).
 
     Returns:
-        True if builds were deleted. A folder that cannot be written is left alone.
+        True if builds were deleted anywhere. A folder that cannot be written is left alone.
     """
-    if cache_dir is None:
-        path = getattr(getattr(guide_table, "_cache", None), "_cache_path", None)
-        if path is None:
-            return False
-        cache_dir = Path(path)
-    sources = sorted(Path(__file__).parent.glob("*.py"))
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
-    stamp = cache_dir / "sources.sha256"
-    try:
-        if stamp.read_text() == digest:
-            return False
-    except OSError:
-        pass
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for build in [*cache_dir.glob("*.nbi"), *cache_dir.glob("*.nbc")]:
-            build.unlink(missing_ok=True)
-        stamp.write_text(digest)
-    except OSError:
-        return False
-    return True
+    digest = sources_digest(root)
+    dropped = False
+    for cache_dir in model_cache_dirs(root) if cache_dirs is None else cache_dirs:
+        stamp = cache_dir / "sources.sha256"
+        try:
+            if stamp.read_text() == digest:
+                continue
+        except OSError:
+            pass
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            for build in [*cache_dir.glob("*.nbi"), *cache_dir.glob("*.nbc")]:
+                build.unlink(missing_ok=True)
+            stamp.write_text(digest)
+        except OSError:
+            continue
+        dropped = True
+    return dropped
 
 
 drop_stale_builds()

@@ -3,7 +3,7 @@
 Millions of returns a year wait between steps (thinned sales until their start day, parcels in
 transit or queued at a DC, refunds until they are recorded). Each waits as one record of a
 structured array, so moving a batch is one copy of bytes, not one per column, and the compiled
-loops of :mod:`sim.model.return_kernels` read and write the fields in place. Field types are
+loops of :mod:`sim.model.returns.kernels` read and write the fields in place. Field types are
 the smallest that hold the values exactly (the times stay float64).
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.growth import grown
-from sim.model.record_bytes import join as join  # re-exported
-from sim.model.record_bytes import select
+from sim.model.plumbing.growth import grown
+from sim.model.plumbing.record_bytes import join as join  # re-exported
+from sim.model.plumbing.record_bytes import select
 
 #: A store sale that will come back: the hour it was thinned in, the store, the SKU.
 STAGED_STORE = np.dtype([("hour", np.int32), ("store", np.int32), ("sku", np.int32)])
@@ -37,7 +37,7 @@ HELD = np.dtype([("start", np.float64), ("week", np.int32), ("region", np.int16)
 RESTOCK = np.dtype([("node", np.int32), ("sku", np.int32), ("recorded", np.bool_)], align=True)
 
 
-#: ``records[which]`` copied as bytes (see :mod:`sim.model.record_bytes`).
+#: ``records[which]`` copied as bytes (see :mod:`sim.model.plumbing.record_bytes`).
 take = select
 
 

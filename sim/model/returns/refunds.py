@@ -1,6 +1,6 @@
 """The refund book of the returns journey: refunds booked, held by exceptions, recorded.
 
-Refunds are booked as :data:`~sim.model.return_records.REFUND` records in the order the
+Refunds are booked as :data:`~sim.model.returns.records.REFUND` records in the order the
 journey makes them (the DC bench's at its hour, the day's scan refunds when the day starts,
 refunds released by finished exceptions) and recorded once a day as refund-cycle samples by
 channel pair. A refund waiting on a person (a BORIS ``return_lookup``, a receipt-less
@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.recorder import Recorder
-from sim.model.refund_kernels import hold, release, split_refunds
-from sim.model.return_kernels import PAIRS
-from sim.model.return_records import HELD, REFUND, Records
+from sim.model.returns.kernels import PAIRS
+from sim.model.returns.records import HELD, REFUND, Records
+from sim.model.returns.refund_kernels import hold, release, split_refunds
 
 
 def _new_held(n: int) -> np.ndarray:

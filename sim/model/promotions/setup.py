@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.exceptions import ExceptionDesk
-from sim.model.jit import kernel
+from sim.model.desk.desk import ExceptionDesk
+from sim.model.plumbing.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 

@@ -9,7 +9,7 @@ records of a day are read block after block, and blocks are reused all year, so 
 stays warm.
 
 Filing is done by the compiled loop that makes the records
-(:func:`sim.model.return_kernels.file_returns`), which appends each record to day ``d``'s
+(:func:`sim.model.returns.kernels.file_returns`), which appends each record to day ``d``'s
 chain itself, with the arrays of :class:`Chains` hoisted (a call per record passing arrays
 costs more than the record: numba counts references of array arguments)::
 
@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.jit import kernel
+from sim.model.plumbing.jit import kernel
 
 #: Records per block: small enough that a day's part-filled last block wastes little, large
 #: enough that a day's records are read as long runs rather than scattered rows.

@@ -1,7 +1,7 @@
 """Order-to-fulfillment: online orders, promising, routing, picks, oversell, reroute, fallout.
 
 Orders arrive in hourly batches, each order handled in arrival order by the compiled loops of
-:mod:`sim.model.order_kernels`. Promising uses each node's available-to-promise
+:mod:`sim.model.orders.kernels`. Promising uses each node's available-to-promise
 minus a safety buffer; routing is the legacy channel rules or one
 orchestration over the harmonized nodes. At pick time the node's *physical* stock decides: a
 shortfall is an oversell, rerouted automatically where routing is harmonized, otherwise through
@@ -14,13 +14,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.model import order_kernels as ok_
-from sim.model.growth import grown
-from sim.model.inventory import Inventory
-from sim.model.jit import guide_table
-from sim.model.order_kernels import BOPIS, ORDER
-from sim.model.pick_queue import PickQueue
-from sim.model.record_bytes import select
+from sim.model.inventory.stock import Inventory
+from sim.model.orders import kernels as ok_
+from sim.model.orders.kernels import BOPIS, ORDER
+from sim.model.orders.pick_queue import PickQueue
+from sim.model.plumbing.growth import grown
+from sim.model.plumbing.jit import guide_table
+from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 
@@ -110,7 +110,7 @@ class Orders:
 
         Returns ``(stores, keys, guide)``: region ``r``'s cumulative weights are mapped into
         ``(r, r + 1]`` and concatenated, so a search for ``region + u`` picks a store
-        (``guide`` speeds the search up, see :func:`sim.model.jit.guide_table`).
+        (``guide`` speeds the search up, see :func:`sim.model.plumbing.jit.guide_table`).
         """
         w = self.w
         stores, keys = [], []
@@ -180,7 +180,7 @@ class Orders:
                exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
         """Choose a node for each order (-1: nothing to promise) and reserve the unit.
 
-        See :func:`sim.model.order_kernels.route` for the rules; ``exclude`` is each order's
+        See :func:`sim.model.orders.kernels.route` for the rules; ``exclude`` is each order's
         node to avoid (the one that just failed it).
         """
         node = np.full(len(b), -1, dtype=np.int64)

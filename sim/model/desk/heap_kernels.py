@@ -2,7 +2,7 @@
 
 The team queues keep the finish times of the items in service in a float heap; the exception
 desk keeps its waiting lines (items not yet detected, finished items not yet applied) in pair
-heaps (:class:`~sim.model.work_heap.WorkHeap`). Pairs are ordered lexicographically, as Python
+heaps (:class:`~sim.model.desk.work_heap.WorkHeap`). Pairs are ordered lexicographically, as Python
 compares tuples, so with distinct ids pairs pop in the same sequence as :mod:`heapq` gives
 tuples ``(time, id)``. The caller owns the arrays and their sizes; the arrays must have room
 for what is pushed, except the float heap, which grows itself.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.jit import kernel
+from sim.model.plumbing.jit import kernel
 
 # --- a min-heap of floats (the finish times of the items in service) --------------------------
 

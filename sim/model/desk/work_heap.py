@@ -2,7 +2,7 @@
 
 The exception desk keeps two: items waiting to be detected (by arrival) and started items
 waiting for their effects (by finish). Pushing and popping run in compiled loops
-(:mod:`sim.model.heap_kernels`), and pairs come out in the order :mod:`heapq` gives tuples
+(:mod:`sim.model.desk.heap_kernels`), and pairs come out in the order :mod:`heapq` gives tuples
 ``(time, id)``: by time, then by id.
 """
 
@@ -12,13 +12,13 @@ import math
 
 import numpy as np
 
-from sim.model.growth import grown
-from sim.model.heap_kernels import (
+from sim.model.desk.heap_kernels import (
     pair_heap_pop_grouped,
     pair_heap_pop_until,
     pair_heap_push,
     push_started,
 )
+from sim.model.plumbing.growth import grown
 
 
 class WorkHeap:

@@ -1,12 +1,12 @@
 """Compiled loops of the return-to-refund journey: thinning, filing, starting returns.
 
-:mod:`sim.model.returns` owns the journey's state and draws every random number from its stream
+:mod:`sim.model.returns.journey` owns the journey's state and draws every random number from its stream
 (NumPy, in the order, sizes and dtypes the journey always drew them); these loops apply its
 rules to an hour's sales or a day's returns one return at a time, in order (see
-:mod:`sim.model.jit`). Each replaces a chain of NumPy expressions by the same float operations
+:mod:`sim.model.plumbing.jit`). Each replaces a chain of NumPy expressions by the same float operations
 in the same order and dtypes (float32 where the thinning compares float32), so outputs are the
 same bits; ``tests/test_return_kernels.py`` checks each loop against its expressions.
-The DC bench and the refund book are in :mod:`sim.model.refund_kernels`.
+The DC bench and the refund book are in :mod:`sim.model.returns.refund_kernels`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.day_chains import BLOCK, Chains
-from sim.model.jit import kernel
+from sim.model.plumbing.day_chains import BLOCK, Chains
+from sim.model.plumbing.jit import kernel
 from sim.model.world import HOURS_PER_WEEK, next_open_at
 
 STORE_TO_STORE, ONLINE_TO_STORE, ONLINE_TO_MAIL = 0, 1, 2
@@ -55,7 +55,7 @@ def thin_store(u: np.ndarray, p: np.ndarray, weeks: np.ndarray, stores: np.ndarr
                n: int) -> int:
     """Append the sold units that come back, ``u < p[week, sku]`` (float32), to ``out``.
 
-    ``out`` is a :data:`~sim.model.return_records.STAGED_STORE` buffer with room for every
+    ``out`` is a :data:`~sim.model.returns.records.STAGED_STORE` buffer with room for every
     unit after its first ``n`` records; returns the new record count.
     """
     o_hour, o_store, o_sku = out.hour, out.store, out.sku
@@ -76,7 +76,7 @@ def thin_online(u: np.ndarray, p: np.ndarray, week: int, n_skus: int, skus: np.n
                 n: int) -> int:
     """Append the picked units that come back, ``u < p[week, sku]`` (float32), to ``out``.
 
-    ``out`` is a :data:`~sim.model.return_records.STAGED_ONLINE` buffer with room for every
+    ``out`` is a :data:`~sim.model.returns.records.STAGED_ONLINE` buffer with room for every
     unit after its first ``n`` records; returns the new record count.
     """
     o_hour, o_sku, o_region, o_store = out.hour, out.sku, out.region, out.store
@@ -141,7 +141,7 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
     Online returns go to the customer's store when ``u_in < in_store_share``, else by mail to
     the region's DC. Store rows then online rows, from row ``first`` on, are appended to the
     chain of their start day (not before ``floor_day``) in ``rows``
-    (:data:`~sim.model.return_records.START`); ``mail`` counts the mailed returns per day.
+    (:data:`~sim.model.returns.records.START`); ``mail`` counts the mailed returns per day.
 
     Returns ``(rows filed, -1)`` when all are filed, or ``(r, day)`` when row ``r`` falls on
     a day past the chains' table: grow it (and ``mail``) and call again from ``r``.
@@ -177,7 +177,7 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
         d = max(np.int64(t / 24.0), floor_day)
         if d >= n_days:
             return r, d
-        # Append to day d's chain (see sim.model.day_chains), opening a block if need be.
+        # Append to day d's chain (see sim.model.plumbing.day_chains), opening a block if need be.
         b = c_tail[d]
         if b < 0 or c_fill[d] == BLOCK:
             c_n_free[0] -= 1
@@ -260,7 +260,7 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
                   n_refunds: int, parcels: np.ndarray, parcel_floor_day: int) -> Day:
     """Start a day's returns: dispositions, counts, refund triggers, exceptions, parcels.
 
-    The returns are the :data:`~sim.model.return_records.START` records of ``rows`` in the
+    The returns are the :data:`~sim.model.returns.records.START` records of ``rows`` in the
     ``(position, count)`` ``spans``, in order; the ``k``-th has draws ``u[:, k]`` and
     ``e_scan[k]``. Per return: the disposition (``u[0]``, ``u[1]``; mailed returns are decided
     at the DC bench); counted by ``(pair * N_DISP + disposition)`` code, week and region

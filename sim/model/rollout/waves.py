@@ -2,7 +2,7 @@
 
 DESIGN §5.7. One SimPy process per wave waits for its go-live week (moved out of freeze
 windows under the ``defer`` policy), checks the stage gates a week at a time, then cuts its
-stores over. The pure decisions (freeze, gates, learning curves) live in :mod:`sim.model.gates`.
+stores over. The pure decisions (freeze, gates, learning curves) live in :mod:`sim.model.rollout.rules`.
 
 Modelling choices (each an assumption, documented here once):
 
@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model import gates as g
-from sim.model.exceptions import ExceptionDesk
-from sim.model.inventory import Inventory
-from sim.model.orders import Orders
+from sim.model.desk.desk import ExceptionDesk
+from sim.model.inventory.stock import Inventory
+from sim.model.orders.channel import Orders
 from sim.model.recorder import Recorder
+from sim.model.rollout import rules as g
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World
 from sim.scenario import AREAS
 

@@ -1,17 +1,17 @@
 """Compiled loops of the team queue: appending items, the service order, the FCFS recursion.
 
-:class:`~sim.model.teams.TeamQueue` keeps its items in growable NumPy columns and calls these
+:class:`~sim.model.desk.teams.TeamQueue` keeps its items in growable NumPy columns and calls these
 loops on them, so the ~230 k work items of a 600-store year cost no Python per item. They do
 the same comparisons and the same float operations as the pure-Python queue they replaced (no
-fastmath, see :mod:`sim.model.jit`), so starts and finishes are the same bits.
+fastmath, see :mod:`sim.model.plumbing.jit`), so starts and finishes are the same bits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.heap_kernels import float_heap_pop, float_heap_push
-from sim.model.jit import kernel
+from sim.model.desk.heap_kernels import float_heap_pop, float_heap_push
+from sim.model.plumbing.jit import kernel
 
 
 @kernel

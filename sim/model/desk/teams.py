@@ -4,7 +4,7 @@ Every exception is a discrete work item (arrival, handling, start, finish; hours
 simulation start). A SimPy process per item would cost seconds per simulated year (DESIGN §5.5),
 so a team is served by one recursion over the finish times of the items in service, driven by
 the engine calling :meth:`TeamQueue.serve_until` once per simulated hour. The recursion and the
-merge of new items into the service order are compiled loops (:mod:`sim.model.team_kernels`).
+merge of new items into the service order are compiled loops (:mod:`sim.model.desk.team_kernels`).
 
 Staffing semantics: in hour ``h`` the team has ``staff_by_hour[h]`` servers on duty. Service is
 non-preemptive: when the staff drops below the number of items in service, the servers whose
@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from sim.model.growth import grown
-from sim.model.team_kernels import absorb, append, serve
+from sim.model.desk.team_kernels import absorb, append, serve
+from sim.model.plumbing.growth import grown
 
 SHIFTS = ("business_hours", "store_hours", "24x7")
 _NO_INDEX = np.zeros(0, dtype=np.int64)
@@ -66,7 +66,7 @@ class TeamQueue:
     """One team's FCFS queue of exceptions, served by a staff that changes by hour.
 
     Items are held in growable NumPy columns (capacity doubling) and served by the compiled
-    loops of :mod:`sim.model.team_kernels`, so adding and serving cost no Python per item.
+    loops of :mod:`sim.model.desk.team_kernels`, so adding and serving cost no Python per item.
 
     Args:
         name: Team name (for messages and results).

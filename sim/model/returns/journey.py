@@ -1,9 +1,9 @@
 """Return-to-refund: returns drawn from sales, the refund trigger in force, disposition (§5.3).
 
 Each sold unit is thinned once at sale time; the returns it yields wait as records (see
-:mod:`sim.model.return_records`) filed by the day their return starts (no Python object per
-unit), and each day's returns are started in one compiled pass (:mod:`sim.model.return_kernels`,
-:mod:`sim.model.refund_kernels`). Channel pairs: ``store_to_store`` (returned to the store it was
+:mod:`sim.model.returns.records`) filed by the day their return starts (no Python object per
+unit), and each day's returns are started in one compiled pass (:mod:`sim.model.returns.kernels`,
+:mod:`sim.model.returns.refund_kernels`). Channel pairs: ``store_to_store`` (returned to the store it was
 bought in), ``online_to_store`` (BORIS, at the customer's store) and ``online_to_mail`` (to the
 DC serving the customer's region).
 
@@ -36,13 +36,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.day_chains import DayChains
-from sim.model.dc_bench import DcBench
-from sim.model.exceptions import ExceptionDesk
-from sim.model.inventory import Inventory
+from sim.model.desk.desk import ExceptionDesk
+from sim.model.inventory.stock import Inventory
+from sim.model.plumbing.day_chains import DayChains
 from sim.model.recorder import Recorder
-from sim.model.refund_book import RefundBook
-from sim.model.return_kernels import (
+from sim.model.returns.inspection import DcBench
+from sim.model.returns.kernels import (
     DAMAGED,
     MIN_DELAY_HOURS,
     N_DISP,
@@ -58,7 +57,7 @@ from sim.model.return_kernels import (
     thin_online,
     thin_store,
 )
-from sim.model.return_records import (
+from sim.model.returns.records import (
     PARCEL,
     RESTOCK,
     STAGED_ONLINE,
@@ -66,6 +65,7 @@ from sim.model.return_records import (
     START,
     Records,
 )
+from sim.model.returns.refunds import RefundBook
 from sim.model.world import HOURS_PER_WEEK, World
 
 #: Shape of the carrier-transit gamma (1-5 business days is narrower than an exponential).

@@ -2,7 +2,7 @@
 
 Every exception is a work item with its own arrival, start and finish. Items are raised in
 batches by the volume code, held until their detection time, then released in arrival order to
-their team's :class:`~sim.model.teams.TeamQueue`; the desk's one SimPy process serves every
+their team's :class:`~sim.model.desk.teams.TeamQueue`; the desk's one SimPy process serves every
 team each hour. Items whose resolution changes the world (a mismatch fixed, an order rerouted,
 a refund released) call back their handler once the clock passes their finish time.
 """
@@ -15,11 +15,11 @@ import numpy as np
 import simpy
 
 from sim.metrics import EXCEPTION_TYPES
-from sim.model.growth import grown
-from sim.model.jit import kernel
+from sim.model.desk.teams import TeamQueue, shift_staff
+from sim.model.desk.work_heap import WorkHeap
+from sim.model.plumbing.growth import grown
+from sim.model.plumbing.jit import kernel
 from sim.model.recorder import Recorder
-from sim.model.teams import TeamQueue, shift_staff
-from sim.model.work_heap import WorkHeap
 from sim.model.world import HOURS_PER_WEEK, World
 from sim.scenario import TEAMS
 

@@ -1,7 +1,7 @@
 """Compiled per-order loops of the online channel: arrival, routing, promising, scheduling, picks.
 
-:mod:`sim.model.orders` owns the channel's state and rules; these loops apply the rules to a
-batch of orders one order at a time, in arrival order (see :mod:`sim.model.jit`). The order
+:mod:`sim.model.orders.channel` owns the channel's state and rules; these loops apply the rules to a
+batch of orders one order at a time, in arrival order (see :mod:`sim.model.plumbing.jit`). The order
 arrays are the fields of an :data:`ORDER` batch.
 """
 
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.jit import guide_table, inline_kernel, kernel, search_right
+from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
 from sim.model.world import next_open_at
 
 SHIP, SFS, BOPIS = 0, 1, 2

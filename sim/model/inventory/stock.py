@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.model.jit import kernel, scatter_add
+from sim.model.plumbing.jit import kernel, scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
 

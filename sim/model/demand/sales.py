@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.jit import guide_table, kernel, search_right
+from sim.model.plumbing.jit import guide_table, kernel, search_right
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, World
 

@@ -1,8 +1,8 @@
 """Compiled loops of the refund side of the returns journey: DC bench, held refunds, the book.
 
-Companions of :mod:`sim.model.return_kernels` (same rules: the NumPy expressions they replace,
+Companions of :mod:`sim.model.returns.kernels` (same rules: the NumPy expressions they replace,
 operation for operation, so outputs are the same bits). Refunds are booked as
-:data:`~sim.model.return_records.REFUND` records in the order the journey makes them and
+:data:`~sim.model.returns.records.REFUND` records in the order the journey makes them and
 recorded once a day, split by channel pair.
 """
 
@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.jit import kernel
-from sim.model.return_kernels import (
+from sim.model.plumbing.jit import kernel
+from sim.model.returns.kernels import (
     N_DISP,
     ONLINE_TO_MAIL,
     RECORDED,

@@ -1,7 +1,7 @@
 """Pure rollout decisions: freeze windows, stage gates, learning curves (DESIGN §5.7).
 
 Plain functions over numbers and arrays, tested without a SimPy environment; the
-:class:`~sim.model.rollout.Rollout` processes gather the observations and call them.
+:class:`~sim.model.rollout.waves.Rollout` processes gather the observations and call them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The DCs' returns bench: mailed parcels in transit, arrived, queued, inspected (§5.3).
 
-Parcels wait as :data:`~sim.model.return_records.PARCEL` records filed by the day they arrive
+Parcels wait as :data:`~sim.model.returns.records.PARCEL` records filed by the day they arrive
 at the DC. Once a day each DC inspects, first come first served, as many queued parcels as
 its daily capacity allows (a fraction of a unit carries over); what it cannot inspect stays
 queued, which is how the holiday surge builds a backlog.
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.record_bytes import join
-from sim.model.record_bytes import select as take
-from sim.model.refund_kernels import Bench, enqueue, inspect
-from sim.model.return_kernels import Rules
-from sim.model.return_records import PARCEL, DayFile, Records
+from sim.model.plumbing.record_bytes import join
+from sim.model.plumbing.record_bytes import select as take
+from sim.model.returns.kernels import Rules
+from sim.model.returns.records import PARCEL, DayFile, Records
+from sim.model.returns.refund_kernels import Bench, enqueue, inspect
 
 
 class DcBench:

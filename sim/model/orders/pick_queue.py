@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.growth import grown
-from sim.model.record_bytes import select as select  # re-exported
+from sim.model.plumbing.growth import grown
+from sim.model.plumbing.record_bytes import select as select  # re-exported
 
 #: Due hour of a pool slot whose order has been taken.
 TAKEN = -1

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.exceptions import ExceptionDesk
+from sim.model.desk.desk import ExceptionDesk
 from sim.model.recorder import Recorder
 from sim.model.world import LIVE, World
 
