@@ -9,20 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Agg = Literal["sum", "mean", "max", "ratio", "last"]
+from sim.model.costs import COST_INPUTS
+from sim.model.desk.taxonomy import EXCEPTION_TYPES
+from sim.model.returns.rules import CHANNEL_PAIRS
+
+Agg = Literal["sum", "ratio", "samples_mean", "samples_quantile", "peak", "last", "cost"]
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A reported metric.
+    """A reported metric and how it is computed from the model's declared counters.
 
     Attributes:
         name: Stable name (the contract).
         unit: Unit shown in tables and plot axes.
-        agg: How weekly values combine into the horizon value (``ratio`` metrics are computed
-            from their numerator and denominator totals, never by averaging weekly rates).
+        agg: How the value is computed, the same way per week, per region and over the
+            horizon: ``sum`` of the counters in ``of``; ``ratio`` of the totals of ``of[0]``
+            over ``of[1]`` (never an average of weekly rates); ``samples_mean`` /
+            ``samples_quantile`` (level ``q``) of the observations of the sample counters in
+            ``of``; ``peak`` of the hourly open backlog; ``last`` (the rollout's completion
+            week, horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
+            :mod:`sim.model.costs`).
         description: One line for tables and reports.
         lower_is_better: Direction used when plans are ranked and wins are counted.
+        of: The declared counters (:mod:`sim.model.counters`) it is computed from.
+        q: Quantile level of a ``samples_quantile`` metric.
     """
 
     name: str
@@ -30,45 +41,52 @@ class Metric:
     agg: Agg
     description: str
     lower_is_better: bool = True
+    of: tuple[str, ...] = ()
+    q: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.agg == "sum" and not self.of:
+            object.__setattr__(self, "of", (self.name,))
+        need = {"ratio": 2, "samples_mean": 1, "samples_quantile": 1}.get(self.agg)
+        if need is not None and len(self.of) < need:
+            raise ValueError(f"{self.name}: a {self.agg} metric needs {need} counters in 'of'")
 
 
-EXCEPTION_TYPES = (
-    "inventory_mismatch",
-    "manual_reroute",
-    "pickup_failure",
-    "return_lookup",
-    "unreceipted_return",
-    "price_dispute",
-    "sync_failure",
-    "reconciliation",
-    "cutover_defect",
-)
+_REFUND_SAMPLES = tuple(f"refund_cycle_hours.{p}" for p in CHANNEL_PAIRS)
+_EXCEPTIONS = tuple(f"exceptions.{t}" for t in EXCEPTION_TYPES)
 
 _CONTRACT = [
     Metric("ecommerce_orders", "orders", "sum", "online orders placed", lower_is_better=False),
     Metric("oversell_orders", "orders", "sum", "orders whose node lacked physical stock at pick"),
-    Metric("oversell_rate", "fraction", "ratio", "oversell_orders / ecommerce_orders"),
+    Metric("oversell_rate", "fraction", "ratio", "oversell_orders / ecommerce_orders",
+           of=("oversell_orders", "ecommerce_orders")),
     Metric("reroute_orders", "orders", "sum", "orders moved to another node"),
     Metric("reroute_cost", "currency", "sum", "extra shipping and labour of reroutes"),
-    Metric("order_fallout_rate", "fraction", "ratio", "orders cancelled for lack of stock or time"),
+    Metric("order_fallout_rate", "fraction", "ratio", "orders cancelled for lack of stock or time",
+           of=("fallout_orders", "ecommerce_orders")),
     Metric("pickup_ready_rate", "fraction", "ratio", "BOPIS orders ready by the promised time",
-           lower_is_better=False),
-    Metric("refund_cycle_hours_mean", "hours", "mean", "mean hours from return start to refund"),
-    Metric("refund_cycle_hours_p90", "hours", "mean", "90th percentile of return-to-refund hours"),
-    Metric("exceptions_total", "count", "sum", "all exceptions raised"),
-    Metric("exception_backlog_peak", "count", "max", "largest open backlog of any team"),
+           lower_is_better=False, of=("bopis_ready_orders", "bopis_orders")),
+    Metric("refund_cycle_hours_mean", "hours", "samples_mean",
+           "mean hours from return start to refund", of=_REFUND_SAMPLES),
+    Metric("refund_cycle_hours_p90", "hours", "samples_quantile",
+           "90th percentile of return-to-refund hours", of=_REFUND_SAMPLES, q=0.9),
+    Metric("exceptions_total", "count", "sum", "all exceptions raised", of=_EXCEPTIONS),
+    Metric("exception_backlog_peak", "count", "peak", "largest open backlog of any team"),
     Metric("exception_sla_met_rate", "fraction", "ratio", "exceptions resolved within SLA",
-           lower_is_better=False),
-    Metric("promo_override_rate", "fraction", "ratio", "price overrides per promoted sale"),
+           lower_is_better=False, of=("sla_met", "sla_due")),
+    Metric("promo_override_rate", "fraction", "ratio", "price overrides per promoted sale",
+           of=("price_overrides", "promoted_units")),
     Metric("margin_leakage", "currency", "sum", "value lost to promotion mismatches"),
-    Metric("inventory_sync_latency_hours", "hours", "mean", "mean age of visible stock at promise"),
+    Metric("inventory_sync_latency_hours", "hours", "ratio", "mean age of visible stock at promise",
+           of=("sync_latency_sum", "promised_orders")),
     Metric("manual_journals", "count", "sum", "reconciliation journal entries"),
     Metric("close_delay_days", "days", "sum", "total month-end close delay"),
     Metric("lost_sales_units", "units", "sum", "store demand not served"),
-    Metric("training_proficiency", "fraction", "mean", "mean proficiency of live stores' staff",
-           lower_is_better=False),
+    Metric("training_proficiency", "fraction", "ratio", "mean proficiency of live stores' staff",
+           lower_is_better=False, of=("proficiency_sum", "live_store_weeks")),
     Metric("rollout_completion_week", "week", "last", "week the last store went live"),
-    Metric("total_risk_cost", "currency", "sum", "weighted sum from the scenario's cost section"),
+    Metric("total_risk_cost", "currency", "cost", "weighted sum from the scenario's cost section",
+           of=COST_INPUTS + _REFUND_SAMPLES),
 ]
 
 _EXTRA = [Metric(f"exceptions.{t}", "count", "sum", f"{t} exceptions raised")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.plumbing.jit import kernel
+from sim.model.counters import declared
+from sim.model.plumbing.tally import tally, tally_regions
 from sim.numeric import ssum
 
 
@@ -30,6 +31,7 @@ class Recorder:
     def _arr(self, name: str) -> np.ndarray:
         arr = self._counts.get(name)
         if arr is None:
+            declared(name)  # a misspelled or undeclared counter fails here
             arr = np.zeros((self.weeks, self.regions))
             self._counts[name] = arr
         return arr
@@ -51,10 +53,10 @@ class Recorder:
             region = np.asarray(region, dtype=np.int64)
             if np.ndim(value) == 0:
                 # Count, then scale once (as the bincount of counts this replaces did).
-                counts = _tally_regions(region, np.zeros(0), self.regions)
+                counts = tally_regions(region, np.zeros(0), self.regions)
                 arr[week] += counts * float(value) if value != 1.0 else counts
             else:
-                arr[week] += _tally_regions(region, np.asarray(value, dtype=float),
+                arr[week] += tally_regions(region, np.asarray(value, dtype=float),
                                             self.regions)
 
     def add_row(self, name: str, week: int, per_region: np.ndarray) -> None:
@@ -74,9 +76,9 @@ class Recorder:
         if len(regions) != len(weeks) and len(regions) != 1:
             raise ValueError(f"{name}: {len(regions)} regions for {len(weeks)} weeks")
         if np.ndim(values) == 0:
-            arr += _tally(weeks, regions, np.zeros(0), float(values), arr.shape)
+            arr += tally(weeks, regions, np.zeros(0), float(values), arr.shape)
         else:
-            arr += _tally(weeks, regions, np.asarray(values, dtype=float), 0.0, arr.shape)
+            arr += tally(weeks, regions, np.asarray(values, dtype=float), 0.0, arr.shape)
 
     def maximum(self, name: str, week: int, region: int, value: float) -> None:
         """Keep the largest value seen for a week and region (peaks)."""
@@ -87,17 +89,29 @@ class Recorder:
     def sample(self, name: str, weeks: np.ndarray, regions: np.ndarray, values: np.ndarray
                ) -> None:
         """Keep individual observations (for distributions such as refund cycle times)."""
+        if name not in self._samples:
+            declared(name)
         if len(values):
             self._samples.setdefault(name, []).append(
                 (np.asarray(weeks, np.int32), np.asarray(regions, np.int16),
                  np.asarray(values, np.float64)))
 
     def counts(self, name: str) -> np.ndarray:
-        """The ``(weeks, regions)`` array for a counter (zeros if never touched)."""
-        return self._counts.get(name, np.zeros((self.weeks, self.regions)))
+        """The ``(weeks, regions)`` array for a counter (zeros if never touched).
+
+        Raises:
+            KeyError: ``name`` is not a declared counter.
+        """
+        arr = self._counts.get(name)
+        if arr is None:
+            declared(name)
+            return np.zeros((self.weeks, self.regions))
+        return arr
 
     def samples(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All observations of ``name`` as ``(weeks, regions, values)`` arrays."""
+        if name not in self._samples:
+            declared(name)
         parts = self._samples.get(name, [])
         if not parts:
             empty = np.zeros(0)
@@ -105,30 +119,3 @@ class Recorder:
         if len(parts) > 1:  # join once; later calls (and later samples) build on the join
             parts[:] = [tuple(np.concatenate([p[i] for p in parts]) for i in range(3))]
         return parts[0]
-
-
-@kernel
-def _tally(weeks: np.ndarray, regions: np.ndarray, values: np.ndarray, value: float,
-           shape: tuple[int, int]) -> np.ndarray:
-    """Per (week, region) totals of ``values`` (or of ``value`` per row if ``values`` is empty).
-
-    Summed from zero in row order, as ``np.bincount`` does, so adding the result to a counter
-    gives the same bits as the bincount it replaces. ``regions`` has one entry per row, or one
-    for all rows.
-    """
-    out = np.zeros(shape)
-    last = shape[0] - 1
-    one = len(regions) == 1
-    for i in range(len(weeks)):
-        w = min(max(weeks[i], 0), last)
-        out[w, regions[0] if one else regions[i]] += values[i] if len(values) else value
-    return out
-
-
-@kernel
-def _tally_regions(regions: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Per-region totals of ``values`` (counts if ``values`` is empty), summed in row order."""
-    out = np.zeros(n)
-    for i in range(len(regions)):
-        out[regions[i]] += values[i] if len(values) else 1.0
-    return out

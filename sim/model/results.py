@@ -1,41 +1,34 @@
-"""Turn a finished replication's raw counts into the metric contract (DESIGN §6).
+"""The metric contract (DESIGN §6) from the recorder's counters and the components' reports.
 
-Rates are computed from numerator and denominator totals at each level (week, region,
-horizon), never by averaging rates, so the three tables agree.
+Every metric of the registry (:mod:`sim.metrics`) declares how it is computed from declared
+counters; this module applies those declarations per week, per region and over the horizon.
+Rates come from numerator and denominator totals at each level, never by averaging rates, so
+the three tables agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.metrics import CONTRACT, EXCEPTION_TYPES
-from sim.model.plumbing.jit import kernel
-from sim.model.world import HOURS_PER_WEEK
+from sim.metrics import CONTRACT, REGISTRY, Metric
+from sim.model.costs import COST_INPUTS, risk_cost
+from sim.model.counters import declared
+from sim.model.plumbing.grouping import group_parts, running_sum
+from sim.model.recorder import Recorder
+from sim.model.returns.rules import CHANNEL_PAIRS
 from sim.numeric import ssum
-
-if TYPE_CHECKING:
-    from sim.model.engine import Simulation
+from sim.scenario import Costs
 
 #: Row of the by-region table for what belongs to no store: DCs, ledgers, IT.
 CENTRAL = "central_functions"
+#: Quantile levels kept per replication for refund-cycle CDFs (0, 1, ..., 100 %).
+QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
 
-#: Ratio metrics: name -> (numerator counter, denominator counter).
-RATIOS = {
-    "oversell_rate": ("oversell_orders", "ecommerce_orders"),
-    "order_fallout_rate": ("fallout_orders", "ecommerce_orders"),
-    "pickup_ready_rate": ("bopis_ready_orders", "bopis_orders"),
-    "promo_override_rate": ("price_overrides", "promoted_units"),
-    "inventory_sync_latency_hours": ("sync_latency_sum", "promised_orders"),
-    "exception_sla_met_rate": ("sla_met", "sla_due"),
-    "training_proficiency": ("proficiency_sum", "live_store_weeks"),
-}
-#: Counters reported as they are.
-SUMS = ("ecommerce_orders", "oversell_orders", "reroute_orders", "reroute_cost",
-        "margin_leakage", "manual_journals", "close_delay_days", "lost_sales_units")
+Samples = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -66,62 +59,26 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _exception_tables(sim: Simulation, team_results: dict[str, dict[str, np.ndarray]]
-                      ) -> dict[str, np.ndarray]:
-    """SLA counts by (week, region) and the hourly backlog of each team, from the queues."""
-    w, rec, desk = sim.world, sim.rec, sim.desk
-    end = float(w.horizon_hours)
-    weeks, regions = rec.weeks, rec.regions
-    store_of = np.asarray(desk.store, dtype=np.int64)
-    region_of = np.where(store_of >= 0, w.store_region[np.maximum(store_of, 0)], w.n_regions)
-    grid = np.arange(1, w.horizon_hours + 1, dtype=float)
-    backlog_week = np.zeros((weeks, regions))
-    backlog_total = np.zeros(weeks)
-    handling_hours = 0.0
-    for name, team in desk.teams.items():
-        r = team_results[name]
-        if not len(r["arrival"]):
-            continue
-        reg = region_of[r["ref"]]
-        arrival, finish = r["arrival"], r["finish"]
-        due = arrival + team.sla_hours <= end
-        met = finish - arrival <= team.sla_hours
-        wk = np.minimum((arrival // HOURS_PER_WEEK).astype(np.int64), weeks - 1)
-        rec.add_at("sla_due", wk[due | met], reg[due | met])
-        rec.add_at("sla_met", wk[met], reg[met])
-        rec.add_at("sla_breaches", wk[due & ~met], reg[due & ~met])
-        handling_hours += ssum(np.where(np.isnan(r["start"]), 0.0, r["handling"]))
-        fin = np.where(np.isnan(finish), np.inf, finish)
-        team_open = np.zeros(len(grid))
-        for g in range(regions):
-            m = reg == g
-            if not m.any():
-                continue
-            opened = np.searchsorted(np.sort(arrival[m]), grid, side="right")
-            closed = np.searchsorted(np.sort(fin[m]), grid, side="right")
-            open_g = opened - closed
-            team_open += open_g
-            weekly_max = open_g[: weeks * HOURS_PER_WEEK].reshape(weeks, -1).max(axis=1)
-            backlog_week[:, g] = np.maximum(backlog_week[:, g], weekly_max)
-        backlog_total = np.maximum(
-            backlog_total, team_open[: weeks * HOURS_PER_WEEK].reshape(weeks, -1).max(axis=1))
-    return {"backlog_week_region": backlog_week, "backlog_week": backlog_total,
-            "handling_hours": np.array(handling_hours)}
-
-
 def _quantile(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q)) if len(values) else float("nan")
 
 
-def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray],
-           refunds: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
-           ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Weekly (axis='week') or regional (axis='region') table of contract metrics.
+def _samples(rec: Recorder, m: Metric) -> Samples:
+    """All observations (week, region, hours) of a samples metric, one part per counter.
 
-    ``refunds`` is :func:`refund_samples` (millions of rows, in parts that are never joined).
-    Returns the table and every refund's hours grouped by the table's rows.
+    Each observation is recorded once, under one counter (a channel pair); the distribution
+    is the union of the parts, which are never joined.
     """
-    rec, w = sim.rec, sim.world
+    return [rec.samples(name) for name in m.of]
+
+
+def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], costs: Costs,
+           region_names: list[str]) -> tuple[pd.DataFrame, dict[tuple[str, ...], np.ndarray]]:
+    """Weekly (axis='week') or regional (axis='region') table of the registry's metrics.
+
+    Returns the table and, per set of sample counters, every observation grouped by the
+    table's rows (the horizon quantiles reuse it).
+    """
     reduce = 1 if axis == "week" else 0
     size = rec.weeks if axis == "week" else rec.regions
 
@@ -129,181 +86,74 @@ def _table(sim: Simulation, axis: str, exc: dict[str, np.ndarray],
         # A running sum along the axis: the same bits whatever the process.
         return np.cumsum(rec.counts(name), axis=reduce).take(-1, axis=reduce)
 
+    grouped: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     cols: dict[str, np.ndarray] = {}
-    for name in SUMS:
-        cols[name] = total(name)
-    for name, (num, den) in RATIOS.items():
-        cols[name] = _div(total(num), total(den))
-    per_type = {t: total(f"exceptions.{t}") for t in EXCEPTION_TYPES}
-    cols["exceptions_total"] = sum(per_type.values())
-    for t, v in per_type.items():
-        cols[f"exceptions.{t}"] = v
-    if axis == "week":
-        cols["exception_backlog_peak"] = exc["backlog_week"]
-    else:
-        cols["exception_backlog_peak"] = exc["backlog_week_region"].max(axis=0)
-    key = tuple(part[0 if axis == "week" else 1] for part in refunds)
-    hrs = tuple(part[2] for part in refunds)
-    mean = np.full(size, np.nan)
-    p90 = np.full(size, np.nan)
-    h, bounds, sums = _group_parts(key, hrs, size)
-    if len(h):
-        for i in range(size):
-            seg = h[bounds[i]:bounds[i + 1]]
-            if len(seg):
-                mean[i] = sums[i] / len(seg)  # = smean(seg): a running sum in row order
-                p90[i] = np.quantile(seg, 0.9)
-    cols["refund_cycle_hours_mean"] = mean
-    cols["refund_cycle_hours_p90"] = p90
-    cols["total_risk_cost"] = _risk_cost(sim, {k: total(k) for k in _COST_INPUTS}, key, size,
-                                         hrs)
+    for m in REGISTRY.values():
+        if m.agg == "sum":
+            cols[m.name] = sum(total(c) for c in m.of)
+        elif m.agg == "ratio":
+            cols[m.name] = _div(total(m.of[0]), total(m.of[1]))
+        elif m.agg == "peak":
+            backlog = reports["desk"]
+            cols[m.name] = (backlog["backlog_week"] if axis == "week"
+                            else backlog["backlog_week_region"].max(axis=0))
+        elif m.agg in ("samples_mean", "samples_quantile"):
+            if m.of not in grouped:
+                parts = _samples(rec, m)
+                key = tuple(part[0 if axis == "week" else 1] for part in parts)
+                grouped[m.of] = group_parts(key, tuple(part[2] for part in parts), size)
+            h, bounds, sums = grouped[m.of]
+            col = np.full(size, np.nan)
+            for i in range(size):
+                seg = h[bounds[i]:bounds[i + 1]]
+                if len(seg):
+                    # sums[i] / len = smean(seg): a running sum in row order.
+                    col[i] = (sums[i] / len(seg) if m.agg == "samples_mean"
+                              else np.quantile(seg, m.q))
+            cols[m.name] = col
+        elif m.agg == "cost":
+            refunds = [rec.samples(c) for c in m.of if declared(c).kind == "samples"]
+            key = tuple(part[0 if axis == "week" else 1] for part in refunds)
+            cols[m.name] = risk_cost(costs, {k: total(k) for k in COST_INPUTS}, key,
+                                     tuple(part[2] for part in refunds), size)
     df = pd.DataFrame(cols)
     if axis == "week":
         df.insert(0, "week", np.arange(1, size + 1))
     else:
-        df.insert(0, "region", w.region_names + [CENTRAL])
-    return df, h
+        df.insert(0, "region", region_names + [CENTRAL])
+    return df, {k: v[0] for k, v in grouped.items()}
 
 
-_COST_INPUTS = ("reroute_cost", "fallout_orders", "lost_sales_units", "sla_breaches",
-                "margin_leakage", "close_delay_days", "handling_hours")
-
-
-def _risk_cost(sim: Simulation, t: dict[str, np.ndarray], refund_key: tuple, size: int,
-               refund_hours: tuple) -> np.ndarray:
-    """total_risk_cost: the scenario's cost weights applied to the risk drivers."""
-    c = sim.scenario.costs
-    cost = (t["reroute_cost"] + c.fallout_order * t["fallout_orders"]
-            + c.lost_sale_unit * t["lost_sales_units"] + c.sla_breach * t["sla_breaches"]
-            + t["margin_leakage"] + c.close_delay_day * t["close_delay_days"]
-            + c.exception_handling_hour * t["handling_hours"])
-    # Refunds are a goodwill cost only for the days beyond two that a customer waits.
-    return cost + c.refund_delay_day * _late_days(refund_key, refund_hours, size)
-
-
-@kernel
-def _group(key: np.ndarray, values: np.ndarray, size: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values grouped by a small key ``0..size-1`` (row order kept within a group).
-
-    Returns the grouped values, the group bounds and each group's running sum in row order.
-    A counting sort: millions of refund samples are grouped without an index array.
-    """
-    return _group_parts((key,), (values,), size)
-
-
-@kernel
-def _group_parts(keys: tuple, values: tuple, size: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_group` of the concatenation of several parts, without concatenating them."""
-    bounds = np.zeros(size + 1, dtype=np.int64)
-    n = 0
-    for key in keys:
-        n += len(key)
-        for i in range(len(key)):
-            bounds[key[i] + 1] += 1
-    for g in range(size):
-        bounds[g + 1] += bounds[g]
-    out = np.empty(n)
-    sums = np.zeros(size)
-    fill = bounds[:-1].copy()
-    for p in range(len(keys)):
-        key, vals = keys[p], values[p]
-        for i in range(len(key)):
-            g = key[i]
-            out[fill[g]] = vals[i]
-            fill[g] += 1
-            sums[g] += vals[i]
-    return out, bounds, sums
-
-
-@kernel
-def _late_days(keys: tuple, hours: tuple, size: int) -> np.ndarray:
-    """Per key, the days beyond two that refunds took (summed in row order, part by part)."""
-    out = np.zeros(size)
-    for p in range(len(keys)):
-        key, hrs = keys[p], hours[p]
-        for i in range(len(key)):
-            out[key[i]] += max(hrs[i] / 24.0 - 2.0, 0.0)
-    return out
-
-
-@kernel
-def _running_sum(parts: tuple) -> float:
-    """:func:`sim.numeric.ssum` of the concatenation of several parts."""
-    total = 0.0
-    for values in parts:
-        for i in range(len(values)):
-            total += values[i]
-    return total
-
-
-def collect(sim: Simulation) -> ReplicationResult:
-    """Build the replication's result tables from the simulation's recorder and queues."""
-    rec = sim.rec
-    team_results = {name: team.results() for name, team in sim.desk.teams.items()}
-    exc = _exception_tables(sim, team_results)
-    _record_handling(sim, team_results)
-    refunds = refund_samples(rec)
-    weekly, hours = _table(sim, "week", exc, refunds)
-    by_region, _ = _table(sim, "region", exc, refunds)
+def _horizon(rec: Recorder, reports: dict[str, dict[str, Any]], weekly: pd.DataFrame,
+             grouped: dict[tuple[str, ...], np.ndarray]) -> dict[str, float]:
+    """Every metric's horizon value, computed as its declaration says."""
     metrics: dict[str, float] = {}
-    for name in SUMS:
-        metrics[name] = ssum(rec.counts(name))
-    for name, (num, den) in RATIOS.items():
-        d = ssum(rec.counts(den))
-        metrics[name] = ssum(rec.counts(num)) / d if d > 0 else float("nan")
-    for t in EXCEPTION_TYPES:
-        metrics[f"exceptions.{t}"] = ssum(rec.counts(f"exceptions.{t}"))
-    metrics["exceptions_total"] = float(sum(metrics[f"exceptions.{t}"] for t in EXCEPTION_TYPES))
-    metrics["exception_backlog_peak"] = float(exc["backlog_week"].max(initial=0.0))
-    # In the samples' own order, as smean of their join would sum; the quantile does not
-    # depend on the order, so the weekly grouping serves.
-    n_refunds = len(hours)
-    metrics["refund_cycle_hours_mean"] = (
-        _running_sum(tuple(part[2] for part in refunds)) / n_refunds if n_refunds
-        else float("nan"))
-    metrics["refund_cycle_hours_p90"] = _quantile(hours, 0.9)
-    metrics["rollout_completion_week"] = float(sim.rollout.completion_week)
-    metrics["total_risk_cost"] = ssum(weekly["total_risk_cost"].to_numpy())
+    for m in REGISTRY.values():
+        if m.agg == "sum":
+            metrics[m.name] = float(sum(ssum(rec.counts(c)) for c in m.of))
+        elif m.agg == "ratio":
+            d = ssum(rec.counts(m.of[1]))
+            metrics[m.name] = ssum(rec.counts(m.of[0])) / d if d > 0 else float("nan")
+        elif m.agg == "peak":
+            metrics[m.name] = float(reports["desk"]["backlog_week"].max(initial=0.0))
+        elif m.agg == "samples_mean":
+            # In the samples' own order, as smean of their join would sum.
+            hours = tuple(part[2] for part in _samples(rec, m))
+            n = sum(len(h) for h in hours)
+            metrics[m.name] = running_sum(hours) / n if n else float("nan")
+        elif m.agg == "samples_quantile":
+            # The quantile does not depend on the order: the weekly grouping serves.
+            metrics[m.name] = _quantile(grouped[m.of], m.q)
+        elif m.agg == "last":
+            metrics[m.name] = float(reports["rollout"]["completion_week"])
+        elif m.agg == "cost":
+            metrics[m.name] = ssum(weekly[m.name].to_numpy())
     missing = [m for m in CONTRACT if m not in metrics]
     assert not missing, f"metrics not computed: {missing}"
-    inv = sim.inventory.units_accounted()
-    extras = {
-        "stock": {**inv, "store_sales": sim.demand.sold_units, "online_picked":
-                  sim.orders.picked_units, "shrink": sim.demand.shrink_units,
-                  "restocked": sim.returns.restocked_units},
-        "online_demand_orders": float(rec.counts("ecommerce_orders").sum()),
-        "unpromisable_orders": float(rec.counts("online_unpromisable_orders").sum()),
-        "bopis_orders": float(rec.counts("bopis_orders").sum()),
-        "store_sales_units": float(rec.counts("store_sales_units").sum()),
-        "record_error_share": float(np.mean(sim.world.system[: sim.world.n_stores]
-                                            != sim.world.physical[: sim.world.n_stores])),
-    }
-    for sub in CHANNEL_PAIRS:
-        extras[f"refund_cycle_hours.{sub}"] = rec.samples(f"refund_cycle_hours.{sub}")[2]
-    return ReplicationResult(metrics=metrics, weekly=weekly, by_region=by_region,
-                             timeline=sim.rollout.timeline(), seed=sim.seed,
-                             refunds=refund_quantiles(rec), extras=extras)
+    return metrics
 
 
-CHANNEL_PAIRS = ("store_to_store", "online_to_store", "online_to_mail")
-
-
-def refund_samples(rec) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """All refund-cycle observations (week, region, hours), one part per channel pair.
-
-    Each observation is recorded once, under its channel pair; the overall distribution is
-    the union of the parts, which are not joined (at full scale a join is ~130 MB).
-    """
-    return [rec.samples(f"refund_cycle_hours.{p}") for p in CHANNEL_PAIRS]
-
-
-#: Quantile levels kept per replication for refund-cycle CDFs (0, 1, ..., 100 %).
-QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
-
-
-def refund_quantiles(rec) -> pd.DataFrame:
+def refund_quantiles(rec: Recorder) -> pd.DataFrame:
     """Refund-cycle distribution per channel pair as 101 quantiles (compact CDF data)."""
     rows = []
     for pair in CHANNEL_PAIRS:
@@ -318,16 +168,32 @@ def refund_quantiles(rec) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def _record_handling(sim: Simulation, team_results: dict[str, dict[str, np.ndarray]]) -> None:
-    """Handling hours of started items by arrival week (labour cost input)."""
-    w, desk, rec = sim.world, sim.desk, sim.rec
-    store_of = np.asarray(desk.store, dtype=np.int64)
-    for name in desk.teams:
-        r = team_results[name]
-        if not len(r["arrival"]):
-            continue
-        started = ~np.isnan(r["start"])
-        reg = np.where(store_of[r["ref"]] >= 0, w.store_region[np.maximum(store_of[r["ref"]], 0)],
-                       w.n_regions)
-        wk = np.minimum((r["arrival"] // HOURS_PER_WEEK).astype(np.int64), rec.weeks - 1)
-        rec.add_at("handling_hours", wk[started], reg[started], r["handling"][started])
+def collect(rec: Recorder, reports: dict[str, dict[str, Any]], costs: Costs,
+            region_names: list[str], seed: int) -> ReplicationResult:
+    """Build the replication's result tables.
+
+    Args:
+        rec: The recorder, with every component's counters.
+        reports: Each component's :meth:`~sim.model.component.Component.report`, by name.
+        costs: The scenario's cost weights.
+        region_names: The regions, in index order.
+        seed: The replication's seed.
+    """
+    weekly, grouped = _table(rec, "week", reports, costs, region_names)
+    by_region, _ = _table(rec, "region", reports, costs, region_names)
+    metrics = _horizon(rec, reports, weekly, grouped)
+    inv = dict(reports["inventory"])
+    extras = {
+        "stock": {**{k: inv[k] for k in ("start", "supplier_receipts", "in_transit", "end")},
+                  **reports["demand"], **reports["orders"], **reports["returns"]},
+        "online_demand_orders": float(rec.counts("ecommerce_orders").sum()),
+        "unpromisable_orders": float(rec.counts("online_unpromisable_orders").sum()),
+        "bopis_orders": float(rec.counts("bopis_orders").sum()),
+        "store_sales_units": float(rec.counts("store_sales_units").sum()),
+        "record_error_share": inv["record_error_share"],
+    }
+    for pair in CHANNEL_PAIRS:
+        extras[f"refund_cycle_hours.{pair}"] = rec.samples(f"refund_cycle_hours.{pair}")[2]
+    return ReplicationResult(metrics=metrics, weekly=weekly, by_region=by_region,
+                             timeline=reports["rollout"]["timeline"], seed=seed,
+                             refunds=refund_quantiles(rec), extras=extras)

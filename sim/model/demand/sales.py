@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.component import Component
 from sim.model.plumbing.jit import guide_table, kernel, search_right
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, World
 
 
-class StoreDemand:
+class StoreDemand(Component):
     """Hourly store sales, lost sales, shrink and mis-scans.
 
     Args:
@@ -26,6 +27,8 @@ class StoreDemand:
         rng: The ``demand`` stream (plan-independent draws).
         rec: The recorder.
     """
+
+    name = "demand"
 
     def __init__(self, world: World, lift: np.ndarray, rng: np.random.Generator, rec: Recorder
                  ) -> None:
@@ -48,8 +51,9 @@ class StoreDemand:
         self._shrink_mark = np.zeros(world.n_nodes * world.n_skus, dtype=np.int32)
         self._stamp = 0
         self._u = np.empty((0, 4))
-        #: Units sold per SKU and week (for promotions and returns).
-        self.on_sale: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: This hour's sales as ``(weeks, stores, skus)`` batches (promotions and returns
+        #: read them after :meth:`step`).
+        self.hour_sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def sku_cdf(self, week: int) -> tuple[np.ndarray, float]:
         """Cumulative SKU weights of a week (weekly units x promotion lift) and their total."""
@@ -72,6 +76,7 @@ class StoreDemand:
         w = self.w
         hod = hour % 24
         open_mask = (w.open_hour <= hod) & (hod < w.close_hour)
+        self.hour_sales = []
         if not open_mask.any():
             return
         week = w.week_of(hour)
@@ -108,13 +113,16 @@ class StoreDemand:
             rec.add_row("downtime_lost_units", week, counts[1])
         rec.add_row("store_sales_units", week, counts[2])
         rec.add_row("store_sales_value", week, value)
-        self.on_sale.append((np.full(sold, week, dtype=np.int32), sold_store[:sold],
-                             sold_sku[:sold]))
+        self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
+                            sold_sku[:sold])]
 
-    def drain_sales(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Hand over the sales recorded since the last call (for returns and promotions)."""
-        out, self.on_sale = self.on_sale, []
-        return out
+    def set_realtime(self, realtime_nodes: np.ndarray) -> None:
+        """Take the nodes whose ERP view is real time (after a state or harmonization change)."""
+        self.realtime = realtime_nodes[: self.w.n_stores].astype(np.int64)
+
+    def report(self) -> dict[str, int]:
+        """Units sold and shrunk over the run (stock conservation)."""
+        return {"store_sales": self.sold_units, "shrink": self.shrink_units}
 
 
 @kernel

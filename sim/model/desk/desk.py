@@ -14,7 +14,9 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim.metrics import EXCEPTION_TYPES
+from sim.model.component import Component
+from sim.model.desk.outcomes import book_outcomes
+from sim.model.desk.taxonomy import EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
 from sim.model.plumbing.growth import grown
@@ -23,24 +25,11 @@ from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 from sim.scenario import TEAMS
 
-#: Which team owns each exception type.
-OWNER = {
-    "inventory_mismatch": "store_ops",
-    "manual_reroute": "customer_service",
-    "pickup_failure": "store_ops",
-    "return_lookup": "customer_service",
-    "unreceipted_return": "store_ops",
-    "price_dispute": "customer_service",
-    "sync_failure": "it_hypercare",
-    "reconciliation": "finance",
-    "cutover_defect": "it_hypercare",
-}
-KIND = {name: i for i, name in enumerate(EXCEPTION_TYPES)}
 Handler = Callable[[float, int], None]
 BatchHandler = Callable[[np.ndarray, np.ndarray], None]
 
 
-class ExceptionDesk:
+class ExceptionDesk(Component):
     """Raises exceptions, staffs the teams and runs their queues.
 
     Per-exception columns and both waiting lines (items not yet detected, finished items not
@@ -54,6 +43,8 @@ class ExceptionDesk:
         rng: The ``exceptions`` stream.
         rec: The recorder.
     """
+
+    name = "desk"
 
     def __init__(self, env: simpy.Environment, world: World, rng: np.random.Generator,
                  rec: Recorder) -> None:
@@ -230,9 +221,15 @@ class ExceptionDesk:
                 mine = kinds == code
                 self.batch_handlers[EXCEPTION_TYPES[code]](finishes[mine], refs[mine])
 
-    def dispatch_until(self, t: float) -> None:
-        """Run handlers of items finished by ``t`` (used at the end of the horizon)."""
-        self._dispatch(t)
+    def finish(self, end: float) -> None:
+        """Apply the effects of items finished by ``end``; book SLA outcomes and labour."""
+        self._dispatch(end)
+        self._outcomes = book_outcomes(self.w, self.rec, self.teams,
+                                       np.asarray(self.store, dtype=np.int64))
+
+    def report(self) -> dict[str, np.ndarray]:
+        """Weekly backlog peaks (see :func:`~sim.model.desk.outcomes.book_outcomes`)."""
+        return self._outcomes
 
     def finish_times(self, ids: np.ndarray) -> np.ndarray:
         """Finish time of each exception id (NaN while not detected or not started)."""

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.recorder import Recorder
 from sim.model.world import LIVE, World
 
 
-class Finance:
+class Finance(Component):
     """Daily reconciliation breaks and month-end close delays.
 
     Args:
@@ -35,6 +36,8 @@ class Finance:
         rec: The recorder.
 
     """
+
+    name = "finance"
 
     def __init__(self, world: World, desk: ExceptionDesk, rng: np.random.Generator,
                  rec: Recorder) -> None:
@@ -65,7 +68,7 @@ class Finance:
                           1.0) * w.error_multiplier
         return np.minimum(channel * factor, 1.0), np.minimum(bridge * factor, 1.0)
 
-    def daily(self, hour: int) -> None:
+    def step(self, hour: int) -> None:
         """Draw today's breaks; the nightly reconciliation raises them at the end of the day."""
         w = self.w
         day = hour // 24

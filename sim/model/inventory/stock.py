@@ -11,29 +11,32 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.model.component import Component
+from sim.model.desk.desk import ExceptionDesk
 from sim.model.plumbing.jit import kernel, scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
 
-#: Called with ``(hour, nodes)`` for nodes whose sync batch failed.
-FailureHook = Callable[[float, np.ndarray], None]
 
-
-class Inventory:
+class Inventory(Component):
     """Replenishment, sync and cycle counts.
 
     Args:
         world: The replication state.
         expected_store_week: Callable giving expected weekly store demand ``(stores, skus)``.
         online_sku_week: Callable giving expected weekly online units per SKU for a week.
+        desk: The exception desk (``sync_failure``, ``inventory_mismatch``).
         streams: ``{"sync": Generator, "counts": Generator}``.
         rec: The recorder.
     """
 
+    name = "inventory"
+
     def __init__(self, world: World, expected_store_week: Callable[[int], np.ndarray],
-                 online_sku_week: Callable[[int], np.ndarray],
+                 online_sku_week: Callable[[int], np.ndarray], desk: ExceptionDesk,
                  streams: dict[str, np.random.Generator], rec: Recorder) -> None:
         self.w = world
+        self.desk = desk
         self.expected_store_week = expected_store_week
         self.online_sku_week = online_sku_week
         self.rng_sync = streams["sync"]
@@ -52,8 +55,9 @@ class Inventory:
         self.next_sync = np.zeros(s + d)
         self._target_week = -1
         self._target = np.zeros((0, world.n_skus), dtype=np.int64)
-        self.on_sync_failure: FailureHook | None = None
-        self.on_mismatch: Callable[[float, np.ndarray, np.ndarray], None] | None = None
+        #: Store-SKU cell of each open inventory_mismatch exception, by exception id.
+        self._mismatch_cells: dict[int, tuple[int, int]] = {}
+        desk.on_done("inventory_mismatch", self._mismatch_fixed)
         self.coexistence = False
         self.on_profile: Callable[[np.ndarray], None] | None = None
         #: Whether every node's view was published at the last sync (see :meth:`sync`).
@@ -214,8 +218,10 @@ class Inventory:
                  w.visible, w.system, w.reserved_since_sync, w.last_sync, failed,
                  realtime, full)
         self._views_current = full
-        if failed.any() and self.on_sync_failure is not None:
-            self.on_sync_failure(float(hour), np.flatnonzero(due)[failed])
+        if failed.any():
+            nodes = np.flatnonzero(due)[failed]
+            self.desk.raise_("sync_failure", np.full(len(nodes), float(hour)),
+                             np.where(nodes < w.n_stores, nodes, -1))
 
     def refresh_profile(self) -> None:
         """Recompute the real-time flags after a state or harmonization change.
@@ -248,13 +254,24 @@ class Inventory:
         week = w.week_of(hour)
         self.rec.add("counted_cells", week, w.store_region[stores])
         self.rec.add("count_gaps", week, w.store_region[stores[gap != 0]])
-        if big.any() and self.on_mismatch is not None:
-            self.on_mismatch(float(hour), stores[big], skus[big])
+        if big.any():
+            stores, skus = stores[big], skus[big]
+            ids = self.desk.raise_("inventory_mismatch", np.full(len(stores), float(hour)), stores)
+            for i, s, k in zip(ids.tolist(), stores.tolist(), skus.tolist(), strict=True):
+                self._mismatch_cells[i] = (s, k)
 
-    def units_accounted(self) -> dict[str, int]:
-        """Stock totals for the conservation check."""
+    def _mismatch_fixed(self, finish: float, exc_id: int) -> None:
+        """A person recounted the cell and adjusted its record (until then it stays wrong)."""
+        s, k = self._mismatch_cells.pop(exc_id)
+        self.w.system[s, k] = self.w.physical[s, k]
+
+    def report(self) -> dict[str, float]:
+        """Stock totals for the conservation check and the share of wrong store records."""
+        w = self.w
         return {"start": self.start_units, "supplier_receipts": self.supplier_receipts,
-                "in_transit": self.in_transit, "end": int(self.w.physical.sum())}
+                "in_transit": self.in_transit, "end": int(w.physical.sum()),
+                "record_error_share": float(np.mean(w.system[: w.n_stores]
+                                                    != w.physical[: w.n_stores]))}
 
 
 @kernel

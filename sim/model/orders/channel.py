@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.model.component import Component
+from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
 from sim.model.orders.kernels import BOPIS, ORDER
@@ -44,21 +46,25 @@ def nearest_k(d: np.ndarray, k: int) -> np.ndarray:
     return order
 
 
-class Orders:
+class Orders(Component):
     """The online channel.
 
     Args:
         world: Replication state.
         inventory: Stock records and views.
         sku_cdf: Callable giving ``(cdf, total)`` of SKU weights for a week.
+        desk: The exception desk (``manual_reroute``, ``pickup_failure``).
         rng: The ``orders`` stream (plan-independent customer draws).
         rec: The recorder.
     """
 
+    name = "orders"
+
     def __init__(self, world: World, inventory: Inventory,
-                 sku_cdf: Callable[[int], tuple[np.ndarray, float]], rng: np.random.Generator,
-                 rec: Recorder) -> None:
+                 sku_cdf: Callable[[int], tuple[np.ndarray, float]], desk: ExceptionDesk,
+                 rng: np.random.Generator, rec: Recorder) -> None:
         self.w = world
+        self.desk = desk
         self.inv = inventory
         self.sku_cdf = sku_cdf
         self.rng = rng
@@ -101,7 +107,8 @@ class Orders:
         self._b = np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int32)
-        self.raise_exception: Callable[..., np.ndarray] | None = None
+        desk.on_done_batch("manual_reroute", self.resolve)
+        desk.on_done_batch("pickup_failure", self.resolve)
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
 
@@ -303,15 +310,12 @@ class Orders:
 
     def _park(self, f: np.ndarray, t: float) -> None:
         """Legacy: a person must reroute the order; the customer waits (or gives up)."""
-        if self.raise_exception is None:
-            self._fallout(self.w.week_of(t), f["region"])
-            return
         bopis = f["method"] == BOPIS
         store = np.where(f["node"] < self.w.n_stores, f["node"], f["store"])
         for kind, m in (("pickup_failure", bopis), ("manual_reroute", ~bopis)):
             if not m.any():
                 continue
-            ids = self.raise_exception(kind, np.full(m.sum(), t), store[m])
+            ids = self.desk.raise_(kind, np.full(m.sum(), t), store[m])
             self._hold(ids, select(f, m), t)
 
     def _hold(self, ids: np.ndarray, b: np.ndarray, t: float) -> None:
@@ -372,4 +376,8 @@ class Orders:
         late = slots[self._deadline[slots] <= end]
         self._fallout(self.w.week_of(end - 1), self._parked["region"][late])
         self._slot_of[:] = -1
+
+    def report(self) -> dict[str, int]:
+        """Units picked for online orders (stock conservation)."""
+        return {"online_picked": self.picked_units}
 

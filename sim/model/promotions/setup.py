@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.component import Component
+from sim.model.demand.sales import StoreDemand
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.plumbing.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 
 
-class Promotions:
+class Promotions(Component):
     """Setup mismatches and their consequences at the tills.
 
     Args:
         world: Replication state.
+        demand: Store sales (each hour's promoted sales are settled at the tills).
         discount: Discount fraction per ``(week, sku)`` (0: not promoted).
         event: Index of the event in force per ``(week, sku)`` (-1: none).
         desk: The exception desk (``price_dispute``).
@@ -42,9 +45,12 @@ class Promotions:
 
     """
 
-    def __init__(self, world: World, discount: np.ndarray, event: np.ndarray,
-                 desk: ExceptionDesk, rng: np.random.Generator, rec: Recorder) -> None:
-        self.w, self.desk, self.rng, self.rec = world, desk, rng, rec
+    name = "promotions"
+
+    def __init__(self, world: World, demand: StoreDemand, discount: np.ndarray,
+                 event: np.ndarray, desk: ExceptionDesk, rng: np.random.Generator,
+                 rec: Recorder) -> None:
+        self.w, self.demand, self.desk, self.rng, self.rec = world, demand, desk, rng, rec
         self.p = world.params
         weeks = min(len(discount), world.horizon_hours // HOURS_PER_WEEK)
         self.n_weeks = weeks
@@ -88,9 +94,10 @@ class Promotions:
             self.rec.add("promo_mismatch_setups", week, w.store_region[wrong])
             self.rec.add("promo_setups", week, w.store_region)
 
-    def step(self, hour: int, sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    def step(self, hour: int) -> None:
         """Set up events starting now and settle this hour's promoted store sales."""
         w = self.w
+        sales = self.demand.hour_sales
         week = w.week_of(hour)
         if week >= self.n_weeks:
             return

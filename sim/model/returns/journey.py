@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.component import Component
+from sim.model.demand.sales import StoreDemand
 from sim.model.desk.desk import ExceptionDesk
-from sim.model.inventory.stock import Inventory
 from sim.model.plumbing.day_chains import DayChains
 from sim.model.recorder import Recorder
 from sim.model.returns.inspection import DcBench
@@ -45,8 +46,6 @@ from sim.model.returns.kernels import (
     DAMAGED,
     MIN_DELAY_HOURS,
     N_DISP,
-    ONLINE_TO_MAIL,
-    PAIRS,
     RECORDED,
     UNRECORDED,
     VENDOR,
@@ -66,6 +65,7 @@ from sim.model.returns.records import (
     Records,
 )
 from sim.model.returns.refunds import RefundBook
+from sim.model.returns.rules import CHANNEL_PAIRS, ONLINE_TO_MAIL
 from sim.model.world import HOURS_PER_WEEK, World
 
 #: Shape of the carrier-transit gamma (1-5 business days is narrower than an exponential).
@@ -77,9 +77,9 @@ _DISP = {"restocked_units": (RECORDED, UNRECORDED), "unrecorded_restock_units": 
 BENCH_COUNTERS = {"dc_inspected_units": (RECORDED, UNRECORDED, DAMAGED, VENDOR), **_DISP}
 #: ...and when returns start (code = pair * N_DISP + disposition; mail is still UNDECIDED).
 START_COUNTERS = {
-    "returns_units": tuple(range(len(PAIRS) * N_DISP)),
+    "returns_units": tuple(range(len(CHANNEL_PAIRS) * N_DISP)),
     **{f"returns_units.{name}": tuple(range(k * N_DISP, (k + 1) * N_DISP))
-       for k, name in enumerate(PAIRS)},
+       for k, name in enumerate(CHANNEL_PAIRS)},
     **{name: tuple(k * N_DISP + c for k in (0, 1) for c in codes)
        for name, codes in _DISP.items()},
 }
@@ -94,12 +94,12 @@ def _members(counters: dict[str, tuple[int, ...]], n_codes: int) -> np.ndarray:
     return m
 
 
-class Returns:
+class Returns(Component):
     """Returns, refunds and the disposition of returned stock.
 
     Args:
         world: Replication state (stock, harmonization, error multipliers).
-        inventory: Stock records (kept for the engine's wiring; stock is updated on ``world``).
+        demand: Store sales (each hour's sales are thinned into future returns).
         desk: The exception desk (``return_lookup``, ``unreceipted_return``).
         rng: The ``returns`` stream.
         rec: The recorder.
@@ -112,9 +112,11 @@ class Returns:
 
     """
 
-    def __init__(self, world: World, inventory: Inventory, desk: ExceptionDesk,
+    name = "returns"
+
+    def __init__(self, world: World, demand: StoreDemand, desk: ExceptionDesk,
                  rng: np.random.Generator, rec: Recorder) -> None:
-        self.w, self.inv, self.desk, self.rng, self.rec = world, inventory, desk, rng, rec
+        self.w, self.demand, self.desk, self.rng, self.rec = world, demand, desk, rng, rec
         p = self.p = world.params
         self.end = float(world.horizon_hours)
         self.n_weeks = world.horizon_hours // HOURS_PER_WEEK
@@ -137,7 +139,7 @@ class Returns:
             p["return_lookup_share"])
         self._bench_hour = int(p["dc_inspection_hour"])
         self._start_names, self._bench_names = tuple(START_COUNTERS), tuple(BENCH_COUNTERS)
-        self._start_members = _members(START_COUNTERS, len(PAIRS) * N_DISP)
+        self._start_members = _members(START_COUNTERS, len(CHANNEL_PAIRS) * N_DISP)
         self._bench_members = _members(BENCH_COUNTERS, N_DISP)
         self.restocked_units = 0
         # Thinned sales not yet given start times; then filed under their start day.
@@ -212,6 +214,10 @@ class Returns:
         return max(mean_days * 24.0 - MIN_DELAY_HOURS, 0.0) / 2.0
 
     # --- sales -> future returns ----------------------------------------------------------
+    def take_store_sales(self, hour: int) -> None:
+        """Thin the store sales :class:`StoreDemand` made this hour (see :meth:`store_sold`)."""
+        self.store_sold(hour, self.demand.hour_sales)
+
     def store_sold(self, hour: int, sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
                    ) -> None:
         """Thin this hour's store sales: each unit comes back with its SKU's store return rate.
@@ -389,3 +395,7 @@ class Returns:
         for c in self.bench.outstanding():
             self.refunds.censor(c[~c["harm"] & (c["start"] < end)], ONLINE_TO_MAIL)
         self.refunds.flush(self.end)
+
+    def report(self) -> dict[str, int]:
+        """Units put back on shelves (stock conservation)."""
+        return {"restocked": self.restocked_units}

@@ -17,10 +17,18 @@ import numpy as np
 
 from sim.model.plumbing.day_chains import BLOCK, Chains
 from sim.model.plumbing.jit import kernel
+from sim.model.returns.rules import (
+    AT_SCAN,
+    ONLINE_TO_MAIL,
+    ONLINE_TO_STORE,
+    STORE_TO_STORE,
+    needs_approval,
+    needs_lookup,
+    refund_trigger,
+    scan_mean_hours,
+)
 from sim.model.world import HOURS_PER_WEEK, next_open_at
 
-STORE_TO_STORE, ONLINE_TO_STORE, ONLINE_TO_MAIL = 0, 1, 2
-PAIRS = ("store_to_store", "online_to_store", "online_to_mail")
 #: Disposition codes (UNDECIDED: a mailed return not yet inspected at the DC).
 RECORDED, UNRECORDED, DAMAGED, VENDOR, UNDECIDED = 0, 1, 2, 3, 4
 N_DISP = 5
@@ -329,8 +337,8 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
             # A receipt-less return the till cannot settle goes to store operations; more of
             # them at newly live stores. Legacy refunds wait for the approval; the harmonized
             # trigger refunds at the scan and the item is checked afterwards.
-            unreceipted = pair == STORE_TO_STORE and u[2, k] < rules.unreceipted_rate * em
-            looked_up = pair == ONLINE_TO_STORE and not harm and u[2, k] < rules.lookup_share
+            unreceipted = needs_approval(pair, u[2, k], rules.unreceipted_rate, em)
+            looked_up = needs_lookup(pair, harm, u[2, k], rules.lookup_share)
             if unreceipted:
                 unrec[n_unrec] = i
                 unrec_week[n_unrec] = wk
@@ -340,8 +348,8 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
                 lookup[n_lookup] = i
                 lookup_week[n_lookup] = wk
                 n_lookup += 1
-            if (not mail and not (unreceipted and not harm) and not looked_up) or (mail and harm):
-                scan = rules.first_scan_hours if mail else rules.refund_till_hours
+            if refund_trigger(pair, harm, unreceipted, looked_up) == AT_SCAN:
+                scan = scan_mean_hours(pair, rules.refund_till_hours, rules.first_scan_hours)
                 f_start[j] = t
                 f_refund[j] = t + e_scan[k] * scan
                 f_week[j] = wk

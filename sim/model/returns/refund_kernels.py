@@ -15,13 +15,13 @@ import numpy as np
 from sim.model.plumbing.jit import kernel
 from sim.model.returns.kernels import (
     N_DISP,
-    ONLINE_TO_MAIL,
     RECORDED,
     UNRECORDED,
     Rules,
     combine_codes,
     disposition,
 )
+from sim.model.returns.rules import ONLINE_TO_MAIL
 
 
 @kernel

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.recorder import Recorder
-from sim.model.returns.kernels import PAIRS
 from sim.model.returns.records import HELD, REFUND, Records
 from sim.model.returns.refund_kernels import hold, release, split_refunds
+from sim.model.returns.rules import CHANNEL_PAIRS
 
 
 def _new_held(n: int) -> np.ndarray:
@@ -97,9 +97,9 @@ class RefundBook:
         if not buf.n:
             return
         rec = self.rec
-        book = split_refunds(buf.view(), end, len(PAIRS), rec.weeks, rec.regions)
+        book = split_refunds(buf.view(), end, len(CHANNEL_PAIRS), rec.weeks, rec.regions)
         buf.n = 0
-        for k, name in enumerate(PAIRS):
+        for k, name in enumerate(CHANNEL_PAIRS):
             lo, hi = book.bounds[k], book.bounds[k + 1]
             if hi > lo:
                 rec.sample(f"refund_cycle_hours.{name}", book.week[lo:hi], book.region[lo:hi],

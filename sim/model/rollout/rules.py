@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.desk.rules import sla_due, sla_met
 from sim.scenario import Gates
 
 
@@ -131,8 +132,8 @@ def sla_outcomes(arrival: np.ndarray, finish: np.ndarray, sla_hours: float, now:
     """
     recent = (arrival >= since) & (arrival < now)
     done = finish <= now
-    met = recent & done & (finish - arrival <= sla_hours)
-    decided = recent & (done | (arrival + sla_hours <= now))
+    met = recent & done & sla_met(arrival, finish, sla_hours)
+    decided = recent & (done | sla_due(arrival, sla_hours, now))
     return int(met.sum()), int(decided.sum())
 
 
@@ -210,36 +211,3 @@ def stagger_days(n_stores: int, days: int, rng: np.random.Generator) -> np.ndarr
     """
     days = max(int(days), 1)
     return (rng.permutation(n_stores) % days).astype(np.int64)
-
-
-def replay(log: Sequence[tuple[float, np.ndarray, int]], group: np.ndarray, n_groups: int,
-           n_weeks: int, week_hours: int) -> tuple[np.ndarray, np.ndarray]:
-    """Replay store state changes into weekly counts per group (for the rollout timeline).
-
-    Args:
-        log: ``(hour, stores, new_state)`` changes; states are 0 legacy, 1 cutover, 2 live.
-        group: Group (e.g. wave column) of every store, in ``0..n_groups-1``.
-        n_groups: Number of groups.
-        n_weeks: Weeks in the horizon.
-        week_hours: Hours per week.
-
-    Returns:
-        ``states[state, week, group]``: stores in each state at the week's end, and
-        ``moves[state, week, group]``: changes into each state during the week.
-
-    """
-    states = np.zeros((3, n_weeks, n_groups), dtype=np.int64)
-    moves = np.zeros((3, n_weeks, n_groups), dtype=np.int64)
-    state = np.zeros(len(group), dtype=np.int64)
-    ordered = sorted(log, key=lambda e: e[0])
-    k = 0
-    for week in range(n_weeks):
-        end = (week + 1) * week_hours
-        while k < len(ordered) and ordered[k][0] < end:
-            _, stores, new = ordered[k]
-            moves[new, week] += np.bincount(group[stores], minlength=n_groups)
-            state[stores] = new
-            k += 1
-        for s in range(3):
-            states[s, week] = np.bincount(group[state == s], minlength=n_groups)
-    return states, moves

@@ -33,14 +33,16 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import simpy
 
+from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders.channel import Orders
 from sim.model.recorder import Recorder
 from sim.model.rollout import rules as g
+from sim.model.rollout.monitor import LiveMonitor
+from sim.model.rollout.timeline import timeline
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World
 from sim.scenario import AREAS
 
@@ -49,7 +51,7 @@ COMMAND_CENTER = {"store_ops": "store_hours", "customer_service": "24x7",
                   "it_hypercare": "24x7"}
 
 
-class Rollout:
+class Rollout(Component):
     """Moves stores from legacy to the ERP according to the scenario's plan.
 
     Args:
@@ -58,7 +60,6 @@ class Rollout:
         inventory: Stock records and sync (``coexistence``, ``refresh_profile``).
         orders: Online orders (``orchestrated``).
         desk: The exception desk (defects, hypercare staff, backlog).
-        finance: Finance component (kept for symmetry; it reads the world's state).
         rng: The ``rollout`` stream.
         rec: The recorder.
 
@@ -68,15 +69,16 @@ class Rollout:
 
     """
 
+    name = "rollout"
+
     def __init__(self, env: simpy.Environment, world: World, inventory: Inventory,
-                 orders: Orders, desk: ExceptionDesk, finance: Any, rng: np.random.Generator,
+                 orders: Orders, desk: ExceptionDesk, rng: np.random.Generator,
                  rec: Recorder) -> None:
         self.env = env
         self.w = world
         self.inv = inventory
         self.orders = orders
         self.desk = desk
-        self.finance = finance
         self.rng = rng
         self.rec = rec
         self.sc = sc = world.scenario
@@ -102,9 +104,7 @@ class Rollout:
         self.fallbacks = 0
         self._log: list[tuple[float, np.ndarray, int]] = []
         self._defect_ids: list[np.ndarray] = []
-        # Store exception ids not yet seen finished (fallback), in id order.
-        self._watch = np.zeros(0, dtype=np.int64)
-        self._cursor = 0
+        self.monitor = LiveMonitor(world, desk, rec, sc.gates, self.lookback)
 
     # --- engine interface ----------------------------------------------------------------
     def start(self) -> None:
@@ -115,7 +115,7 @@ class Rollout:
             self.env.process(self._wave(i))
         self._sync_flags()
 
-    def weekly(self, hour: int) -> None:
+    def start_week(self, hour: int) -> None:
         """Week start: enterprise harmonization, fallback, training multipliers, proficiency.
 
         Proficiency is recorded for the stores live at the week's start (a store going live
@@ -324,63 +324,14 @@ class Rollout:
         self.rec.add_at("stores_live", np.repeat(weeks, len(regions)),
                         np.tile(regions, len(weeks)), sign)
 
-    # --- gates and fallback --------------------------------------------------------------
     def observe(self) -> g.GateObservation:
-        """Observe what the stage gates judge now: the stores already live.
+        """What the stage gates judge now (see :meth:`LiveMonitor.observe`)."""
+        return self.monitor.observe(float(self.env.now), self._proficiency)
 
-        Only the checks the scenario sets are computed (the SLA check reads every team's
-        results, the costliest part).
-        """
-        w, desk, gates, now = self.w, self.desk, self.sc.gates, float(self.env.now)
-        live = w.state == LIVE
-        backlog = desk.open_count(now)
-        if not live.any():
-            return g.GateObservation(None, backlog, None, None)
-        fallout = sla = prof = None
-        if gates.max_fallout_rate is not None:
-            fallout = g.recent_rate(self.rec.counts("fallout_orders"),
-                                    self.rec.counts("ecommerce_orders"),
-                                    int(now // HOURS_PER_WEEK), self.lookback,
-                                    np.unique(w.store_region[live]))
-        if gates.min_sla_met_rate is not None:
-            store_of = np.asarray(desk.store, dtype=np.int64)
-            met = decided = 0
-            for team in desk.teams.values():
-                r = team.results()
-                if not len(r["arrival"]):
-                    continue
-                st = store_of[r["ref"]]
-                mine = (st >= 0) & live[np.maximum(st, 0)]
-                m, d = g.sla_outcomes(r["arrival"][mine], r["finish"][mine], team.sla_hours,
-                                      now, now - self.lookback * HOURS_PER_WEEK)
-                met, decided = met + m, decided + d
-            sla = met / decided if decided else None
-        if gates.min_proficiency is not None:
-            prof = float(g.proficiency(self._multiplier(now, live)).mean())
-        return g.GateObservation(fallout, backlog, sla, prof)
+    def _proficiency(self, hour: float, stores: np.ndarray) -> np.ndarray:
+        return g.proficiency(self._multiplier(hour, stores))
 
-    def _open_by_store(self, t: float) -> np.ndarray:
-        """Open (detected, unfinished) exceptions of each store at ``t`` (``t`` never decreases).
-
-        Incremental: store items are watched from when they are raised until they are seen
-        finished (finish times are fixed once an item starts), so each call costs the items
-        raised since the last call plus the open ones, not the whole history.
-        """
-        desk = self.desk
-        store = desk.store
-        n = len(store)
-        if n > self._cursor:
-            new = np.flatnonzero(store[self._cursor:n] >= 0) + self._cursor
-            self._watch = np.concatenate([self._watch, new])
-            self._cursor = n
-        watch = self._watch
-        finish = desk.finish_times(watch)
-        # Not yet detected (NaN) or not finished by `t`: still watched; counted if detected.
-        still = ~(finish <= t)
-        counted = still & (desk.team_item[watch] >= 0)
-        self._watch = watch[still]
-        return np.bincount(store[watch[counted]], minlength=self.w.n_stores)
-
+    # --- fallback ------------------------------------------------------------------------
     def _fallback(self, hour: int) -> bool:
         """Revert live stores whose open exceptions exceed the threshold; True if any did."""
         w = self.w
@@ -389,7 +340,7 @@ class Rollout:
         # No store can be over the limit if the whole desk is not: skip the per-store count.
         if not live.any() or self.desk.open_count(hour) <= limit:
             return False
-        back = np.flatnonzero(live & (self._open_by_store(hour) > limit))
+        back = np.flatnonzero(live & (self.monitor.open_by_store(hour) > limit))
         if not len(back):
             return False
         w.state[back] = LEGACY
@@ -407,43 +358,8 @@ class Rollout:
         return True
 
     # --- results -------------------------------------------------------------------------
-    def timeline(self) -> pd.DataFrame:
-        """Per week and wave: store states at the week's end, transitions, plan vs actual.
-
-        Returns:
-            One row per (wave, week); ``wave`` -1 collects stores no wave selects. Columns:
-            ``week`` (1-based), ``wave``, ``wave_name``, ``planned_week``, ``go_live_week``
-            (after freeze and gate deferrals; nan if it never started), ``complete_week``
-            (every store of the wave first live), ``freeze_deferral_weeks``,
-            ``gate_deferrals``, ``stores``, ``legacy``, ``cutover``, ``live``, ``cutovers``,
-            ``go_lives``, ``fallbacks`` (in the week), ``freeze`` and ``peak`` (bool).
-
-        """
-        w = self.w
-        col = w.plan.wave_of_store + 1
-        nw = len(self.sc.waves) + 1
-        n = self.n_weeks
-        states, moves = g.replay(self._log, col, nw, n, HOURS_PER_WEEK)
-        first_week = self.first_live_hour // HOURS_PER_WEEK + 1
-        rows = []
-        for c in range(nw):
-            members = col == c
-            if c == 0 and not members.any():
-                continue
-            info = self.waves[c - 1] if c else {
-                "name": "no wave", "planned_week": math.nan, "go_live_week": math.nan,
-                "freeze_deferral_weeks": 0, "gate_deferrals": 0}
-            done = c > 0 and not np.isnan(first_week[members]).any()
-            rows.append(pd.DataFrame({
-                "week": np.arange(1, n + 1), "wave": c - 1, "wave_name": info["name"],
-                "planned_week": float(info["planned_week"]),
-                "go_live_week": float(info["go_live_week"]),
-                "complete_week": float(first_week[members].max()) if done else math.nan,
-                "freeze_deferral_weeks": info["freeze_deferral_weeks"],
-                "gate_deferrals": info["gate_deferrals"], "stores": int(members.sum()),
-                "legacy": states[LEGACY, :, c], "cutover": states[CUTOVER, :, c],
-                "live": states[LIVE, :, c], "cutovers": moves[CUTOVER, :, c],
-                "go_lives": moves[LIVE, :, c], "fallbacks": moves[LEGACY, :, c],
-                "freeze": [any(a <= wk <= b for a, b in self.windows) for wk in range(1, n + 1)],
-                "peak": w.peak_week[:n].astype(bool)}))
-        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    def report(self) -> dict[str, Any]:
+        """Completion week and the rollout timeline (per week and wave, for the Gantt chart)."""
+        return {"completion_week": self.completion_week,
+                "timeline": timeline(self._log, self.w, self.waves, self.windows,
+                                     self.first_live_hour, len(self.sc.waves), self.n_weeks)}

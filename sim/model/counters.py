@@ -1,0 +1,119 @@
+"""Every counter the model records, declared once with its unit (DESIGN §6's raw material).
+
+Components add raw counts into the recorder by week and region (numerators, denominators,
+currency, hours); the metric registry (:mod:`sim.metrics`) says which counters each reported
+metric is computed from. Recording a name not declared here raises, so a misspelled counter
+fails at once instead of reading as zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sim.model.desk.taxonomy import EXCEPTION_TYPES
+from sim.model.returns.rules import CHANNEL_PAIRS
+
+Kind = Literal["sum", "peak", "samples"]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A recorded quantity.
+
+    Attributes:
+        name: The name components record under.
+        unit: Unit of one count.
+        description: What is counted.
+        kind: ``sum`` (added up), ``peak`` (the largest value seen per week and region) or
+            ``samples`` (individual observations, e.g. refund cycle times).
+    """
+
+    name: str
+    unit: str
+    description: str
+    kind: Kind = "sum"
+
+
+_DECLARED = [
+    # Store demand (sim.model.demand)
+    Counter("store_sales_units", "units", "walk-in units sold"),
+    Counter("store_sales_value", "currency", "walk-in sales at list price"),
+    Counter("lost_sales_units", "units", "walk-in demand not served (no stock or POS down)"),
+    Counter("downtime_lost_units", "units", "walk-in demand lost while the POS was down"),
+    # Online orders (sim.model.orders)
+    Counter("ecommerce_orders", "orders", "online orders placed"),
+    Counter("online_unpromisable_orders", "orders", "orders no node could promise"),
+    Counter("promised_orders", "orders", "orders promised a node"),
+    Counter("bopis_orders", "orders", "pickup orders promised"),
+    Counter("bopis_ready_orders", "orders", "pickup orders ready by the promised time"),
+    Counter("online_fulfilled_orders", "orders", "orders picked in full"),
+    Counter("oversell_orders", "orders", "orders whose node lacked the stock at pick"),
+    Counter("reroute_orders", "orders", "orders moved to another node"),
+    Counter("reroute_cost", "currency", "extra shipping and labour of reroutes"),
+    Counter("fallout_orders", "orders", "orders cancelled for lack of stock or time"),
+    Counter("sync_latency_sum", "hours", "age of the visible stock at promise, summed"),
+    # Inventory records (sim.model.inventory)
+    Counter("counted_cells", "store-SKUs", "store-SKU records cycle-counted"),
+    Counter("count_gaps", "store-SKUs", "counted records that differed from the shelf"),
+    # Returns and refunds (sim.model.returns)
+    Counter("returns_units", "units", "units whose return started"),
+    *(Counter(f"returns_units.{p}", "units", f"returns started, {p.replace('_', ' ')}")
+      for p in CHANNEL_PAIRS),
+    Counter("returns_value", "currency", "list price of the units returned"),
+    Counter("restocked_units", "units", "returned units put back for sale"),
+    Counter("unrecorded_restock_units", "units", "restocks never posted to the record"),
+    Counter("damaged_units", "units", "returned units written off as damaged"),
+    Counter("vendor_return_units", "units", "returned units sent back to the vendor"),
+    Counter("dc_inspected_units", "units", "mailed returns inspected at the DC bench"),
+    Counter("dc_inspection_backlog_units", "units", "parcels waiting at the DC bench", "peak"),
+    Counter("refunds_pending_peak", "refunds", "refunds waiting on a person or the bench",
+            "peak"),
+    Counter("refunds_pending_end", "refunds", "refunds not made by the horizon end"),
+    *(Counter(f"refund_cycle_hours.{p}", "hours", f"return start to refund, "
+              f"{p.replace('_', ' ')}", "samples") for p in CHANNEL_PAIRS),
+    # Promotions (sim.model.promotions)
+    Counter("promo_setups", "store-events", "promotion events set up at a store"),
+    Counter("promo_mismatch_setups", "store-events", "promotion setups done wrong"),
+    Counter("promoted_units", "units", "units sold on promotion in stores"),
+    Counter("promo_mismatch_units", "units", "promoted units sold where the setup was wrong"),
+    Counter("price_overrides", "units", "price overrides at the till"),
+    Counter("promo_overcharged_units", "units", "units overcharged without an override"),
+    Counter("promo_undercharged_units", "units", "units sold below the right price"),
+    Counter("price_disputes", "disputes", "overrides escalated to customer service"),
+    Counter("margin_leakage", "currency", "value lost to promotion mismatches"),
+    # Finance (sim.model.finance)
+    Counter("manual_journals", "journals", "reconciliation journal entries"),
+    Counter("bridge_breaks", "breaks", "breaks of postings bridged from legacy stores"),
+    Counter("close_delay_days", "days", "business days of month-end close delay"),
+    Counter("month_closes", "closes", "month-end closes within the horizon"),
+    # Exceptions and teams (sim.model.desk)
+    *(Counter(f"exceptions.{t}", "count", f"{t} exceptions raised") for t in EXCEPTION_TYPES),
+    Counter("sla_due", "count", "exceptions whose SLA outcome is known"),
+    Counter("sla_met", "count", "exceptions resolved within SLA"),
+    Counter("sla_breaches", "count", "exceptions resolved late or overdue"),
+    Counter("handling_hours", "hours", "hours of exception work started"),
+    # The rollout (sim.model.rollout)
+    Counter("go_lives", "stores", "stores going live"),
+    Counter("stores_live", "stores", "stores live at the week's end"),
+    Counter("fallbacks", "stores", "live stores reverted to legacy"),
+    Counter("gate_deferrals", "wave-weeks", "weeks a wave was held by a stage gate"),
+    Counter("migration_errors", "store-SKUs", "stock records migrated wrong at cutover"),
+    Counter("proficiency_sum", "store-weeks", "proficiency of live stores, summed weekly"),
+    Counter("live_store_weeks", "store-weeks", "live stores counted at each week's start"),
+]
+
+#: Every declared counter, by name.
+COUNTERS: dict[str, Counter] = {c.name: c for c in _DECLARED}
+
+
+def declared(name: str) -> Counter:
+    """The declaration of counter ``name``.
+
+    Raises:
+        KeyError: The name is not declared (a misspelling, or a counter to declare above).
+    """
+    try:
+        return COUNTERS[name]
+    except KeyError:
+        raise KeyError(f"counter {name!r} is not declared in sim/model/counters.py") from None

@@ -1,0 +1,87 @@
+"""What the desk's queues did, once the run is over: SLA outcomes, backlogs, labour hours.
+
+Computed from every item's arrival, start and finish at the horizon end and booked as
+counters by week and region (``sla_due``, ``sla_met``, ``sla_breaches``, ``handling_hours``),
+plus the hourly backlog's weekly peaks, which no counter can hold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.desk.rules import sla_due, sla_met
+from sim.model.desk.teams import TeamQueue
+from sim.model.recorder import Recorder
+from sim.model.world import HOURS_PER_WEEK, World
+from sim.numeric import ssum
+
+
+def item_regions(w: World, store_of: np.ndarray, refs: np.ndarray) -> np.ndarray:
+    """Region of each item (its store's; central items get the extra ``n_regions`` row)."""
+    st = store_of[refs]
+    return np.where(st >= 0, w.store_region[np.maximum(st, 0)], w.n_regions)
+
+
+def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
+                  store_of: np.ndarray) -> dict[str, np.ndarray]:
+    """Book SLA outcomes and handling hours; return the weekly backlog peaks.
+
+    An item counts toward the SLA rate once its outcome is known by the horizon end: met
+    (finished within the SLA) or due (its SLA expired). Handling hours are those of started
+    items, by arrival week (the labour cost input).
+
+    Args:
+        w: The replication's world (regions, horizon).
+        rec: The recorder.
+        teams: The desk's team queues.
+        store_of: Store of every exception id (-1: central).
+
+    Returns:
+        ``backlog_week_region`` (weeks x regions: the largest open count of any team in the
+        region's items), ``backlog_week`` (the largest open count of any team each week) and
+        ``handling_hours`` (total, for reference).
+    """
+    results = {name: team.results() for name, team in teams.items()}
+    end = float(w.horizon_hours)
+    weeks, regions = rec.weeks, rec.regions
+    grid = np.arange(1, w.horizon_hours + 1, dtype=float)
+    backlog_week = np.zeros((weeks, regions))
+    backlog_total = np.zeros(weeks)
+    handling_hours = 0.0
+    for name, team in teams.items():
+        r = results[name]
+        if not len(r["arrival"]):
+            continue
+        reg = item_regions(w, store_of, r["ref"])
+        arrival, finish = r["arrival"], r["finish"]
+        due = sla_due(arrival, team.sla_hours, end)
+        met = sla_met(arrival, finish, team.sla_hours)
+        wk = np.minimum((arrival // HOURS_PER_WEEK).astype(np.int64), weeks - 1)
+        rec.add_at("sla_due", wk[due | met], reg[due | met])
+        rec.add_at("sla_met", wk[met], reg[met])
+        rec.add_at("sla_breaches", wk[due & ~met], reg[due & ~met])
+        handling_hours += ssum(np.where(np.isnan(r["start"]), 0.0, r["handling"]))
+        fin = np.where(np.isnan(finish), np.inf, finish)
+        team_open = np.zeros(len(grid))
+        for g in range(regions):
+            m = reg == g
+            if not m.any():
+                continue
+            opened = np.searchsorted(np.sort(arrival[m]), grid, side="right")
+            closed = np.searchsorted(np.sort(fin[m]), grid, side="right")
+            open_g = opened - closed
+            team_open += open_g
+            weekly_max = open_g[: weeks * HOURS_PER_WEEK].reshape(weeks, -1).max(axis=1)
+            backlog_week[:, g] = np.maximum(backlog_week[:, g], weekly_max)
+        backlog_total = np.maximum(
+            backlog_total, team_open[: weeks * HOURS_PER_WEEK].reshape(weeks, -1).max(axis=1))
+    for name in teams:
+        r = results[name]
+        if not len(r["arrival"]):
+            continue
+        started = ~np.isnan(r["start"])
+        reg = item_regions(w, store_of, r["ref"])
+        wk = np.minimum((r["arrival"] // HOURS_PER_WEEK).astype(np.int64), rec.weeks - 1)
+        rec.add_at("handling_hours", wk[started], reg[started], r["handling"][started])
+    return {"backlog_week_region": backlog_week, "backlog_week": backlog_total,
+            "handling_hours": np.array(handling_hours)}

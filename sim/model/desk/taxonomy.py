@@ -1,0 +1,35 @@
+"""The exception taxonomy: every type of manual work, the team that owns it (DESIGN §5.5).
+
+Handling times (``handling_hours_<type>``) are model parameters; SLAs belong to the teams.
+"""
+
+from __future__ import annotations
+
+#: The exception types, in report order.
+EXCEPTION_TYPES = (
+    "inventory_mismatch",
+    "manual_reroute",
+    "pickup_failure",
+    "return_lookup",
+    "unreceipted_return",
+    "price_dispute",
+    "sync_failure",
+    "reconciliation",
+    "cutover_defect",
+)
+
+#: Which team owns each exception type.
+OWNER = {
+    "inventory_mismatch": "store_ops",
+    "manual_reroute": "customer_service",
+    "pickup_failure": "store_ops",
+    "return_lookup": "customer_service",
+    "unreceipted_return": "store_ops",
+    "price_dispute": "customer_service",
+    "sync_failure": "it_hypercare",
+    "reconciliation": "finance",
+    "cutover_defect": "it_hypercare",
+}
+
+#: Integer code of each type (the desk's columns hold codes).
+KIND = {name: i for i, name in enumerate(EXCEPTION_TYPES)}
