@@ -9,7 +9,8 @@ after it::
     ... change ...
     python benchmarks/fingerprint.py --against /tmp/before.json
 
-Exit code 1 (and the names of what moved) when any output differs.
+Exit code 1 (and the names of what moved) when any output differs or is missing (or is new,
+unless ``--allow-new``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,11 @@ def _digest(value: object) -> str:
 
 
 def fingerprint(stores: int, weeks: int, seeds: list[int]) -> dict[str, str]:
-    """Hashes of every output of every shipped plan, keyed ``plan/seed/table``."""
+    """Hashes of every output of every shipped plan, keyed ``plan/seed/table/column``.
+
+    One hash per metric and per table column, so a change that only adds outputs (a new
+    metric, a new column) shows as additions and every existing output can still be compared.
+    """
     import sim
 
     out: dict[str, str] = {}
@@ -62,10 +67,14 @@ def fingerprint(stores: int, weeks: int, seeds: list[int]) -> dict[str, str]:
         for seed in seeds:
             r = sim.run_replication(sc, seed=seed)
             key = f"{path.stem}/{seed}"
-            out[f"{key}/metrics"] = _digest({k: float(v) for k, v in r.metrics.items()})
-            for name in ("weekly", "by_region", "timeline", "refunds"):
-                out[f"{key}/{name}"] = _digest(getattr(r, name))
-            out[f"{key}/extras"] = _digest(r.extras)
+            for name, value in r.metrics.items():
+                out[f"{key}/metrics/{name}"] = _digest(float(value))
+            for table in ("weekly", "by_region", "timeline", "refunds"):
+                df = getattr(r, table)
+                for col in df.columns:
+                    out[f"{key}/{table}/{col}"] = _digest(df[[col]])
+            for name, value in r.extras.items():
+                out[f"{key}/extras/{name}"] = _digest(value)
             print(f"{key}: total_risk_cost {r.metrics['total_risk_cost']:.6f}", flush=True)
     return out
 
@@ -78,17 +87,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--out", type=Path)
     ap.add_argument("--against", type=Path)
+    ap.add_argument("--allow-new", action="store_true",
+                    help="outputs that did not exist in the reference are not a difference")
     a = ap.parse_args(argv)
     fp = fingerprint(a.stores, a.weeks, a.seeds)
     if a.out:
         a.out.write_text(json.dumps(fp, indent=1, sort_keys=True))
     if a.against:
         ref = json.loads(a.against.read_text())
-        moved = sorted(k for k in ref.keys() | fp.keys() if ref.get(k) != fp.get(k))
-        for k in moved:
-            print(f"differs: {k}")
-        print("identical" if not moved else f"{len(moved)} outputs differ")
-        return 1 if moved else 0
+        changed = sorted(k for k in ref.keys() & fp.keys() if ref[k] != fp[k])
+        gone = sorted(ref.keys() - fp.keys())
+        added = sorted(fp.keys() - ref.keys())
+        for label, keys in (("differs", changed), ("missing", gone), ("new", added)):
+            for k in keys:
+                print(f"{label}: {k}")
+        print(f"{len(changed)} differ, {len(gone)} missing, {len(added)} new, "
+              f"{len(ref) - len(changed) - len(gone)} identical")
+        return 1 if changed or gone or (added and not a.allow_new) else 0
     return 0
 
 

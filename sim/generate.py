@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.network import FILES, apportion
+from sim.network import FILES
+from sim.subsets import apportion
 
 __all__ = ["fiscal_year_start", "generate_network", "write_network"]
 

@@ -13,7 +13,8 @@ from sim.model.costs import COST_INPUTS
 from sim.model.desk.taxonomy import EXCEPTION_TYPES
 from sim.model.returns.rules import CHANNEL_PAIRS
 
-Agg = Literal["sum", "ratio", "samples_mean", "samples_quantile", "peak", "last", "cost"]
+Agg = Literal["sum", "ratio", "max", "level", "samples_mean", "samples_quantile", "peak",
+              "last", "cost"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class Metric:
         unit: Unit shown in tables and plot axes.
         agg: How the value is computed, the same way per week, per region and over the
             horizon: ``sum`` of the counters in ``of``; ``ratio`` of the totals of ``of[0]``
-            over ``of[1]`` (never an average of weekly rates); ``samples_mean`` /
+            over ``of[1]`` (never an average of weekly rates); ``max`` of a peak counter;
+            ``level`` of a stock counted at each week's end (summed over regions; a region's
+            and the horizon's value is the last week's); ``samples_mean`` /
             ``samples_quantile`` (level ``q``) of the observations of the sample counters in
             ``of``; ``peak`` of the hourly open backlog; ``last`` (the rollout's completion
             week, horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
@@ -45,7 +48,7 @@ class Metric:
     q: float | None = None
 
     def __post_init__(self) -> None:
-        if self.agg == "sum" and not self.of:
+        if self.agg in ("sum", "max", "level") and not self.of:
             object.__setattr__(self, "of", (self.name,))
         need = {"ratio": 2, "samples_mean": 1, "samples_quantile": 1}.get(self.agg)
         if need is not None and len(self.of) < need:
@@ -89,8 +92,39 @@ _CONTRACT = [
            of=COST_INPUTS + _REFUND_SAMPLES),
 ]
 
-_EXTRA = [Metric(f"exceptions.{t}", "count", "sum", f"{t} exceptions raised")
-          for t in EXCEPTION_TYPES]
+_EXTRA = [
+    *(Metric(f"exceptions.{t}", "count", "sum", f"{t} exceptions raised")
+      for t in EXCEPTION_TYPES),
+    # Beyond the contract: the counters behind the contract's figures, for diagnosis.
+    Metric("store_sales_units", "units", "sum", "walk-in units sold", lower_is_better=False),
+    Metric("downtime_lost_units", "units", "sum", "walk-in demand lost while the POS was down"),
+    Metric("unpromisable_orders", "orders", "sum", "orders no node could promise",
+           of=("online_unpromisable_orders",)),
+    Metric("online_fulfilled_orders", "orders", "sum", "online orders picked in full",
+           lower_is_better=False),
+    Metric("count_gap_rate", "fraction", "ratio", "cycle-counted records that were wrong",
+           of=("count_gaps", "counted_cells")),
+    Metric("returns_units", "units", "sum", "units whose return started"),
+    Metric("unrecorded_restock_units", "units", "sum", "restocked returns never recorded"),
+    Metric("refunds_pending_end", "refunds", "sum", "refunds not made by the horizon end"),
+    Metric("refunds_pending_peak", "refunds", "max",
+           "most refunds waiting on a person or the DC bench at once",
+           of=("refunds_pending_peak",)),
+    Metric("dc_inspection_backlog_peak", "units", "max", "most parcels waiting at the DC bench",
+           of=("dc_inspection_backlog_units",)),
+    Metric("promo_mismatch_rate", "fraction", "ratio", "promotion setups done wrong at a store",
+           of=("promo_mismatch_setups", "promo_setups")),
+    Metric("bridge_breaks", "breaks", "sum", "breaks of postings bridged from legacy stores"),
+    Metric("month_closes", "closes", "sum", "month-end closes within the horizon",
+           lower_is_better=False),
+    Metric("stores_live", "stores", "level", "stores live at the week's (horizon's) end",
+           lower_is_better=False),
+    Metric("go_lives", "stores", "sum", "store go-lives (a retried cutover counts again)",
+           lower_is_better=False),
+    Metric("fallbacks", "stores", "sum", "live stores reverted to legacy"),
+    Metric("gate_deferrals", "wave-weeks", "sum", "weeks a wave was held by a stage gate"),
+    Metric("migration_errors", "store-SKUs", "sum", "stock records migrated wrong at cutover"),
+]
 
 #: All metrics, by name, in report order.
 REGISTRY: dict[str, Metric] = {m.name: m for m in _CONTRACT + _EXTRA}
@@ -98,13 +132,3 @@ REGISTRY: dict[str, Metric] = {m.name: m for m in _CONTRACT + _EXTRA}
 #: The names DESIGN §6 fixes.
 CONTRACT: tuple[str, ...] = tuple(m.name for m in _CONTRACT)
 
-
-def register(metric: Metric) -> Metric:
-    """Add a metric to the registry (model modules declare their extra metrics this way)."""
-    REGISTRY[metric.name] = metric
-    return metric
-
-
-def metric_names() -> list[str]:
-    """All registered metric names, contract first."""
-    return list(REGISTRY)

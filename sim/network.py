@@ -6,13 +6,11 @@ value and every cross-reference, and returns typed frames sorted by id. Any prob
 one ``NetworkError`` naming the file, the field (with the row, numbered as in a
 spreadsheet: the header is row 1) and what is wrong.
 
-``select_stores`` and ``select_skus`` take deterministic, proportional subsets so that small
-test runs keep the shape of the full network.
+Subsets of a network (``network.stores = N``) are taken by :mod:`sim.subsets`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["FILES", "SCHEMAS", "Network", "NetworkError", "apportion", "default_seeds_dir",
-           "load_network", "select_skus", "select_stores"]
+__all__ = ["FILES", "SCHEMAS", "Network", "NetworkError", "default_seeds_dir", "load_network"]
 
 #: Column kinds: ``str`` non-empty text, ``int`` integer, ``float`` finite number,
 #: ``flag`` 0 or 1. Extra columns in a file are kept as text and not checked.
@@ -105,22 +102,6 @@ class Network:
     def n_weeks(self) -> int:
         """Number of weeks in the calendar."""
         return len(self.calendar)
-
-    def subset(self, stores: int | None = None, skus: int | None = None) -> Network:
-        """Return a copy keeping a proportional subset of stores and/or SKUs.
-
-        Args:
-            stores: Number of stores to keep (``None`` keeps all); see ``select_stores``.
-            skus: Number of SKUs to keep (``None`` keeps all); see ``select_skus``.
-
-        Returns:
-            A new ``Network``; DCs, calendar and promotions are shared unchanged.
-
-        """
-        new_stores = self.stores if stores is None else select_stores(self.stores, stores)
-        new_skus = self.skus if skus is None else select_skus(self.skus, skus)
-        return dataclasses.replace(self, stores=new_stores, skus=new_skus)
-
 
 def default_seeds_dir() -> Path:
     """Return the directory holding the reference network.
@@ -313,102 +294,3 @@ def _check_promotions(promos: pd.DataFrame, skus: pd.DataFrame, n_weeks: int,
           f"event runs past the last calendar week {n_weeks} ({{v!r}} weeks)")
     _check_range(promos, "discount", file, "a fraction in [0, 1]", lo=0, hi=1)
     _check_range(promos, "lift", file, "a positive multiplier", lo=0, lo_open=True)
-
-
-
-def apportion(n: int, weights: Sequence[float], minimum: int = 0) -> np.ndarray:
-    """Split ``n`` into integer parts proportional to ``weights`` (largest remainder).
-
-    Ties in the remainder go to the earlier weight. With ``minimum=1`` and
-    ``n >= len(weights)``, every positive weight gets at least one; the units are taken
-    from the parts that gained the most by rounding, so each part stays within one of
-    its exact quota whenever that is possible.
-
-    Args:
-        n: Total to split (>= 0).
-        weights: Non-negative weights, at least one positive.
-        minimum: Lower bound per positive weight, applied only when it is feasible.
-
-    Returns:
-        Integer array of parts summing to ``n``.
-
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    quota = n * w / w.sum()
-    parts = np.floor(quota).astype(np.int64)
-    order = np.lexsort((np.arange(len(w)), -(quota - parts)))
-    parts[order[: n - int(parts.sum())]] += 1
-    eligible = w > 0
-    if minimum > 0 and n >= minimum * int(eligible.sum()):
-        while (short := np.flatnonzero(eligible & (parts < minimum))).size:
-            donors = np.flatnonzero(parts > np.where(eligible, minimum, 0))
-            parts[donors[np.argmax((parts - quota)[donors])]] -= 1
-            parts[short[0]] += 1
-    return parts
-
-
-def _proportional_subset(df: pd.DataFrame, n: int, group_col: str, strata_col: str,
-                         id_col: str, what: str, key: str) -> pd.DataFrame:
-    """Pick ``n`` rows: groups apportioned by size, each group spread over its strata.
-
-    Within a group, the j-th row (by id) of a stratum of size m gets priority
-    ``(2j + 1) / m``: taking rows in that order is the Sainte-Lague sequence, so every
-    prefix mixes the strata in proportion.
-    """
-    if not 1 <= n <= len(df):
-        raise NetworkError(FILES[what][0], key,
-                           f"requested {n} {what} but between 1 and {len(df)} are available")
-    df = df.sort_values(id_col, kind="stable").reset_index(drop=True)
-    sizes = df[group_col].value_counts().sort_index()
-    parts = pd.Series(apportion(n, sizes.to_numpy(), minimum=1), index=sizes.index)
-    cells = df.groupby([group_col, strata_col], sort=False)[id_col]
-    priority = (2 * cells.cumcount() + 1) / cells.transform("size")
-    ranked = df.assign(_p=priority.to_numpy(), _s=df[strata_col].to_numpy())
-    ranked = ranked.sort_values([group_col, "_p", "_s", id_col], kind="stable")
-    rank = ranked.groupby(group_col, sort=False).cumcount()
-    chosen = ranked.index[(rank < ranked[group_col].map(parts)).to_numpy()]
-    return df.loc[np.sort(chosen)].reset_index(drop=True)
-
-
-def select_stores(stores: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Deterministic subset of ``n`` stores keeping every region in proportion.
-
-    Regions get largest-remainder shares of ``n`` (at least one each when ``n`` is at
-    least the number of regions). Within a region, stores are taken in an order that
-    interleaves the volume classes in proportion, by ``store_id`` within a class, so the
-    subset keeps the volume mix too. The result does not depend on the input row order.
-
-    Args:
-        stores: A stores frame (as in ``Network.stores``).
-        n: Number of stores to keep.
-
-    Returns:
-        The selected rows, sorted by ``store_id``, with a fresh index.
-
-    Raises:
-        NetworkError: If ``n`` is below 1 or above the number of stores.
-
-    """
-    return _proportional_subset(stores, n, "region", "volume_class", "store_id",
-                                "stores", "network.stores")
-
-
-def select_skus(skus: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Deterministic subset of ``n`` SKUs keeping velocity classes in proportion.
-
-    Velocity classes get largest-remainder shares of ``n`` (at least one each when
-    possible); within a class SKUs are taken interleaving categories in proportion.
-
-    Args:
-        skus: A SKU frame (as in ``Network.skus``).
-        n: Number of SKUs to keep.
-
-    Returns:
-        The selected rows, sorted by ``sku_id``, with a fresh index.
-
-    Raises:
-        NetworkError: If ``n`` is below 1 or above the number of SKUs.
-
-    """
-    return _proportional_subset(skus, n, "velocity_class", "category", "sku_id",
-                                "skus", "network.skus")

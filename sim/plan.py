@@ -14,16 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.network import (
-    Network,
-    NetworkError,
-    default_seeds_dir,
-    load_network,
-    select_skus,
-    select_stores,
-)
+from sim.network import Network, NetworkError, default_seeds_dir, load_network
 from sim.parameters import load_parameters, resolve_parameters
 from sim.scenario import PathError, Scenario
+from sim.subsets import select_skus, select_stores
 
 
 @dataclass(frozen=True)

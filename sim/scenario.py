@@ -26,7 +26,6 @@ AREAS = (
 TEAMS = ("store_ops", "customer_service", "finance", "it_hypercare")
 Mode = Literal["legacy", "at_go_live", "enterprise"]
 Shift = Literal["business_hours", "store_hours", "24x7"]
-Prob = Field(ge=0.0, le=1.0)
 
 
 class Strict(BaseModel):
@@ -365,12 +364,6 @@ class Scenario(Strict):
                                 f"week {plan.from_week} is beyond the horizon "
                                 f"({self.horizon_weeks} weeks)")
         return self
-
-    @property
-    def has_rollout(self) -> bool:
-        """Whether any store is planned to go live."""
-        return bool(self.waves)
-
 
 class PathError(Exception):
     """A validation problem at a known field path.

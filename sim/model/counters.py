@@ -80,7 +80,6 @@ _DECLARED = [
     Counter("price_overrides", "units", "price overrides at the till"),
     Counter("promo_overcharged_units", "units", "units overcharged without an override"),
     Counter("promo_undercharged_units", "units", "units sold below the right price"),
-    Counter("price_disputes", "disputes", "overrides escalated to customer service"),
     Counter("margin_leakage", "currency", "value lost to promotion mismatches"),
     # Finance (sim.model.finance)
     Counter("manual_journals", "journals", "reconciliation journal entries"),

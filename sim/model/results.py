@@ -93,6 +93,11 @@ def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], costs: 
             cols[m.name] = sum(total(c) for c in m.of)
         elif m.agg == "ratio":
             cols[m.name] = _div(total(m.of[0]), total(m.of[1]))
+        elif m.agg == "max":
+            cols[m.name] = rec.counts(m.of[0]).max(axis=reduce)
+        elif m.agg == "level":
+            counts = rec.counts(m.of[0])
+            cols[m.name] = total(m.of[0]) if axis == "week" else counts[-1]
         elif m.agg == "peak":
             backlog = reports["desk"]
             cols[m.name] = (backlog["backlog_week"] if axis == "week"
@@ -134,6 +139,10 @@ def _horizon(rec: Recorder, reports: dict[str, dict[str, Any]], weekly: pd.DataF
         elif m.agg == "ratio":
             d = ssum(rec.counts(m.of[1]))
             metrics[m.name] = ssum(rec.counts(m.of[0])) / d if d > 0 else float("nan")
+        elif m.agg == "max":
+            metrics[m.name] = float(rec.counts(m.of[0]).max())
+        elif m.agg == "level":
+            metrics[m.name] = ssum(rec.counts(m.of[0])[-1])
         elif m.agg == "peak":
             metrics[m.name] = float(reports["desk"]["backlog_week"].max(initial=0.0))
         elif m.agg == "samples_mean":

@@ -72,6 +72,7 @@ class World:
     live_since: np.ndarray = field(init=False)
     harmonized: dict[str, np.ndarray] = field(init=False)
     error_multiplier: np.ndarray = field(init=False)
+    region_dc: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.n_stores + self.n_dcs
@@ -88,6 +89,8 @@ class World:
         self.live_since = np.full(self.n_stores, np.nan)
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
+        self.region_dc = region_dc_nodes(self.n_stores, len(self.region_names), self.dc_regions,
+                                         self.store_region, self.store_dc)
 
     @property
     def n_nodes(self) -> int:
@@ -99,11 +102,6 @@ class World:
         """Number of regions."""
         return len(self.region_names)
 
-    def node_region(self) -> np.ndarray:
-        """Region of every node (a DC takes the first region it serves)."""
-        dc_reg = np.array([regs[0] if regs else 0 for regs in self.dc_regions], dtype=np.int64)
-        return np.concatenate([self.store_region, dc_reg])
-
     def week_of(self, hour: float) -> int:
         """0-based week index of an hour (clipped to the horizon)."""
         return min(int(hour // HOURS_PER_WEEK), self.horizon_hours // HOURS_PER_WEEK - 1)
@@ -112,18 +110,20 @@ class World:
         """Index into the 52-week calendar tables (horizons past a year wrap)."""
         return week % len(self.seasonality)
 
-    def is_open(self, hour: int) -> np.ndarray:
-        """Bool per store: open during this hour (and not in cutover downtime)."""
-        hod = hour % 24
-        return (self.open_hour <= hod) & (hod < self.close_hour) & (self.state != CUTOVER)
+def region_dc_nodes(n_stores: int, n_regions: int, dc_regions: list[list[int]],
+                    store_region: np.ndarray, store_dc: np.ndarray) -> np.ndarray:
+    """The DC node serving each customer region: ships its online orders, takes its mail.
 
-    def next_open(self, t: np.ndarray, stores: np.ndarray) -> np.ndarray:
-        """Earliest time >= ``t`` at which each store is open (vectorised, hours)."""
-        t = np.asarray(t, dtype=np.float64)
-        out = np.empty(len(stores), dtype=np.float64)
-        _next_open_many(np.broadcast_to(t, out.shape), np.asarray(stores, dtype=np.int64),
-                        self.open_hour, self.close_hour, out)
-        return out
+    The DC whose ``regions`` list names the region (the last one if several do); a region no
+    DC lists is served by the DC most of its stores are replenished from.
+    """
+    out = np.full(n_regions, -1, dtype=np.int64)
+    for d, regs in enumerate(dc_regions):
+        out[regs] = n_stores + d
+    for r in np.flatnonzero(out < 0):
+        dcs = store_dc[store_region == r]
+        out[r] = n_stores + (np.bincount(dcs).argmax() if len(dcs) else 0)
+    return out
 
 
 @kernel
@@ -136,14 +136,6 @@ def next_open_at(t: float, open_hour: int, close_hour: int) -> float:
     if hod >= close_hour:
         return day + 24.0 + open_hour
     return t
-
-
-@kernel
-def _next_open_many(t: np.ndarray, stores: np.ndarray, open_hour: np.ndarray,
-                    close_hour: np.ndarray, out: np.ndarray) -> None:
-    for i in range(len(stores)):
-        s = stores[i]
-        out[i] = next_open_at(t[i], open_hour[s], close_hour[s])
 
 
 def build_world(scenario: Scenario, plan: Plan) -> World:

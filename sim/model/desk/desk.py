@@ -15,12 +15,12 @@ import numpy as np
 import simpy
 
 from sim.model.component import Component
+from sim.model.desk.kernels import record_raised
 from sim.model.desk.outcomes import book_outcomes
 from sim.model.desk.taxonomy import EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
 from sim.model.plumbing.growth import grown
-from sim.model.plumbing.jit import kernel
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 from sim.scenario import TEAMS
@@ -153,7 +153,7 @@ class ExceptionDesk(Component):
         end = first + n
         self._kind, self._store, self._team_item = (
             grown(a, first, end) for a in (self._kind, self._store, self._team_item))
-        region = _record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
+        region = record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
                                 np.asarray(stores, np.int64), w.store_region, w.n_regions)
         self._n = end
         ids = np.arange(first, end)
@@ -246,27 +246,6 @@ class ExceptionDesk(Component):
     def open_count(self, t: float) -> int:
         """Open items across all teams (the gate's backlog check)."""
         return sum(q.open_count(t) for q in self.teams.values())
-
-
-@kernel
-def _record_raised(kind: np.ndarray, store: np.ndarray, team_item: np.ndarray, first: int,
-                   code: int, stores: np.ndarray, store_region: np.ndarray,
-                   central: int) -> np.ndarray:
-    """Write the columns of exceptions ``first, first + 1, ...`` (they have room).
-
-    Returns:
-        The region of each (``central`` for a central item, store -1), for the counters.
-
-    """
-    region = np.empty(len(stores), dtype=np.int64)
-    for j in range(len(stores)):
-        i = first + j
-        s = stores[j]
-        kind[i] = code
-        store[i] = s
-        team_item[i] = -1
-        region[j] = store_region[s] if s >= 0 else central
-    return region
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

@@ -279,12 +279,6 @@ class TeamQueue:
         """Finish times of some items (NaN for items not started), without building results."""
         return self._finish[: self._n][np.asarray(items, dtype=np.int64)]
 
-    def ref_and_finish(self, item: int) -> tuple[int, float]:
-        """Caller payload and finish time of one item (for feedback at its finish)."""
-        if not 0 <= item < self._n:
-            raise IndexError(f"{self.name}: no item {item}")
-        return int(self._ref[item]), float(self._finish[item])
-
     def open_count(self, t: float) -> int:
         """Items arrived by ``t`` and not finished by ``t`` (waiting or in service).
 

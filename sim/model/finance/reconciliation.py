@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
+from sim.model.finance.rules import break_probabilities, close_delay_days
 from sim.model.recorder import Recorder
 from sim.model.world import LIVE, World
 
@@ -58,15 +59,9 @@ class Finance(Component):
 
     def error_probs(self) -> tuple[np.ndarray, np.ndarray]:
         """Per store: probability of a channel break and of a bridge break today."""
-        w, p = self.w, self.p
-        s = w.n_stores
-        live = w.state == LIVE
-        coexistence = bool(live.any() and (~live).any())
-        channel = np.where(live, p["recon_error_prob_live"], p["recon_error_prob_legacy"])
-        bridge = np.where(~live & coexistence, p["bridge_error_prob"], 0.0)
-        factor = np.where(w.harmonized["financial_posting"][:s], p["posting_harmonized_factor"],
-                          1.0) * w.error_multiplier
-        return np.minimum(channel * factor, 1.0), np.minimum(bridge * factor, 1.0)
+        w = self.w
+        return break_probabilities(w.state == LIVE, w.harmonized["financial_posting"][: w.n_stores],
+                                   w.error_multiplier, self.p)
 
     def step(self, hour: int) -> None:
         """Draw today's breaks; the nightly reconciliation raises them at the end of the day."""
@@ -113,11 +108,8 @@ class Finance(Component):
                 out.append((day * 24, 0.0))
                 continue
             last = end if self.open[m] > 0 else min(self.last_done[m], end)
-            # The day holding time ``last`` (a finish at midnight belongs to the day it ends).
-            last_day = self.start + max(int(np.ceil(last / 24.0)) - 1, 0)
-            busy = int(np.busday_count(self.start + day, last_day + 1)) if last > month_end \
-                else 0
-            out.append((day * 24, float(max(0, busy - int(self.p["close_window_days"])))))
+            out.append((day * 24, close_delay_days(self.start, day, last,
+                                                   int(self.p["close_window_days"]))))
         return out
 
     def finish(self, end: float) -> None:

@@ -13,7 +13,8 @@ import numpy as np
 
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
-from sim.model.plumbing.jit import kernel, scatter_add
+from sim.model.inventory.kernels import due_nodes, publish
+from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
 
@@ -208,13 +209,13 @@ class Inventory(Component):
         first = hour == 0
         full = first or (hour + 1) % HOURS_PER_WEEK == 0
         due = np.empty(w.n_nodes, dtype=np.bool_)
-        n = _due_nodes(self.next_sync, realtime, w.state, first, hour, due)
+        n = due_nodes(self.next_sync, realtime, w.state, first, hour, due)
         if not n:
             return
         # One draw per due node, failed or not, so the stream does not depend on the outcome.
         u = self.rng_sync.random(n)
         failed = np.empty(n, dtype=np.bool_)
-        _publish(due, u, fail, first, hour, interval, self.phase, self.next_sync,
+        publish(due, u, fail, first, hour, interval, self.phase, self.next_sync,
                  w.visible, w.system, w.reserved_since_sync, w.last_sync, failed,
                  realtime, full)
         self._views_current = full
@@ -272,47 +273,3 @@ class Inventory(Component):
                 "in_transit": self.in_transit, "end": int(w.physical.sum()),
                 "record_error_share": float(np.mean(w.system[: w.n_stores]
                                                     != w.physical[: w.n_stores]))}
-
-
-@kernel
-def _due_nodes(next_sync: np.ndarray, realtime: np.ndarray, state: np.ndarray, first: bool,
-               hour: int, due: np.ndarray) -> int:
-    """Mark the nodes whose snapshot is due this hour; return how many.
-
-    Real-time nodes publish every hour; batch nodes when their interval has passed; a store
-    in cutover publishes nothing.
-    """
-    n = 0
-    n_stores = len(state)
-    for i in range(len(due)):
-        due[i] = (next_sync[i] <= hour or realtime[i] or first) and not (
-            i < n_stores and state[i] == CUTOVER)
-        n += due[i]
-    return n
-
-
-@kernel
-def _publish(due: np.ndarray, u: np.ndarray, fail: np.ndarray, first: bool, hour: int,
-             interval: np.ndarray, phase: np.ndarray, next_sync: np.ndarray,
-             visible: np.ndarray, system: np.ndarray, reserved_since_sync: np.ndarray,
-             last_sync: np.ndarray, failed: np.ndarray, realtime: np.ndarray,
-             full: bool) -> None:
-    """Publish the due nodes' snapshots (``u``: one uniform per due node decides failure).
-
-    A published node's view becomes its record and forgets the promises made since the last
-    snapshot; the first hour's syncs never fail and start each node at a random phase of its
-    interval. Rows of real-time nodes are copied only when ``full`` (see ``Inventory.sync``).
-    """
-    j = 0
-    for i in range(len(due)):
-        if not due[i]:
-            continue
-        failed[j] = u[j] < fail[i] and not first
-        if not failed[j]:
-            if full or not realtime[i]:
-                visible[i, :] = system[i, :]
-                reserved_since_sync[i, :] = 0
-            last_sync[i] = hour + 1.0
-        base = phase[i] * interval[i] if first else float(hour)
-        next_sync[i] = base + interval[i]
-        j += 1

@@ -20,30 +20,12 @@ from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
 from sim.model.orders.kernels import BOPIS, ORDER
 from sim.model.orders.pick_queue import PickQueue
+from sim.model.orders.rules import nearest_k, reroute_cost
 from sim.model.plumbing.growth import grown
 from sim.model.plumbing.jit import guide_table
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
-
-
-def nearest_k(d: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's ``k`` smallest values, by value then index.
-
-    The same as ``np.argsort(d, axis=1, kind="stable")[:, :k]``, without sorting whole rows
-    (a region of a 6,000-store network has ~1,000 stores): a partition finds the ``k``
-    smallest, and only rows where the ``k``-th value ties the next one are sorted in full.
-    """
-    if d.shape[1] <= k:
-        return np.argsort(d, axis=1, kind="stable")[:, :k]
-    part = np.argpartition(d, k, axis=1)
-    idx = part[:, :k]
-    vals = np.take_along_axis(d, idx, axis=1)
-    order = np.take_along_axis(idx, np.lexsort((idx, vals), axis=1), axis=1)
-    nxt = np.take_along_axis(d, part[:, k:k + 1], axis=1)[:, 0]
-    for row in np.flatnonzero(vals.max(axis=1) >= nxt):  # a tie at the k-th place
-        order[row] = np.argsort(d[row], kind="stable")[:k]
-    return order
 
 
 class Orders(Component):
@@ -83,10 +65,6 @@ class Orders(Component):
         self.bopis_pick = self._region_picker(world.bopis)
         self.sfs_pick = self._region_picker(world.sfs)
         self.near_sfs = self._nearest_sfs(int(p["orchestration_candidates"]))
-        self.region_dc = np.zeros(r, dtype=np.int64)
-        for d, regs in enumerate(world.dc_regions):
-            for i in regs:
-                self.region_dc[i] = world.n_stores + d
         self.pending = PickQueue(ORDER)
         self._channel = ok_.Channel(
             self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
@@ -206,7 +184,7 @@ class Orders(Component):
         w = self.w
         if len(self._seen) != 4 * w.n_nodes * w.n_skus:  # one counter per stage and cell
             self._seen = np.zeros(4 * w.n_nodes * w.n_skus, dtype=np.int32)
-        return (self.orchestrated, self.region_dc, w.harmonized["fulfillment_routing"],
+        return (self.orchestrated, w.region_dc, w.harmonized["fulfillment_routing"],
                 self.near_sfs, self.inv.realtime_nodes, w.system.reshape(-1),
                 w.open_reservations.reshape(-1), w.visible.reshape(-1),
                 w.reserved_since_sync.reshape(-1), self.buffer, w.n_skus, self._seen)
@@ -304,8 +282,7 @@ class Orders(Component):
             g = f[moved]
             g["node"] = new[moved]
             self.rec.add("reroute_orders", week, g["region"])
-            self.rec.add("reroute_cost", week, g["region"],
-                         self.w.scenario.costs.reroute_per_order)
+            self.rec.add("reroute_cost", week, g["region"], reroute_cost(self.w.scenario.costs))
             self._schedule(g, t)
 
     def _park(self, f: np.ndarray, t: float) -> None:
@@ -364,7 +341,7 @@ class Orders(Component):
             g["node"] = new[moved]
             self.rec.add_at("reroute_orders", weeks[moved], g["region"])
             self.rec.add_at("reroute_cost", weeks[moved], g["region"],
-                            self.w.scenario.costs.reroute_per_order)
+                            reroute_cost(self.w.scenario.costs))
             self._schedule(g, fin[moved])
 
     def _fallout(self, week: int, regions: np.ndarray) -> None:

@@ -11,10 +11,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.model.orders.rules import BOPIS, SFS, SHIP, legacy_node
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
 from sim.model.world import next_open_at
 
-SHIP, SFS, BOPIS = 0, 1, 2
 #: One online order. Batches are structured arrays, so selecting or joining orders is one
 #: numpy operation rather than one per field.
 ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
@@ -95,10 +95,8 @@ def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.nd
                                  reserved_since_sync)
                         if cand < 0 or a > top_atp:
                             cand, top_atp = c, a
-            elif stage == 2:
-                cand = dc if m == SHIP else (home[i] if m == SFS else store[i])
             else:
-                cand = dc if m == SFS else -1
+                cand = legacy_node(stage, m, dc, home[i], store[i])
             if cand < 0 or cand == exclude[i]:
                 continue
             cell = cand * n_skus + sku[i]

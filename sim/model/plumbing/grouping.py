@@ -13,16 +13,6 @@ from sim.model.plumbing.jit import kernel
 
 
 @kernel
-def group(key: np.ndarray, values: np.ndarray, size: int
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values grouped by a small key ``0..size-1`` (row order kept within a group).
-
-    Returns the grouped values, the group bounds and each group's running sum in row order.
-    """
-    return group_parts((key,), (values,), size)
-
-
-@kernel
 def group_parts(keys: tuple, values: tuple, size: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`group` of the concatenation of several parts, without concatenating them."""

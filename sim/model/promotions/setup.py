@@ -22,7 +22,7 @@ import numpy as np
 from sim.model.component import Component
 from sim.model.demand.sales import StoreDemand
 from sim.model.desk.desk import ExceptionDesk
-from sim.model.plumbing.jit import kernel
+from sim.model.promotions.kernels import promoted
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
 
@@ -117,7 +117,7 @@ class Promotions(Component):
         w = self.w
         counts = np.zeros(self.rec.regions)
         # Few stores are set up wrong at a time: the kernel returns only their promoted units.
-        wrong = _promoted(weeks, stores, skus, self.n_weeks, w.n_skus, self.disc_flat,
+        wrong = promoted(weeks, stores, skus, self.n_weeks, w.n_skus, self.disc_flat,
                           self.event_flat, self.until, float(hour), self.latest_fix > hour,
                           w.store_region, counts)
         if counts.any():
@@ -148,7 +148,6 @@ class Promotions(Component):
         rec.add("margin_leakage", week, region[under], price[under] * disc[under])
         if dispute.any():
             rec.add("margin_leakage", week, region[dispute], p["dispute_goodwill"])
-            rec.add("price_disputes", week, region[dispute])
             ids = self.desk.raise_("price_dispute", np.full(int(dispute.sum()), hour + 0.5),
                                    stores[dispute])
             for i, e, s in zip(ids.tolist(), ev[dispute].tolist(), stores[dispute].tolist(),
@@ -162,26 +161,3 @@ class Promotions(Component):
             e, s = item
             if self.until[e, s] > finish:
                 self.until[e, s] = finish
-
-
-@kernel
-def _promoted(weeks: np.ndarray, stores: np.ndarray, skus: np.ndarray, n_weeks: int,
-              n_skus: int, discount: np.ndarray, event: np.ndarray, until: np.ndarray,
-              hour: float, check: bool, store_region: np.ndarray,
-              counts: np.ndarray) -> np.ndarray:
-    """Tally promoted units sold per region; return those sold where the event is set up wrong.
-
-    A unit is promoted if its SKU is discounted in its (clipped) week of the calendar;
-    ``check`` is False when no store is set up wrong now. Returned indices are in batch order.
-    """
-    wrong = np.empty(len(skus), dtype=np.int64)
-    k = 0
-    for i in range(len(skus)):
-        flat = min(weeks[i], n_weeks - 1) * n_skus + skus[i]
-        if discount[flat] > 0:
-            s = stores[i]
-            counts[store_region[s]] += 1.0
-            if check and until[event[flat], s] > hour:
-                wrong[k] = i
-                k += 1
-    return wrong[:k]

@@ -2,10 +2,11 @@
 
 Each sold unit is thinned once at sale time; the returns it yields wait as records (see
 :mod:`sim.model.returns.records`) filed by the day their return starts (no Python object per
-unit), and each day's returns are started in one compiled pass (:mod:`sim.model.returns.kernels`,
-:mod:`sim.model.returns.refund_kernels`). Channel pairs: ``store_to_store`` (returned to the store it was
-bought in), ``online_to_store`` (BORIS, at the customer's store) and ``online_to_mail`` (to the
-DC serving the customer's region).
+unit), and each day's returns are started in one compiled pass
+(:mod:`sim.model.returns.kernels`, :mod:`sim.model.returns.refund_kernels`) that applies the
+rules of :mod:`sim.model.returns.rules`. Channel pairs: ``store_to_store`` (returned to the
+store it was bought in), ``online_to_store`` (BORIS, at the customer's store) and
+``online_to_mail`` (to the DC serving the customer's region).
 
 Refund cycle = refund time - return start. The trigger is read from
 ``world.harmonized["return_disposition"]`` at the node taking the return (the store, or the DC
@@ -127,7 +128,6 @@ class Returns(Component):
         self.p_store, self.p_online = (
             np.outer(mult, world.plan.skus[col].to_numpy(float)).ravel().astype(np.float32)
             for col in ("return_rate_store", "return_rate_online"))
-        self.region_dc = self._region_dc()
         self.capacity = self._inspection_capacity()
         self.rules = Rules(
             self._delay_scale(p["return_delay_days_store"]),
@@ -159,11 +159,6 @@ class Returns(Component):
         desk.on_done("return_lookup", self.refunds.exception_done)
         desk.on_done("unreceipted_return", self.refunds.exception_done)
 
-    @property
-    def n_waiting(self) -> int:
-        """Refunds waiting for a lookup or an approval."""
-        return self.refunds.n_waiting
-
     # --- set-up ------------------------------------------------------------------------
     def _holiday_multiplier(self) -> np.ndarray:
         """Return-rate multiplier per calendar week (applied by week of sale).
@@ -179,17 +174,6 @@ class Returns(Component):
             return shape
         return 1.0 + (shape - 1.0) / top * (self.p["holiday_return_uplift"] - 1.0)
 
-    def _region_dc(self) -> np.ndarray:
-        """DC node receiving each customer region's mailed returns (the region's online DC)."""
-        w = self.w
-        out = np.full(w.n_regions, -1, dtype=np.int64)
-        for d, regs in enumerate(w.dc_regions):
-            out[regs] = w.n_stores + d
-        for r in np.flatnonzero(out < 0):  # a region no DC lists: its stores' usual DC
-            dcs = w.store_dc[w.store_region == r]
-            out[r] = w.n_stores + (np.bincount(dcs).argmax() if len(dcs) else 0)
-        return out
-
     def _inspection_capacity(self) -> np.ndarray:
         """Units each DC inspects per day: the factor x its mean daily mailed returns.
 
@@ -204,7 +188,7 @@ class Returns(Component):
             w.sku_weekly_units @ w.plan.skus["return_rate_online"].to_numpy(float))
         mail_day = returned.mean() / 7.0 * (1.0 - p["online_return_in_store_share"])
         region_share = np.bincount(w.store_region, w.store_volume, minlength=w.n_regions)
-        dc_share = np.bincount(self.region_dc - w.n_stores, region_share / region_share.sum(),
+        dc_share = np.bincount(w.region_dc - w.n_stores, region_share / region_share.sum(),
                                minlength=w.n_dcs)
         return p["dc_inspection_capacity_factor"] * mail_day * dc_share
 
@@ -270,7 +254,7 @@ class Returns(Component):
             rows, chains = self._starts.reserve(total - done, day)
             done, late_day = file_returns(
                 store.view(), e_store, online.view(), u_in, e_online, self.rules, w.open_hour,
-                w.close_hour, w.store_region, self.region_dc, day, rows, chains,
+                w.close_hour, w.store_region, w.region_dc, day, rows, chains,
                 self._mail_due, done)
             if late_day >= 0:  # a return starting past the day table: make room, go on
                 n_days = max(late_day + 1, 2 * self._starts.n_days)

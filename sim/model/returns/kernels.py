@@ -1,11 +1,12 @@
 """Compiled loops of the return-to-refund journey: thinning, filing, starting returns.
 
-:mod:`sim.model.returns.journey` owns the journey's state and draws every random number from its stream
-(NumPy, in the order, sizes and dtypes the journey always drew them); these loops apply its
-rules to an hour's sales or a day's returns one return at a time, in order (see
-:mod:`sim.model.plumbing.jit`). Each replaces a chain of NumPy expressions by the same float operations
-in the same order and dtypes (float32 where the thinning compares float32), so outputs are the
-same bits; ``tests/test_return_kernels.py`` checks each loop against its expressions.
+:mod:`sim.model.returns.journey` owns the journey's state and draws every random number from
+its stream (NumPy, in the order, sizes and dtypes the journey always drew them); these loops
+apply its rules (:mod:`sim.model.returns.rules`) to an hour's sales or a day's returns one
+return at a time, in order (see :mod:`sim.model.plumbing.jit`). Each replaces a chain of NumPy
+expressions by the same float operations in the same order and dtypes (float32 where the
+thinning compares float32), so outputs are the same bits; the kernel-equivalence tests check
+each loop against its expressions.
 The DC bench and the refund book are in :mod:`sim.model.returns.refund_kernels`.
 """
 

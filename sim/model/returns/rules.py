@@ -47,8 +47,9 @@ def refund_trigger(pair: int, harmonized: bool, unreceipted: bool, looked_up: bo
 
 @inline_kernel
 def scan_mean_hours(pair: int, till_hours: float, first_scan_hours: float) -> float:
-    """Mean time from a return's start to the scan that can refund it: the carrier's first
-    scan for a mailed parcel, the till otherwise.
+    """Mean time from a return's start to the scan that can refund it.
+
+    The carrier's first scan for a mailed parcel, the till otherwise.
     """
     return first_scan_hours if pair == ONLINE_TO_MAIL else till_hours
 
@@ -62,8 +63,9 @@ def needs_lookup(pair: int, harmonized: bool, u: float, lookup_share: float) -> 
 @inline_kernel
 def needs_approval(pair: int, u: float, unreceipted_rate: float, error_multiplier: float
                    ) -> bool:
-    """A receipt-less store return the till cannot settle goes to store operations (more of
-    them while a newly live store's staff are learning).
+    """A receipt-less store return the till cannot settle goes to store operations.
+
+    More of them while a newly live store's staff are learning (the error multiplier).
     """
     return pair == STORE_TO_STORE and u < unreceipted_rate * error_multiplier
 

@@ -2,7 +2,9 @@
 
 DESIGN §5.7. One SimPy process per wave waits for its go-live week (moved out of freeze
 windows under the ``defer`` policy), checks the stage gates a week at a time, then cuts its
-stores over. The pure decisions (freeze, gates, learning curves) live in :mod:`sim.model.rollout.rules`.
+stores over. The pure decisions (freeze, gates, learning curves) live in
+:mod:`sim.model.rollout.rules`, the observations gates and fallback judge in
+:mod:`sim.model.rollout.monitor`.
 
 Modelling choices (each an assumption, documented here once):
 
@@ -65,7 +67,6 @@ class Rollout(Component):
 
     Attributes:
         waves: Per wave: planned week, actual go-live week, deferrals, learning multiplier.
-        fallbacks: Stores reverted to legacy so far.
 
     """
 
@@ -101,7 +102,6 @@ class Rollout(Component):
              "go_live_week": math.nan, "freeze_deferral_weeks": 0, "gate_deferrals": 0,
              "learning_multiplier": math.nan}
             for i, wv in enumerate(sc.waves)]
-        self.fallbacks = 0
         self._log: list[tuple[float, np.ndarray, int]] = []
         self._defect_ids: list[np.ndarray] = []
         self.monitor = LiveMonitor(world, desk, rec, sc.gates, self.lookback)
@@ -353,7 +353,6 @@ class Rollout(Component):
         self.rec.add("fallbacks", week, regions)
         self._add_live(week, regions, -1.0)
         self._log.append((float(hour), back, LEGACY))
-        self.fallbacks += len(back)
         self.env.process(self._retry(back, week + 1 + int(self.p["fallback_retry_weeks"])))
         return True
 
