@@ -5,9 +5,9 @@ Measures, on this machine:
 * the fast engine (:func:`sim.run_replication`): wall seconds and peak memory of one
   replication of ``scenarios/pilot_then_waves.toml`` (every mechanism on), by default the
   full 600-store x 52-week year;
-* the per-order reference model (``benchmarks/reference_model.py``, every sale and order its
-  own SimPy event) on the same network for a few weeks (``--ref-weeks``), extrapolated to the
-  fast run's horizon, and the ratio of the two.
+* the per-order reference model (``tests/validity/reference_model.py``, every sale and order
+  its own SimPy event) on the same network for a few weeks (``--ref-weeks``), extrapolated to
+  the fast run's horizon, and the ratio of the two.
 
 Each measurement runs in a fresh child process (``spawn``), so its peak memory is that
 process's peak resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), reported
@@ -48,6 +48,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: The per-order reference model lives next to the test that checks the engine against it.
+REFERENCE_DIR = ROOT / "tests" / "validity"
 DEFAULT_SCENARIO = ROOT / "scenarios" / "pilot_then_waves.toml"
 MIB = 1024.0  # ru_maxrss is in KiB on Linux
 
@@ -147,7 +149,7 @@ def fast_job(path: str, weeks: int | None, stores: int | None, seed: int,
 
 def reference_job(path: str, weeks: int, stores: int | None, seed: int) -> dict[str, Any]:
     """Run the per-order reference model on the scenario's network (child process)."""
-    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(REFERENCE_DIR))
     from reference_model import ReferenceModel
 
     sc = bench_scenario(path, weeks, stores)
@@ -163,7 +165,7 @@ def reference_job(path: str, weeks: int, stores: int | None, seed: int) -> dict[
 
 def volume_weights(path: str, stores: int | None, weeks: int) -> list[float]:
     """Expected store units + online orders per week of the horizon (event volume by week)."""
-    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(REFERENCE_DIR))
     from reference_model import ReferenceModel
 
     m = ReferenceModel(bench_scenario(path, weeks, stores), 0)

@@ -1,13 +1,14 @@
 """The fast engine against the per-order reference model (DESIGN §9, §10).
 
-``benchmarks/reference_model.py`` simulates the legacy operation with every sale and every
-online order as its own SimPy event. On a small network both models run a few seeds; the fast
-engine's oversell rate, store fill rate and store sales must agree with the reference's within
-the statistical error measured from the seed-to-seed variation (Welch's t interval on the
-difference of the means), not within a hand-picked tolerance. Order fallout, BOPIS pickup
-readiness and the age of the visible stock at promise time are compared too: this comparison
-found two engine biases (sync latency read 0.5 h too old; readiness judged at the end of the
-hourly step, about 10 points low), both since fixed in the engine.
+``reference_model.py`` (next to this file; ``benchmarks/bench_replication.py`` times it)
+simulates the legacy operation with every sale and every online order as its own SimPy event.
+On a small network both models run a few seeds; the fast engine's oversell rate, store fill
+rate and store sales must agree with the reference's within the statistical error measured
+from the seed-to-seed variation (Welch's t interval on the difference of the means), not
+within a hand-picked tolerance. Order fallout, BOPIS pickup readiness and the age of the
+visible stock at promise time are compared too: this comparison found two engine biases (sync
+latency read 0.5 h too old; readiness judged at the end of the hourly step, about 10 points
+low), both since fixed in the engine.
 
 The engine runs with ``parameters.restock_share = 0`` because the reference has no returns
 (restocked returns would add stock the reference never sees). Two operating points: the
@@ -28,7 +29,7 @@ from scipy import stats
 
 import sim
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "baseline_legacy.toml"
 SMALL = ["network.stores=20", "network.skus=40", "horizon_weeks=6",
          "parameters.restock_share=0"]
@@ -46,7 +47,7 @@ METRICS = ("oversell_rate", "fill_rate", "store_sales_units", "lost_sales_units"
 
 
 def _load_reference():
-    path = ROOT / "benchmarks" / "reference_model.py"
+    path = Path(__file__).with_name("reference_model.py")
     spec = importlib.util.spec_from_file_location("reference_model", path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from sim.baseline import assert_matches_baseline, check, compare_summaries, record
 from sim.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASELINES = ROOT / "tests" / "baselines"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 runner = CliRunner()

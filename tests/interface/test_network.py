@@ -32,7 +32,7 @@ NET = load_network(SEEDS)
 
 
 def test_seeds_dir_is_the_repository_folder() -> None:
-    assert SEEDS == Path(__file__).resolve().parent.parent / "seeds"
+    assert SEEDS == Path(__file__).resolve().parents[2] / "seeds"
 
 
 def test_committed_seeds_shape() -> None:

@@ -26,7 +26,7 @@ from sim.experiment import RunResult, load_run
 from sim.model.results import QUANTILE_LEVELS
 from sim.report import ReportError, write_report
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 IMG = '<img src="data:image/png;base64,'
 runner = CliRunner()
 

@@ -1,80 +1,17 @@
-"""Unit tests of the return-to-refund, promotion-to-settlement and finance journeys.
+"""Unit tests of the return-to-refund journey (sim.model.returns, DESIGN §5.3).
 
-Each component is driven directly on a small world with synthetic sales (its own generator),
-so the tests check the mechanisms of DESIGN §5.3, §5.4 and §5.6 without the rest of the engine.
+The returns component is driven directly on a small world with synthetic sales (its own
+generator, tests/unit/journey_rig.py), so the tests check the mechanism without the rest of the
+engine; the last test reads the refund tables of the shared legacy run (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
-import simpy
+from journey_rig import HOURS, Rig, online_batch, store_sales
 
-from sim.model.desk.desk import ExceptionDesk
-from sim.model.finance.reconciliation import Finance
-from sim.model.promotions.setup import Promotions
-from sim.model.recorder import Recorder
 from sim.model.returns.journey import Returns
-from sim.model.world import LIVE, World, build_world
-from sim.plan import build_plan
-from sim.scenario import Scenario
-
-WEEKS = 8
-HOURS = WEEKS * 168
-
-
-class Rig:
-    """A small world, its recorder and exception desk, driven hour by hour."""
-
-    def __init__(self, stores: int = 30, skus: int = 40, teams: dict | None = None,
-                 params: dict[str, float] | None = None, seed: int = 0) -> None:
-        sc = Scenario(network={"stores": stores, "skus": skus}, horizon_weeks=WEEKS,
-                      teams=teams or {})
-        self.w: World = build_world(sc, build_plan(sc))
-        self.w.params = {**self.w.params, **(params or {})}
-        self.env = simpy.Environment()
-        self.rec = Recorder(WEEKS, self.w.n_regions + 1)
-        self.desk = ExceptionDesk(self.env, self.w, np.random.default_rng(seed), self.rec)
-
-    def returns(self, seed: int = 1) -> Returns:
-        return Returns(self.w, None, self.desk, np.random.default_rng(seed), self.rec)
-
-    def harmonize(self, area: str) -> None:
-        self.w.harmonized[area][:] = True
-
-    def run(self, hourly: Callable[[int], None], hours: int = HOURS) -> None:
-        """Call ``hourly(h)`` for every hour, letting the desk serve its queues in between."""
-        for h in range(hours):
-            hourly(h)
-            self.env.run(until=h + 1)
-        self.desk.dispatch_until(float(hours))
-
-    def total(self, name: str) -> float:
-        return float(self.rec.counts(name).sum())
-
-    def samples(self, name: str) -> np.ndarray:
-        return self.rec.samples(name)[2]
-
-
-def store_sales(w: World, units: int, seed: int = 7, hours: int = HOURS):
-    """Synthetic store sales: ``units`` per hour on random stores and SKUs (fixed per seed)."""
-    g = np.random.default_rng(seed)
-    table = []
-    for h in range(hours):
-        stores = g.integers(0, w.n_stores, units)
-        skus = g.integers(0, w.n_skus, units)
-        table.append([(np.full(units, w.week_of(h), np.int32), stores.astype(np.int32),
-                       skus.astype(np.int32))])
-    return table
-
-
-def online_batch(w: World, units: int, g: np.random.Generator) -> dict[str, np.ndarray]:
-    """Synthetic picked online units: customer region, their store, the SKU."""
-    store = g.integers(0, w.n_stores, units)
-    return {"sku": g.integers(0, w.n_skus, units), "region": w.store_region[store],
-            "store": store, "node": store, "method": np.full(units, 2)}
 
 
 def drive_returns(rig: Rig, store_units: int = 0, online_units: int = 0, sell_hours: int = HOURS,
@@ -243,119 +180,19 @@ def test_dc_inspection_queue_backs_up_when_arrivals_exceed_capacity() -> None:
     assert mail_small.mean() > mail_big.mean() + 48
 
 
-# --- promotions ---------------------------------------------------------------------------
+# --- the refund tables of an engine run ------------------------------------------------------
 
 
-def promo_calendar(w: World, events: int = WEEKS, discount: float = 0.2):
-    """One event per week on every SKU."""
-    disc = np.full((WEEKS, w.n_skus), discount)
-    event = np.repeat(np.arange(WEEKS) % events, w.n_skus).reshape(WEEKS, w.n_skus)
-    return disc, event
+@pytest.fixture
+def legacy(journeys_legacy):
+    """The shared 30-store, 8-week journeys legacy run (tests/conftest.py)."""
+    return journeys_legacy
 
 
-def drive_promotions(rig: Rig, units: int = 150, seed: int = 3) -> Promotions:
-    disc, event = promo_calendar(rig.w)
-    promo = Promotions(rig.w, disc, event, rig.desk, np.random.default_rng(seed), rig.rec)
-    sales = store_sales(rig.w, units)
-    rig.run(lambda h: promo.step(h, sales[h]))
-    return promo
-
-
-def test_harmonized_promotions_lower_overrides_but_not_to_zero() -> None:
-    rates = {}
-    for harmonized in (False, True):
-        rig = Rig(stores=60)
-        if harmonized:
-            rig.harmonize("promotions")
-        drive_promotions(rig)
-        rates[harmonized] = rig.total("price_overrides") / rig.total("promoted_units")
-        assert rig.total("margin_leakage") > 0
-    assert 0 < rates[True] < rates[False]
-
-
-def test_undercharge_leaks_price_times_discount() -> None:
-    """Every store set up wrong, all undercharges, never fixed: leakage = sum(price x disc)."""
-    rig = Rig(params={"promo_mismatch_prob_legacy": 1.0, "promo_overcharge_share": 0.0,
-                      "promo_fix_hours_legacy": 1e9})
-    drive_promotions(rig, units=20)
-    sales = store_sales(rig.w, 20)
-    skus = np.concatenate([s[0][2] for s in sales])
-    assert rig.total("promoted_units") == len(skus)
-    expected = (rig.w.sku_price[skus] * 0.2).sum()
-    assert rig.total("margin_leakage") == pytest.approx(expected)
-    assert rig.total("price_overrides") == 0
-
-
-def test_customer_service_backlog_prolongs_promo_mismatches() -> None:
-    """A resolved dispute fixes the setup early; with nobody to resolve it, the audit does."""
-    params = {"promo_mismatch_prob_legacy": 1.0, "promo_overcharge_share": 1.0,
-              "promo_override_notice_prob": 1.0, "price_dispute_prob": 1.0}
-    overrides = {}
-    for staff in (0, 20):
-        rig = Rig(teams={"customer_service": {"staff": staff}}, params=params)
-        drive_promotions(rig, units=40)
-        overrides[staff] = rig.total("price_overrides")
-        assert rig.total("price_disputes") == overrides[staff]
-    assert overrides[0] > 3 * overrides[20]
-
-
-# --- finance ------------------------------------------------------------------------------
-
-
-def drive_finance(rig: Rig, seed: int = 5) -> Finance:
-    fin = Finance(rig.w, rig.desk, np.random.default_rng(seed), rig.rec)
-    rig.run(lambda h: fin.daily(h) if h % 24 == 0 else None)
-    fin.finish(float(HOURS))
-    return fin
-
-
-def test_harmonized_posting_lowers_manual_journals() -> None:
-    journals = {}
-    for harmonized in (False, True):
-        rig = Rig(stores=60)
-        if harmonized:
-            rig.harmonize("financial_posting")
-        drive_finance(rig)
-        journals[harmonized] = rig.total("manual_journals")
-        assert journals[harmonized] == rig.total("exceptions.reconciliation")
-    assert 0 < journals[True] < 0.4 * journals[False]
-
-
-def test_coexistence_adds_bridge_breaks() -> None:
-    rig = Rig(stores=60)
-    drive_finance(rig)
-    assert rig.total("bridge_breaks") == 0
-    mixed = Rig(stores=60)
-    mixed.w.state[: 30] = LIVE
-    drive_finance(mixed)
-    assert mixed.total("bridge_breaks") > 0
-
-
-def test_small_finance_team_delays_the_close() -> None:
-    delays = {}
-    for staff in (0, 30):
-        rig = Rig(stores=60, teams={"finance": {"staff": staff}})
-        drive_finance(rig)
-        delays[staff] = rig.total("close_delay_days")
-        assert rig.total("month_closes") >= 1  # February closes inside the 8 weeks
-    assert delays[0] > 0
-    assert delays[30] == 0
-
-
-def test_close_delay_counts_business_days_beyond_the_window() -> None:
-    rig = Rig()
-    fin = Finance(rig.w, rig.desk, np.random.default_rng(0), rig.rec)
-    start = np.datetime64(rig.w.scenario.start_date, "D")
-    next_month = (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
-    month_end = float((next_month - start).astype(int) * 24)  # midnight ending the month
-    fin.raised[0] = 1
-    fin.last_done[0] = month_end + 7 * 24 + 10  # 10:00 on the 8th day after the month
-    (hour, delay), *_ = fin.close_delays(float(HOURS))
-    assert hour == month_end
-    business = np.busday_count(next_month, next_month + 8)  # those 8 days, weekends excluded
-    assert business in (5, 6)
-    assert delay == business - rig.w.params["close_window_days"]
-    fin.open[0] = 1  # still unresolved at the horizon end: counted to the end
-    assert fin.close_delays(float(HOURS))[0][1] > delay
-    fin.open[0], fin.last_done[0] = 0, month_end - 5  # resolved before the month ended
-    assert fin.close_delays(float(HOURS))[0][1] == 0
+def test_refund_distribution_tables_by_channel_pair(legacy):
+    pairs = set(legacy.refunds["channel_pair"])
+    assert pairs == {"store_to_store", "online_to_store", "online_to_mail"}
+    q = legacy.refunds[legacy.refunds["channel_pair"] == "online_to_mail"]
+    assert q["hours"].is_monotonic_increasing
+    assert legacy.weekly["refund_cycle_hours_mean"].notna().any()
+    assert legacy.by_region["refund_cycle_hours_p90"].notna().any()

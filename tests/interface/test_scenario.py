@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+import sim
 from sim.cli import app
 from sim.loader import ScenarioError, apply_override, load_scenario, parse_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 runner = CliRunner()
 LINE = re.compile(r"^error: (?P<file>[^:]+): (?P<path>[^:]+): (?P<problem>.+)$")
@@ -141,6 +142,14 @@ def test_wave_selecting_no_store(tmp_path):
     m = cli_error(["validate", str(p)])
     assert m["path"] == "waves.1"
     assert "selects no store" in m["problem"]
+
+
+def test_wave_covering_no_store_is_rejected(tmp_path):
+    p = tmp_path / "empty.toml"
+    p.write_text('[[waves]]\nregions = ["west"]\ngo_live_week = 5\n'
+                 '[[waves]]\nregions = ["west"]\ngo_live_week = 9\n')
+    with pytest.raises(ScenarioError, match="selects no store"):
+        sim.load_scenario(p)
 
 
 def test_go_live_beyond_horizon(tmp_path):

@@ -1,4 +1,5 @@
-"""Unit tests of the rollout plan (sim.model.rollout.waves) and its pure decisions (sim.model.rollout.rules).
+"""Unit tests of the rollout plan (sim.model.rollout.waves) and its pure decisions
+(sim.model.rollout.rules).
 
 Each test builds the rollout's inputs directly (world, desk, inventory, orders) on a small
 network and drives the week starts the way the engine does, without the volume model.

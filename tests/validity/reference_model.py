@@ -4,7 +4,8 @@ Every store sale, every shrink loss and every online order is its own SimPy even
 its own SimPy process, from promise to pick, through a manual reroute and back), so each
 mechanism reads as the sentence of DESIGN §5.1/§5.2 it implements. It is the "per-order SimPy
 model" of DESIGN §10: the yardstick the fast engine is timed against, and the model whose
-statistics the fast engine must reproduce on small networks (``tests/test_reference_model.py``).
+statistics the fast engine must reproduce on small networks (``test_reference_model.py``,
+next to this file; ``benchmarks/bench_replication.py`` imports it from here).
 
 It reads the same network and parameters as the engine (:func:`sim.plan.build_plan`,
 :func:`sim.model.world.build_world`) and implements, for the **legacy baseline** (no store

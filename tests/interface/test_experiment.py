@@ -1,0 +1,84 @@
+"""The experiment runner and its CLI: summary files, refusals, scheduler errors, precision.
+
+Executor independence and resuming are validity checks (tests/validity/test_executors.py); the
+paired comparison is in tests/validity/test_common_random_numbers.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from small_runs import TINY, tiny
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+from sim.experiment import ExperimentError, run
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def test_summary_shape(serial):
+    data = json.loads((serial / "summary.json").read_text())
+    assert data["scenario"] == "baseline_legacy" and data["replications"] == 3
+    for name in sim.metrics.CONTRACT:
+        stats = data["metrics"][name]
+        assert set(stats) >= {"mean", "ci95", "p50", "p80", "p90", "p95"}
+    m = data["metrics"]["ecommerce_orders"]
+    assert m["ci95"][0] <= m["mean"] <= m["ci95"][1]
+    assert m["p50"] <= m["p80"] <= m["p90"] <= m["p95"]
+    manifest = json.loads((serial / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and len(manifest["seeds"]) == 3
+    for f in ("replications.parquet", "weekly.parquet", "by_region.parquet"):
+        assert (serial / f).exists()
+
+
+def test_output_folder_of_another_scenario_is_refused(serial):
+    before = (serial / "summary.json").read_text()
+    with pytest.raises(ExperimentError, match="another scenario"):
+        run(tiny("big_bang", ["waves.0.go_live_week=2"]), 2, seed=5, out=serial)
+    with pytest.raises(ExperimentError, match="seed"):
+        run(tiny(), 2, seed=6, out=serial, resume=True)
+    assert (serial / "summary.json").read_text() == before
+
+
+def test_cli_refuses_changed_resume_with_one_line(serial):
+    result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "3",
+                                 "--seed", "5", "--out", str(serial), "--resume",
+                                 "--set", "inventory.legacy_sync_hours=9",
+                                 *sum([["--set", s] for s in TINY], [])])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error:")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unreachable_scheduler_is_one_line_error(tmp_path):
+    pytest.importorskip("distributed")
+    result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "2",
+                                 "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path),
+                                 *sum([["--set", s] for s in TINY], [])])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler" in result.output
+
+
+def test_precision_adds_replications(tmp_path):
+    result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "2",
+                                 "--precision", "0.5", "--max-replications", "6",
+                                 *sum([["--set", s] for s in TINY], [])])
+    assert result.exit_code == 0, result.output
+    assert "replications" in result.output
+
+
+def test_precision_batches_report_each_replication_once():
+    from sim.experiment import run_to_precision
+
+    seen: list[int] = []
+    totals: list[int] = []
+    res = run_to_precision(tiny(), start=2, seed=3, precision=1e-9, cap=5,
+                           on_batch=totals.append, on_replication=seen.append)
+    # Every batch reruns none of the earlier ones and the progress count matches the result.
+    assert len(totals) >= 2 and totals[-1] == 5
+    assert sorted(seen) == list(range(5)) == sorted(res.replications["rep"].tolist())

@@ -1,0 +1,193 @@
+"""The model moves the way an architect expects, through mechanisms (DESIGN §9).
+
+docs/model_validity.md, Checks: the directional and metamorphic properties. Each test changes
+one thing and runs both sides under one seed (common random numbers), so a difference comes from
+the change, not from the customers:
+
+* the operations engine on 30 stores x 6 weeks (``small_runs.scenario``): sync interval, staff,
+  order routing, order status, unresolved mismatches;
+* the journeys on 30 stores x 8 weeks against the shared legacy run (``small_runs.journey_run``,
+  tests/conftest.py): harmonizing an area moves its journey's metrics (issue 4);
+* the shipped plans, full year, on a 60-store slice: the differences a PMO lead recognises
+  (issue 5).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from small_runs import enterprise, journey_run, scenario
+
+import sim
+from sim.loader import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[2]
+SLICE = ["network.stores=60", "network.skus=60"]
+SEED = 3
+
+
+def plan(name: str, *extra: str):
+    return sim.load_scenario(ROOT / "scenarios" / f"{name}.toml", SLICE + list(extra))
+
+
+# --- the operations engine ----------------------------------------------------------------------
+
+
+def test_longer_legacy_sync_gives_more_oversell():
+    short = sim.run_replication(scenario(inventory={"legacy_sync_hours": 1}), seed=5)
+    long = sim.run_replication(scenario(inventory={"legacy_sync_hours": 24}), seed=5)
+    assert long.metrics["inventory_sync_latency_hours"] > short.metrics[
+        "inventory_sync_latency_hours"]
+    assert long.metrics["oversell_orders"] > short.metrics["oversell_orders"]
+
+
+def test_fewer_staff_gives_larger_backlog():
+    """60 stores with the whole assortment need about three store-ops staff; one drowns."""
+    net = {"stores": 60, "skus": 200}
+    lean = sim.run_replication(scenario(network=net, teams={"store_ops": {"staff": 1}}), seed=9)
+    rich = sim.run_replication(scenario(network=net, teams={"store_ops": {"staff": 6}}), seed=9)
+    assert lean.metrics["exception_backlog_peak"] > rich.metrics["exception_backlog_peak"]
+    assert lean.metrics["exception_sla_met_rate"] < rich.metrics["exception_sla_met_rate"]
+
+
+def test_orchestrated_routing_reroutes_automatically():
+    legacy_r = sim.run_replication(scenario(), seed=8)
+    orch = sim.run_replication(scenario(harmonization={
+        "fulfillment_routing": {"mode": "enterprise", "from_week": 1}}), seed=8)
+    assert legacy_r.metrics["exceptions.manual_reroute"] > 0
+    assert orch.metrics["exceptions.manual_reroute"] == 0
+    assert orch.metrics["order_fallout_rate"] <= legacy_r.metrics["order_fallout_rate"]
+
+
+def test_harmonized_order_status_improves_pickup_readiness():
+    a = sim.run_replication(scenario(), seed=4)
+    b = sim.run_replication(scenario(harmonization={
+        "order_status": {"mode": "enterprise", "from_week": 1}}), seed=4)
+    assert b.metrics["pickup_ready_rate"] > a.metrics["pickup_ready_rate"]
+
+
+def test_unresolved_mismatches_keep_records_wrong():
+    """A starved store-ops team leaves counted mismatches uncorrected: more record errors."""
+    lean = sim.run_replication(scenario(teams={"store_ops": {"staff": 0}}), seed=6)
+    ok = sim.run_replication(scenario(), seed=6)
+    assert lean.extras["record_error_share"] > ok.extras["record_error_share"]
+    assert np.isfinite(lean.metrics["exception_sla_met_rate"])
+
+
+# --- the journeys: harmonizing an area (issue 4) ------------------------------------------------
+
+
+@pytest.fixture
+def legacy(journeys_legacy):
+    """The shared 30-store, 8-week journeys legacy run (tests/conftest.py)."""
+    return journeys_legacy
+
+
+def test_enterprise_returns_cut_refund_cycle_and_lookups(legacy):
+    harm = journey_run(**enterprise("return_disposition"))
+    assert harm.metrics["refund_cycle_hours_mean"] <= 0.7 * legacy.metrics[
+        "refund_cycle_hours_mean"]
+    assert harm.metrics["exceptions.return_lookup"] < legacy.metrics["exceptions.return_lookup"]
+    assert legacy.metrics["exceptions.return_lookup"] > 0
+    # Per channel pair: online returns brought to a store no longer wait on a lookup.
+    a = legacy.extras["refund_cycle_hours.online_to_store"].mean()
+    b = harm.extras["refund_cycle_hours.online_to_store"].mean()
+    assert b < a
+
+
+def test_enterprise_promotions_lower_overrides_and_leakage_not_to_zero(legacy):
+    harm = journey_run(**enterprise("promotions"))
+    for m in ("promo_override_rate", "margin_leakage"):
+        assert 0 < harm.metrics[m] < legacy.metrics[m], m
+
+
+def test_enterprise_posting_lowers_manual_journals(legacy):
+    harm = journey_run(**enterprise("financial_posting"))
+    assert harm.metrics["manual_journals"] < legacy.metrics["manual_journals"]
+    assert legacy.metrics["manual_journals"] == legacy.metrics["exceptions.reconciliation"]
+
+
+def test_starved_finance_team_delays_the_close(legacy):
+    starved = journey_run(teams={"finance": {"staff": 0}})
+    assert starved.metrics["close_delay_days"] > 0
+    assert legacy.metrics["close_delay_days"] < starved.metrics["close_delay_days"]
+
+
+# --- the shipped plans (issue 5) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_bang():
+    return sim.run_replication(plan("big_bang"), SEED)
+
+
+@pytest.fixture(scope="module")
+def phased():
+    return sim.run_replication(plan("pilot_then_waves"), SEED)
+
+
+def test_big_bang_finishes_earlier_but_peaks_higher(big_bang, phased):
+    assert big_bang.metrics["rollout_completion_week"] < phased.metrics["rollout_completion_week"]
+    assert big_bang.metrics["exception_backlog_peak"] > phased.metrics["exception_backlog_peak"]
+    assert big_bang.metrics["exceptions.cutover_defect"] > 0
+
+
+def test_no_rollout_is_the_legacy_baseline():
+    base = sim.run_replication(plan("baseline_legacy", "horizon_weeks=8"), SEED)
+    default = sim.run_replication(sim.Scenario.model_validate(
+        {"name": "baseline_legacy", "network": {"stores": 60, "skus": 60},
+         "horizon_weeks": 8}), SEED)
+    assert math.isnan(base.metrics["rollout_completion_week"])
+    assert base.metrics == pytest.approx(default.metrics, nan_ok=True)
+
+
+def test_peak_go_live_costs_more_than_off_peak():
+    """The same big bang in week 47 (freeze allowed) against week 20."""
+    off = sim.run_replication(plan("big_bang", "waves.0.go_live_week=20"), SEED)
+    peak = sim.run_replication(plan("big_bang", "waves.0.go_live_week=47",
+                                    "peak.freeze_policy=allow"), SEED)
+    assert peak.metrics["exception_backlog_peak"] > off.metrics["exception_backlog_peak"]
+    weeks = slice(46, 52)
+    assert peak.weekly["exceptions_total"].iloc[weeks].sum() > \
+        off.weekly["exceptions_total"].iloc[weeks].sum()
+
+
+def test_defer_finishes_later_than_allow_and_error_is_rejected():
+    allow = sim.run_replication(plan("waves_through_peak"), SEED)
+    defer = sim.run_replication(plan("waves_through_peak", "peak.freeze_policy=defer"), SEED)
+    assert defer.metrics["rollout_completion_week"] > allow.metrics["rollout_completion_week"]
+    with pytest.raises(ScenarioError, match="freeze"):
+        plan("waves_through_peak", "peak.freeze_policy=error")
+
+
+def test_low_training_raises_exceptions():
+    low = sim.run_replication(plan("big_bang", "training.completion=0.1", "horizon_weeks=28"),
+                              SEED)
+    high = sim.run_replication(plan("big_bang", "training.completion=1.0", "horizon_weeks=28"),
+                               SEED)
+    assert low.metrics["exceptions_total"] > high.metrics["exceptions_total"]
+    assert low.metrics["training_proficiency"] < high.metrics["training_proficiency"]
+
+
+def test_swamped_teams_trip_the_gates_and_finish_later():
+    """With the whole assortment 60 stores need about three store-ops staff; one drowns."""
+    full = ["network.skus=200", "gates.max_backlog=40"]
+    swamped = sim.run_replication(plan(
+        "pilot_then_waves", *full, "teams.store_ops.staff=1", "teams.customer_service.staff=1",
+        "teams.it_hypercare.staff=1"), SEED)
+    staffed = sim.run_replication(plan("pilot_then_waves", *full), SEED)
+    assert swamped.timeline["gate_deferrals"].sum() > staffed.timeline["gate_deferrals"].sum()
+    done_s = swamped.metrics["rollout_completion_week"]
+    done_ok = staffed.metrics["rollout_completion_week"]
+    assert math.isnan(done_s) or done_s > done_ok
+
+
+def test_more_hypercare_staff_gives_smaller_backlog():
+    less = sim.run_replication(plan("big_bang", "horizon_weeks=28"), SEED)
+    more = sim.run_replication(plan("big_bang", "horizon_weeks=28",
+                                    "waves.0.hypercare_staff_per_100_stores=30",
+                                    "waves.0.hypercare_it_staff_per_100_stores=15"), SEED)
+    assert more.metrics["exception_backlog_peak"] < less.metrics["exception_backlog_peak"]
