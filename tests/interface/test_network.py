@@ -13,16 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.generate import generate_network, write_network
-from sim.network import (
-    FILES,
-    SCHEMAS,
-    NetworkError,
-    apportion,
-    default_seeds_dir,
-    load_network,
-    select_skus,
-    select_stores,
-)
+from sim.network import FILES, SCHEMAS, NetworkError, default_seeds_dir, load_network
+from sim.subsets import apportion, select_skus, select_stores
 
 SEEDS = default_seeds_dir()
 NET = load_network(SEEDS)
@@ -262,10 +254,10 @@ def test_select_stores_out_of_range(n: int) -> None:
         select_stores(NET.stores, n)
 
 
-def test_subset_network() -> None:
-    small = NET.subset(stores=20, skus=50)
-    assert len(small.stores) == 20 and len(small.skus) == 50
-    assert small.stores["region"].nunique() == 6
+def test_small_subset_keeps_every_region() -> None:
+    stores, skus = select_stores(NET.stores, 20), select_skus(NET.skus, 50)
+    assert len(stores) == 20 and len(skus) == 50
+    assert stores["region"].nunique() == 6
     assert len(NET.stores) == 600
 
 

@@ -23,6 +23,13 @@ WEEKS = 8
 HOURS = WEEKS * 168
 
 
+class SalesFeed:
+    """Stands in for StoreDemand: the hour's store sales the journeys read."""
+
+    def __init__(self) -> None:
+        self.hour_sales: list = []
+
+
 class Rig:
     """A small world, its recorder and exception desk, driven hour by hour."""
 
@@ -37,7 +44,7 @@ class Rig:
         self.desk = ExceptionDesk(self.env, self.w, np.random.default_rng(seed), self.rec)
 
     def returns(self, seed: int = 1) -> Returns:
-        return Returns(self.w, None, self.desk, np.random.default_rng(seed), self.rec)
+        return Returns(self.w, SalesFeed(), self.desk, np.random.default_rng(seed), self.rec)
 
     def harmonize(self, area: str) -> None:
         self.w.harmonized[area][:] = True
@@ -47,7 +54,7 @@ class Rig:
         for h in range(hours):
             hourly(h)
             self.env.run(until=h + 1)
-        self.desk.dispatch_until(float(hours))
+        self.desk.finish(float(hours))
 
     def total(self, name: str) -> float:
         return float(self.rec.counts(name).sum())

@@ -15,7 +15,7 @@ from sim.model.world import LIVE
 
 def drive_finance(rig: Rig, seed: int = 5) -> Finance:
     fin = Finance(rig.w, rig.desk, np.random.default_rng(seed), rig.rec)
-    rig.run(lambda h: fin.daily(h) if h % 24 == 0 else None)
+    rig.run(lambda h: fin.step(h) if h % 24 == 0 else None)
     fin.finish(float(HOURS))
     return fin
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from journey_rig import WEEKS, Rig, store_sales
+from journey_rig import WEEKS, Rig, SalesFeed, store_sales
 
 from sim.model.promotions.setup import Promotions
 from sim.model.world import World
@@ -23,9 +23,14 @@ def promo_calendar(w: World, events: int = WEEKS, discount: float = 0.2):
 
 def drive_promotions(rig: Rig, units: int = 150, seed: int = 3) -> Promotions:
     disc, event = promo_calendar(rig.w)
-    promo = Promotions(rig.w, disc, event, rig.desk, np.random.default_rng(seed), rig.rec)
+    feed = SalesFeed()
+    promo = Promotions(rig.w, feed, disc, event, rig.desk, np.random.default_rng(seed), rig.rec)
     sales = store_sales(rig.w, units)
-    rig.run(lambda h: promo.step(h, sales[h]))
+    def hourly(h: int) -> None:
+        feed.hour_sales = sales[h]
+        promo.step(h)
+
+    rig.run(hourly)
     return promo
 
 
@@ -63,5 +68,5 @@ def test_customer_service_backlog_prolongs_promo_mismatches() -> None:
         rig = Rig(teams={"customer_service": {"staff": staff}}, params=params)
         drive_promotions(rig, units=40)
         overrides[staff] = rig.total("price_overrides")
-        assert rig.total("price_disputes") == overrides[staff]
+        assert rig.total("exceptions.price_dispute") == overrides[staff]
     assert overrides[0] > 3 * overrides[20]

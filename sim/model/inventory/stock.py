@@ -263,8 +263,9 @@ class Inventory(Component):
 
     def _mismatch_fixed(self, finish: float, exc_id: int) -> None:
         """A person recounted the cell and adjusted its record (until then it stays wrong)."""
-        s, k = self._mismatch_cells.pop(exc_id)
-        self.w.system[s, k] = self.w.physical[s, k]
+        cell = self._mismatch_cells.pop(exc_id, None)
+        if cell is not None:  # only mismatches raised by counts name a cell
+            self.w.system[cell] = self.w.physical[cell]
 
     def report(self) -> dict[str, float]:
         """Stock totals for the conservation check and the share of wrong store records."""

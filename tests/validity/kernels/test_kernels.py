@@ -8,6 +8,7 @@ as ``bincount``, the pick queue must hand orders back in the order they were que
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -15,6 +16,7 @@ from hypothesis.extra.numpy import arrays
 from sim.model.orders.channel import nearest_k
 from sim.model.orders.kernels import ORDER
 from sim.model.orders.pick_queue import PickQueue, select
+from sim.model.plumbing.grouping import group_parts, running_sum
 from sim.model.plumbing.jit import (
     MODEL_DIR,
     drop_stale_builds,
@@ -24,7 +26,6 @@ from sim.model.plumbing.jit import (
     search_right,
 )
 from sim.model.recorder import Recorder
-from sim.model.results import _group, _group_parts, _running_sum
 from sim.numeric import ssum
 
 weights = arrays(np.float64, st.integers(1, 300),
@@ -71,7 +72,7 @@ def test_scatter_add_is_add_at(cells):
        st.integers(0, 2**32 - 1))
 def test_group_keeps_row_order_and_sums_like_the_running_sum(keys, seed):
     values = np.random.default_rng(seed).random(len(keys)) * 100
-    grouped, bounds, sums = _group(keys, values, 10)
+    grouped, bounds, sums = group_parts((keys,), (values,), 10)
     for g in range(10):
         mine = values[keys == g]
         assert np.array_equal(grouped[bounds[g]:bounds[g + 1]], mine)
@@ -87,10 +88,10 @@ def test_grouping_parts_is_grouping_their_join(sizes, seed):
     rng = np.random.default_rng(seed)
     keys = tuple(rng.integers(0, 7, n).astype(np.int32) for n in sizes)
     values = tuple(rng.random(n) * 300 for n in sizes)
-    joined = _group(np.concatenate(keys), np.concatenate(values), 7)
-    for mine, want in zip(_group_parts(keys, values, 7), joined, strict=True):
+    joined = group_parts((np.concatenate(keys),), (np.concatenate(values),), 7)
+    for mine, want in zip(group_parts(keys, values, 7), joined, strict=True):
         assert np.array_equal(mine, want)
-    assert _running_sum(values) == ssum(np.concatenate(values))
+    assert running_sum(values) == ssum(np.concatenate(values))
 
 def test_recorder_tallies_match_bincount_bits():
     rng = np.random.default_rng(3)
@@ -98,12 +99,23 @@ def test_recorder_tallies_match_bincount_bits():
     regions = rng.integers(0, 4, 5000)
     values = rng.random(5000) * 1e3
     rec = Recorder(10, 4)
-    rec.add_at("x", weeks, regions, values)
+    rec.add_at("reroute_cost", weeks, regions, values)
     flat = np.clip(weeks, 0, 9) * 4 + regions
     want = np.bincount(flat, weights=values, minlength=40).reshape(10, 4)
-    assert np.array_equal(rec.counts("x"), want)
-    rec.add("y", 3, regions, values)
-    assert np.array_equal(rec.counts("y")[3], np.bincount(regions, weights=values, minlength=4))
+    assert np.array_equal(rec.counts("reroute_cost"), want)
+    rec.add("margin_leakage", 3, regions, values)
+    assert np.array_equal(rec.counts("margin_leakage")[3],
+                          np.bincount(regions, weights=values, minlength=4))
+
+
+def test_recording_or_reading_an_undeclared_counter_raises():
+    rec = Recorder(4, 2)
+    with pytest.raises(KeyError, match="not declared"):
+        rec.add("reroute_costs", 0, 1)
+    with pytest.raises(KeyError, match="not declared"):
+        rec.counts("ecommerce_order")
+    with pytest.raises(KeyError, match="not declared"):
+        rec.sample("refund_cycle_hours", np.zeros(1), np.zeros(1), np.ones(1))
 
 
 def test_pick_queue_returns_orders_due_in_queue_order_across_compactions():

@@ -189,8 +189,6 @@ def test_compiled_queue_is_the_pure_python_queue(run: tuple) -> None:
     assert (r["kind"] == 7).all()
     items = np.arange(len(q))
     np.testing.assert_array_equal(q.finishes(items), ref.finish)
-    for i in items.tolist():
-        assert q.ref_and_finish(i) == (ref.ref[i], ref.finish[i]) or math.isnan(ref.finish[i])
 
 
 def test_compiled_queue_by_hand_overtime_and_ties() -> None:
