@@ -289,9 +289,29 @@ class Fallback(Strict):
 class Costs(Strict):
     """Weights of total_risk_cost (currency units)."""
 
-    reroute_per_order: float = Field(
-        14.0, ge=0, description="split or expedited shipment plus labour; assumption (no "
-        "published figure): about one extra parcel")
+    # Orchestration and reroutes (DESIGN §5.2). FACTS §5 has no published cost of a split or
+    # rerouted shipment, and puts the value of better routing at ~1% of outbound shipping
+    # (Acimovic & Graves 2015): these are assumptions, sized so routing differences stay small.
+    ship_parcel: float = Field(
+        7.0, ge=0, description="base cost of one parcel to the customer, per order; "
+        "assumption: a negotiated ground rate for a small parcel in the nearest zone")
+    ship_per_km: float = Field(
+        0.005, ge=0, description="shipping cost per km from the node to the customer; "
+        "assumption: zone-based ground rates for a parcel of a few pounds rise by about 10-15 "
+        "from the nearest to the farthest zone (~3,000 km)")
+    store_pick_order: float = Field(
+        3.5, ge=0, description="store labour to pick and pack one online order; assumption: "
+        "about 6 minutes of an associate at the loaded 35/h")
+    dc_pick_order: float = Field(
+        1.2, ge=0, description="DC labour to pick and pack one online order; assumption: about "
+        "2 minutes in a DC's batch picking at 35/h")
+    expedite_premium: float = Field(
+        8.0, ge=0, description="premium of a faster service so a rerouted shipment keeps its "
+        "promised date; assumption: about one more parcel")
+    auto_reroute_labour: float = Field(
+        1.0, ge=0, description="labour of an automatic reroute (the miss confirmed on the "
+        "handheld, the order re-released); assumption: under 2 minutes at 35/h. A manual "
+        "reroute's labour is its exception's handling hours")
     exception_handling_hour: float = Field(35.0, ge=0, description="loaded labour cost; assumption")
     fallout_order: float = Field(25.0, ge=0, description="lost margin and goodwill; assumption")
     lost_sale_unit: float = Field(8.0, ge=0, description="lost margin per unit; assumption")

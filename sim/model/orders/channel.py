@@ -1,11 +1,14 @@
 """Order-to-fulfillment: online orders, promising, routing, picks, oversell, reroute, fallout.
 
 Orders arrive in hourly batches, each order handled in arrival order by the compiled loops of
-:mod:`sim.model.orders.kernels`. Promising uses each node's available-to-promise
-minus a safety buffer; routing is the legacy channel rules or one
-orchestration over the harmonized nodes. At pick time the node's *physical* stock decides: a
-shortfall is an oversell, rerouted automatically where routing is harmonized, otherwise through
-a manual exception whose wait can make the customer cancel (DESIGN §5.2).
+:mod:`sim.model.orders.kernels`. Promising uses each node's available-to-promise minus a
+safety buffer; routing is the legacy channel rules or, once the ecommerce platform runs the
+harmonized routing, one orchestration by expected cost over the nodes live on it (legacy
+stores keep the orders the legacy rules send them). At pick time the node's *physical* stock
+decides (a shortfall is an oversell), and a store's picker can miss a unit that is there (more
+often in its go-live dip). A failed pick at a node live on orchestrated routing is rerouted
+automatically, otherwise through a manual exception whose wait can make the customer cancel
+(DESIGN §5.2).
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
-from sim.model.orders.kernels import BOPIS, ORDER
+from sim.model.orders.kernels import ORDER, READY, SHORT
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import nearest_k, reroute_cost
+from sim.model.orders.rules import BOPIS, SHIP, nearest_k, reroute_cost, route_costs
 from sim.model.plumbing.growth import grown
 from sim.model.plumbing.jit import guide_table
 from sim.model.plumbing.record_bytes import select
@@ -36,7 +39,8 @@ class Orders(Component):
         inventory: Stock records and views.
         sku_cdf: Callable giving ``(cdf, total)`` of SKU weights for a week.
         desk: The exception desk (``manual_reroute``, ``pickup_failure``).
-        rng: The ``orders`` stream (plan-independent customer draws).
+        rng: The ``orders`` stream (plan-independent customer draws); the pick-error draws
+            come from a child stream spawned from it (spawning draws nothing from it).
         rec: The recorder.
     """
 
@@ -50,6 +54,7 @@ class Orders(Component):
         self.inv = inventory
         self.sku_cdf = sku_cdf
         self.rng = rng
+        self.pick_rng = rng.spawn(1)[0]
         self.rec = rec
         p = world.params
         self.p = p
@@ -64,11 +69,23 @@ class Orders(Component):
         self.region_cdf = np.cumsum(np.bincount(regions, world.store_volume, minlength=r))
         self.bopis_pick = self._region_picker(world.bopis)
         self.sfs_pick = self._region_picker(world.sfs)
-        self.near_sfs = self._nearest_sfs(int(p["orchestration_candidates"]))
+        k = int(p["orchestration_candidates"])
+        self.near_sfs = self._nearest(world.sfs, k)
+        self.near_bopis = self._nearest(world.bopis, k)
+        dcs = world.plan.network.dcs
+        #: Node locations (km): stores, then DCs in the world's DC order.
+        self.node_x = np.r_[world.plan.stores["x_km"].to_numpy(float), dcs["x_km"].to_numpy(float)]
+        self.node_y = np.r_[world.plan.stores["y_km"].to_numpy(float), dcs["y_km"].to_numpy(float)]
+        self.costs = route_costs(world.scenario.costs, p)
+        # Walk-in units per unit of SKU weekly rate until a store's next delivery: half a
+        # review period to the next order on average, plus its DC's lead time.
+        cover = (p["store_review_hours"] / 2 + world.dc_lead_hours[world.store_dc]) / HOURS_PER_WEEK
+        self.store_walkin = world.store_volume * cover
         self.pending = PickQueue(ORDER)
         self._channel = ok_.Channel(
             self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
-            world.last_sync, world.harmonized["order_status"], world.n_stores)
+            world.last_sync, world.harmonized["order_status"], world.error_multiplier,
+            world.n_stores)
         self._rules = ok_.Rules(
             p["bopis_share"], p["bopis_share"] + p["ship_from_store_share"],
             p["customer_patience_hours"], p["order_status_lag_hours"],
@@ -80,8 +97,8 @@ class Orders(Component):
         self._deadline = np.zeros(0)
         self._n_parked = 0
         self._slot_of = np.zeros(0, dtype=np.int64)
-        self.orchestrated = False
         self._u = np.empty((0, 7))
+        self._pu = np.empty(0)
         self._b = np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int32)
@@ -89,6 +106,11 @@ class Orders(Component):
         desk.on_done_batch("pickup_failure", self.resolve)
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
+
+    @property
+    def orchestrated(self) -> bool:
+        """Whether the ecommerce platform runs the harmonized routing (its central row)."""
+        return bool(self.w.harmonized["fulfillment_routing"][self.w.n_stores])
 
     def _region_picker(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stores of each region with ``flag`` (all its stores if none), weighted by volume.
@@ -137,16 +159,21 @@ class Orders(Component):
             return
         if len(self._u) < n:  # reused buffers (fresh ones every hour cost page faults)
             self._u = np.empty((2 * n, 7))
+            self._pu = np.empty(2 * n)
             self._b = np.zeros(2 * n, dtype=ORDER)
         u = self._u[:n]
         rng.random(out=u)
+        pu = self._pu[:n]
+        self.pick_rng.random(out=pu)
         t = hour + 0.5
         b = self._b[:n]  # queued orders are copied out of it, so it can be reused
         counts = np.zeros((4, self.rec.regions))
         latency = np.zeros(self.rec.regions)
         due = np.empty(n, dtype=np.int64)
-        promised = ok_.arrive(u, t, cdf, total, b, due, counts, latency, self._channel,
-                              self._rules, self._routing())
+        # The world's arrays are read at each call (the rollout may replace one).
+        ch = self._channel._replace(error_multiplier=w.error_multiplier)
+        promised = ok_.arrive(u, pu, t, cdf, total, b, due, counts, latency, ch, self._rules,
+                              self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         rec = self.rec
@@ -161,40 +188,40 @@ class Orders(Component):
         rec.add_row("sync_latency_sum", week, latency)
         self.pending.push(b[:promised], due[:promised])
 
-    def _route(self, b: np.ndarray, t: float | np.ndarray,
-               exclude: np.ndarray | None = None, legacy_only: bool = False) -> np.ndarray:
-        """Choose a node for each order (-1: nothing to promise) and reserve the unit.
+    def _route(self, b: np.ndarray, exclude: np.ndarray, legacy_ok: bool, hour: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Reroute failed orders ``b`` away from ``exclude``; reserve the units promised.
 
-        See :func:`sim.model.orders.kernels.route` for the rules; ``exclude`` is each order's
-        node to avoid (the one that just failed it).
+        See :func:`sim.model.orders.kernels.route`. Returns each order's new node (-1: none)
+        and whether it will now be shipped to the customer.
         """
         node = np.full(len(b), -1, dtype=np.int64)
-        if not len(b):
-            return node
-        if exclude is None:
-            exclude = np.full(len(b), -1, dtype=np.int64)
-        orchestrated, *rest = self._routing()
-        ok_.route(node, b["method"], b["region"], b["store"], b["home"], b["sku"],
-                  np.ascontiguousarray(exclude, dtype=np.int64),
-                  orchestrated and not legacy_only, *rest)
-        return node
+        shipped = np.zeros(len(b), dtype=bool)
+        if len(b):
+            ok_.route(node, shipped, b["method"], b["region"], b["store"], b["home"], b["sku"],
+                      np.ascontiguousarray(exclude, dtype=np.int64), True, legacy_ok,
+                      self._routing(hour))
+        return node, shipped
 
-    def _routing(self) -> tuple:
-        """The routing state :func:`order_kernels.route` reads (flat stock views)."""
+    def _routing(self, hour: float) -> ok_.Routing:
+        """The routing state the kernels read at ``hour`` (flat stock views)."""
         w = self.w
         if len(self._seen) != 4 * w.n_nodes * w.n_skus:  # one counter per stage and cell
             self._seen = np.zeros(4 * w.n_nodes * w.n_skus, dtype=np.int32)
-        return (self.orchestrated, w.region_dc, w.harmonized["fulfillment_routing"],
-                self.near_sfs, self.inv.realtime_nodes, w.system.reshape(-1),
-                w.open_reservations.reshape(-1), w.visible.reshape(-1),
-                w.reserved_since_sync.reshape(-1), self.buffer, w.n_skus, self._seen)
+        return ok_.Routing(
+            self.orchestrated, w.region_dc, w.harmonized["fulfillment_routing"], self.near_sfs,
+            self.near_bopis, self.node_x, self.node_y, self.inv.realtime_nodes,
+            w.system.reshape(-1), w.open_reservations.reshape(-1), w.visible.reshape(-1),
+            w.reserved_since_sync.reshape(-1), int(self.buffer), w.n_skus, w.n_stores,
+            self._seen, self.store_walkin, w.sku_weekly_units,
+            float(w.seasonality[w.calendar_week(w.week_of(hour))]), self.costs)
 
-    def _nearest_sfs(self, k: int) -> np.ndarray:
-        """For each store, the ``k`` nearest ship-from-store stores of its region (-1 pads).
+    def _nearest(self, flag: np.ndarray, k: int) -> np.ndarray:
+        """For each store, the ``k`` nearest stores of its region with ``flag`` (-1 pads).
 
         Orchestration weighs distance as well as stock: it considers the stores near the
-        customer, not every store of the region (which would also cost orders x stores work
-        each hour and grow with the square of the network).
+        customer (or near a pickup store), not every store of the region (which would also
+        cost orders x stores work each hour and grow with the square of the network).
         """
         w = self.w
         xy = np.column_stack([w.plan.stores["x_km"].to_numpy(float),
@@ -202,7 +229,7 @@ class Orders(Component):
         out = np.full((w.n_stores, max(k, 1)), -1, dtype=np.int64)
         for r in range(w.n_regions):
             members = np.flatnonzero(w.store_region == r)
-            cands = members[w.sfs[members]]
+            cands = members[flag[members]]
             if not len(cands):
                 continue
             d = np.linalg.norm(xy[members, None, :] - xy[None, cands, :], axis=2)
@@ -218,8 +245,8 @@ class Orders(Component):
         pick_at = np.empty(n)
         due = np.empty(n, dtype=np.int64)
         ok_.schedule(b["node"], b["lag"], t, w.n_stores, w.harmonized["order_status"],
-                     w.open_hour, w.close_hour, p["dc_pick_hours"], p["store_pick_hours"],
-                     pick_at, due)
+                     w.open_hour, w.close_hour, w.error_multiplier, p["dc_pick_hours"],
+                     p["store_pick_hours"], pick_at, due)
         b["pick_at"] = pick_at
         self.pending.push(b, due)
 
@@ -241,27 +268,34 @@ class Orders(Component):
                 b = select(b, ~blocked)
                 node = b["node"]
         week = w.week_of(hour)
-        ok = np.empty(len(b), dtype=np.bool_)
-        counts = np.zeros((2, self.rec.regions))
+        outcome = np.empty(len(b), dtype=np.int8)
+        counts = np.zeros((3, self.rec.regions))
         picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
-                          w.n_skus, w.open_reservations.reshape(-1), w.physical.reshape(-1),
-                          w.system.reshape(-1), ok, counts)
+                          b["pick_u"], b["tries"], w.n_stores, w.error_multiplier,
+                          p["store_pick_error_prob"], w.n_skus, w.open_reservations.reshape(-1),
+                          w.physical.reshape(-1), w.system.reshape(-1), outcome, counts)
         self.picked_units += picked
-        self.rec.add_row("bopis_ready_orders", week, counts[ok_.READY])
-        self.rec.add_row("online_fulfilled_orders", week, counts[ok_.FULFILLED])
+        rec = self.rec
+        rec.add_row("online_fulfilled_orders", week, counts[ok_.FULFILLED])
+        rec.add_row("store_fulfilled_orders", week, counts[ok_.STORE_FULFILLED])
+        rec.add_row("pick_failures", week, counts[ok_.STORE_PICK_FAILED])
+        ready = outcome == READY
+        if ready.any():  # booked in the week the pickup was promised, like bopis_orders
+            rec.add_at("bopis_ready_orders", self._weeks(b["placed"][ready]), b["region"][ready])
+        fail = outcome >= SHORT
         if self.on_online_sale is not None and picked:
-            self.on_online_sale(hour, b if picked == len(b) else select(b, ok))
-        if picked == len(b):
-            return
-        fail = ~ok
+            self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
         if not fail.any():
             return
         f = select(b, fail)
-        # The short pick reveals the phantom stock: the record is set to what is there.
-        w.system[f["node"], f["sku"]] = w.physical[f["node"], f["sku"]]
-        first = ~f["oversold"]
-        self.rec.add("oversell_orders", week, f["region"][first])
-        f["oversold"][:] = True
+        short = outcome[fail] == SHORT
+        # A short pick reveals the phantom stock: the record is set to what is there. A missed
+        # unit is not posted (the picker reports the order, not a count).
+        w.system[f["node"][short], f["sku"][short]] = w.physical[f["node"][short],
+                                                                f["sku"][short]]
+        first = short & ~f["oversold"]
+        rec.add("oversell_orders", week, f["region"][first])
+        f["oversold"] |= short
         f["tries"] = f["tries"] + 1
         give_up = f["tries"] > p["max_reroute_attempts"]
         self._fallout(week, f["region"][give_up])
@@ -272,18 +306,44 @@ class Orders(Component):
         if (~auto).any():
             self._park(f[~auto], hour + 1.0)
 
+    def _weeks(self, hours: np.ndarray) -> np.ndarray:
+        return np.minimum((hours // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)
+
     def _reroute(self, f: np.ndarray, t: float) -> None:
-        """Move failed orders to another node now (orchestrated: automatic)."""
+        """Orchestrated: move failed orders now to the cheapest other live node that can promise.
+
+        No legacy fallback: the platform releases orders only to nodes live on its routing.
+        """
         week = self.w.week_of(t)
-        new = self._route(f, t, exclude=f["node"])
+        new, shipped = self._route(f, f["node"], False, t)
         moved = new >= 0
         self._fallout(week, f["region"][~moved])
         if moved.any():
-            g = f[moved]
-            g["node"] = new[moved]
-            self.rec.add("reroute_orders", week, g["region"])
-            self.rec.add("reroute_cost", week, g["region"], reroute_cost(self.w.scenario.costs))
-            self._schedule(g, t)
+            self._move(f[moved], new[moved], shipped[moved], np.full(moved.sum(), week),
+                       np.full(moved.sum(), t), automatic=True)
+
+    def _move(self, g: np.ndarray, new: np.ndarray, shipped: np.ndarray, weeks: np.ndarray,
+              t: np.ndarray, automatic: bool) -> None:
+        """Send orders ``g`` to their new nodes; count and cost the reroutes; queue the picks."""
+        cust = g["home"]  # the customer's location: their home store's
+        x, y = self.node_x, self.node_y
+        old_km = np.hypot(x[g["node"]] - x[cust], y[g["node"]] - y[cust])
+        new_km = np.hypot(x[new] - x[cust], y[new] - y[cust])
+        cost = reroute_cost(old_km, new_km, g["method"] != BOPIS, shipped, automatic, self.costs)
+        # A pickup now delivered is a delivery from here on (no pickup readiness to meet); one
+        # moved to another pickup store is collected there.
+        converted = (g["method"] == BOPIS) & shipped
+        g["method"][converted] = SHIP
+        g["ready_by"][converted] = np.inf
+        collected = ~shipped
+        g["store"][collected] = new[collected]
+        g["node"] = new
+        rec = self.rec
+        rec.add_at("reroute_orders", weeks, g["region"])
+        rec.add_at("reroute_cost", weeks, g["region"], cost)
+        if automatic:
+            rec.add_at("auto_reroute_orders", weeks, g["region"])
+        self._schedule(g, t)
 
     def _park(self, f: np.ndarray, t: float) -> None:
         """Legacy: a person must reroute the order; the customer waits (or gives up)."""
@@ -322,27 +382,21 @@ class Orders(Component):
         fin = finishes[keep]
         b = select(self._parked, slots[keep])
         deadline = self._deadline[slots[keep]]
-        weeks = np.minimum((fin // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)
+        weeks = self._weeks(fin)
         late = fin > deadline
         self.rec.add_at("fallout_orders", weeks[late], b["region"][late])
         if late.all():
             return
         b = b[~late]
         fin, weeks = fin[~late], weeks[~late]
-        new = self._route(b, fin, exclude=b["node"], legacy_only=True)
-        if self.orchestrated and (new < 0).any():
-            miss = new < 0
-            new[miss] = self._route(b[miss], fin[miss],
-                                    exclude=b["node"][miss])
+        # A person finds another node: by the legacy rules, or through the platform's
+        # orchestration once it runs the harmonized routing.
+        new, shipped = self._route(b, b["node"], True, float(fin.min()))
         moved = new >= 0
         self.rec.add_at("fallout_orders", weeks[~moved], b["region"][~moved])
         if moved.any():
-            g = b[moved]
-            g["node"] = new[moved]
-            self.rec.add_at("reroute_orders", weeks[moved], g["region"])
-            self.rec.add_at("reroute_cost", weeks[moved], g["region"],
-                            reroute_cost(self.w.scenario.costs))
-            self._schedule(g, fin[moved])
+            self._move(select(b, moved), new[moved], shipped[moved], weeks[moved], fin[moved],
+                       automatic=False)
 
     def _fallout(self, week: int, regions: np.ndarray) -> None:
         self.rec.add("fallout_orders", week, regions)

@@ -11,7 +11,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.orders.rules import BOPIS, SFS, SHIP, legacy_node
+from sim.model.orders.rules import (
+    BOPIS,
+    SFS,
+    SHIP,
+    RouteCosts,
+    legacy_node,
+    node_cost,
+    pick_missed,
+    pick_uniform,
+)
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
 from sim.model.world import next_open_at
 
@@ -20,12 +29,16 @@ from sim.model.world import next_open_at
 ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
                   ("method", np.int64), ("store", np.int64), ("home", np.int64),
                   ("ready_by", np.float64), ("patience", np.float64), ("lag", np.float64),
-                  ("tries", np.int64), ("oversold", np.bool_), ("pick_at", np.float64)])
+                  ("tries", np.int64), ("oversold", np.bool_), ("pick_at", np.float64),
+                  ("placed", np.float64), ("pick_u", np.float64)])
 
 #: Rows of the per-region counts :func:`arrive` returns.
 PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
 #: Rows of the per-region counts :func:`pick` returns.
-FULFILLED, READY = 0, 1
+FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED = 0, 1, 2
+#: Outcomes of a pick (:func:`pick`): picked; picked and a pickup ready by its promised time;
+#: the shelf lacked the unit (oversell); the store's picker missed a unit that was there.
+PICKED, READY, SHORT, MISSED = 0, 1, 2, 3
 
 
 @inline_kernel
@@ -44,64 +57,148 @@ def _atp(cell: int, node: int, realtime: np.ndarray, system: np.ndarray, open_re
     return live if realtime[node] else batch
 
 
-@kernel
-def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.ndarray,
-          home: np.ndarray, sku: np.ndarray, exclude: np.ndarray, orchestrated: bool,
-          region_dc: np.ndarray, harm: np.ndarray, near_sfs: np.ndarray, realtime: np.ndarray,
-          system: np.ndarray, open_res: np.ndarray, visible: np.ndarray,
-          reserved_since_sync: np.ndarray, buffer: int, n_skus: int, seen: np.ndarray) -> None:
-    """Route a batch of orders through the candidate stages; reserve what was promised.
+class Routing(NamedTuple):
+    """The routing state :func:`route` reads (arrays are the world's, flat per cell, live).
 
-    Stages, each tried for the orders still without a node (``node < 0``): under
-    orchestration (1) the serving DC if its routing is harmonized (delivery orders), (2) the
-    BOPIS store if harmonized, else of the harmonized ship-from-store stores near the customer
-    the one with the most stock available to promise; then the legacy channel rules: (3) ship
-    -> serving DC, ship-from-store -> home store, BOPIS -> the chosen store, (4)
-    ship-from-store -> DC. ``exclude`` is a node each order must avoid (the one that just
-    failed it), -1 for none.
+    ``orchestrated``: the ecommerce platform runs the harmonized routing. ``harm``: each
+    node's ``fulfillment_routing`` flag (orchestration considers only these). ``near_sfs`` /
+    ``near_bopis``: each store's nearest ship-from-store / BOPIS stores of its region (-1
+    pads). ``node_x``, ``node_y``: node locations (km). ``seen``: zeroed scratch counters, 4
+    per cell (slot 0 orchestration, 2 and 3 the legacy stages). ``store_walkin`` x
+    ``sku_units`` x ``season``: a store-SKU's expected walk-in units until its next delivery.
+    """
+
+    orchestrated: bool
+    region_dc: np.ndarray
+    harm: np.ndarray
+    near_sfs: np.ndarray
+    near_bopis: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    realtime: np.ndarray
+    system: np.ndarray
+    open_res: np.ndarray
+    visible: np.ndarray
+    reserved_since_sync: np.ndarray
+    buffer: int
+    n_skus: int
+    n_stores: int
+    seen: np.ndarray
+    store_walkin: np.ndarray
+    sku_units: np.ndarray
+    season: float
+    costs: RouteCosts
+
+
+@inline_kernel
+def _km(a: int, b: int, x: np.ndarray, y: np.ndarray) -> float:
+    return np.hypot(x[a] - x[b], y[a] - y[b])
+
+
+@inline_kernel
+def _candidate(j: int, m: int, reroute: bool, dc: int, chosen: int, cust: int,
+               rt: Routing) -> tuple[int, bool, float]:
+    """Orchestration candidate ``j`` of an order: ``(node, shipped, detour km)``.
+
+    0: the region's DC (delivery orders; a pickup only when rerouted, as a delivery); 1: the
+    chosen pickup store; then, for a rerouted pickup, the BOPIS stores near the chosen one
+    (collected there, within reach); then the ship-from-store stores near the customer
+    (delivery orders, or a rerouted pickup converted to a delivery). -1: no candidate.
+    """
+    deliver = m != BOPIS or reroute
+    if j == 0:
+        return (dc if deliver else -1), True, 0.0
+    if j == 1:
+        return (chosen if m == BOPIS else -1), False, 0.0
+    j -= 2
+    kb = rt.near_bopis.shape[1]
+    if j < kb:
+        if m != BOPIS or not reroute:
+            return -1, False, 0.0
+        c = rt.near_bopis[chosen, j]
+        if c < 0 or c == chosen:
+            return -1, False, 0.0
+        d = _km(c, chosen, rt.node_x, rt.node_y)
+        return (c if d <= rt.costs.bopis_max_km else -1), False, d
+    c = rt.near_sfs[cust, j - kb]
+    return (c if deliver else -1), True, 0.0
+
+
+@kernel
+def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.ndarray,
+          store: np.ndarray, home: np.ndarray, sku: np.ndarray, exclude: np.ndarray,
+          reroute: bool, legacy_ok: bool, rt: Routing) -> None:
+    """Route a batch of orders; reserve what was promised.
+
+    An order is orchestrated when the platform runs the harmonized routing and either the
+    node the legacy rules would give it is live on that routing (a legacy store keeps the
+    orders the legacy rules send it) or it is being rerouted. Orchestration picks, among the
+    live candidates (:func:`_candidate`) with a unit beyond the safety buffer, the one of
+    lowest expected cost (:func:`sim.model.orders.rules.node_cost`). Then, when allowed
+    (``legacy_ok``) and no candidate could promise, the legacy channel rules: (2) ship ->
+    serving DC, ship-from-store -> home store, BOPIS -> the chosen store, (3) ship-from-store
+    -> DC, skipping nodes orchestration already weighed. ``exclude`` is a node each order must
+    avoid (the one that just failed it), -1 for none. ``shipped`` says whether the order will
+    be delivered (rather than collected at a store).
 
     Every stage judges against the availability before this batch (the channel promises a
     batch from one view); within a stage the first orders for a cell take what it has beyond
-    the safety buffer. Orders are taken one at a time through the stages: which orders reach
-    a stage, and in what order, is the same as stage-by-stage passes would give, and the
-    nearby stores are compared only for orders that reach that stage. ``seen`` is a zeroed
-    scratch counter per stage and cell (4 x cells), left zeroed.
+    the safety buffer, and orchestration counts the units it has given away in the batch.
     """
     n = len(node)
-    k_near = near_sfs.shape[1]
-    n_cells = len(system)
+    n_skus = rt.n_skus
+    n_cells = len(rt.system)
+    n_cand = 2 + rt.near_bopis.shape[1] + rt.near_sfs.shape[1]
+    seen = rt.seen
     touched = np.empty(4 * n, dtype=np.int64)
     n_touched = 0
     for i in range(n):
         if node[i] >= 0:
             continue
         m = method[i]
-        dc = region_dc[region[i]]
-        for stage in range(0 if orchestrated else 2, 4):
-            if stage == 0:
-                cand = dc if (m != BOPIS and harm[dc]) else -1
-            elif stage == 1:
-                if m == BOPIS:
-                    cand = store[i] if harm[store[i]] else -1
-                else:  # the harmonized nearby store with the most available to promise
-                    h = home[i]
-                    cand = -1
-                    top_atp = 0
-                    for j in range(k_near):
-                        c = near_sfs[h, j]
-                        if c < 0 or not harm[c]:
-                            continue
-                        a = _atp(c * n_skus + sku[i], c, realtime, system, open_res, visible,
-                                 reserved_since_sync)
-                        if cand < 0 or a > top_atp:
-                            cand, top_atp = c, a
-            else:
-                cand = legacy_node(stage, m, dc, home[i], store[i])
-            if cand < 0 or cand == exclude[i]:
+        dc = rt.region_dc[region[i]]
+        first = legacy_node(2, m, dc, home[i], store[i])
+        orch = rt.orchestrated and (reroute or rt.harm[first])
+        if orch:
+            best = -1
+            best_ship = False
+            best_cost = np.inf
+            cust = home[i]
+            for j in range(n_cand):
+                cand, ship, detour = _candidate(j, m, reroute, dc, store[i], cust, rt)
+                if cand < 0 or cand == exclude[i] or not rt.harm[cand]:
+                    continue
+                cell = cand * n_skus + sku[i]
+                head = _atp(cell, cand, rt.realtime, rt.system, rt.open_res, rt.visible,
+                            rt.reserved_since_sync) - rt.buffer - seen[cell]
+                if head < 1:
+                    continue
+                at_store = cand < rt.n_stores
+                walkin = (rt.store_walkin[cand] * rt.sku_units[sku[i]] * rt.season
+                          if at_store else 0.0)
+                cost = node_cost(ship, _km(cand, cust, rt.node_x, rt.node_y), detour, at_store,
+                                 float(head), rt.realtime[cand], float(head + rt.buffer - 1),
+                                 walkin, rt.costs)
+                if cost < best_cost:
+                    best, best_ship, best_cost = cand, ship, cost
+            if best >= 0:
+                cell = best * n_skus + sku[i]
+                if seen[cell] == 0:
+                    touched[n_touched] = cell
+                    n_touched += 1
+                seen[cell] += 1
+                node[i] = best
+                shipped[i] = best_ship
+                continue
+            if not legacy_ok:
+                continue
+        for stage in range(2, 4):
+            cand = legacy_node(stage, m, dc, home[i], store[i])
+            if cand < 0 or cand == exclude[i] or (orch and rt.harm[cand]):
                 continue
             cell = cand * n_skus + sku[i]
-            avail = _atp(cell, cand, realtime, system, open_res, visible,
-                         reserved_since_sync) - buffer
+            avail = _atp(cell, cand, rt.realtime, rt.system, rt.open_res, rt.visible,
+                         rt.reserved_since_sync) - rt.buffer
             key = stage * n_cells + cell
             taken = seen[key]
             if taken == 0:
@@ -110,14 +207,15 @@ def route(node: np.ndarray, method: np.ndarray, region: np.ndarray, store: np.nd
             seen[key] = taken + 1
             if taken < avail:
                 node[i] = cand
+                shipped[i] = m != BOPIS
                 break
     for j in range(n_touched):
         seen[touched[j]] = 0
     for i in range(n):
         if node[i] >= 0:
             cell = node[i] * n_skus + sku[i]
-            open_res[cell] += 1
-            reserved_since_sync[cell] += 1
+            rt.open_res[cell] += 1
+            rt.reserved_since_sync[cell] += 1
 
 
 @inline_kernel
@@ -142,6 +240,7 @@ class Channel(NamedTuple):
     close_hour: np.ndarray
     last_sync: np.ndarray
     order_status_harmonized: np.ndarray
+    error_multiplier: np.ndarray
     n_stores: int
 
 
@@ -159,14 +258,15 @@ class Rules(NamedTuple):
 
 
 @kernel
-def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np.ndarray,
-           due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel, rules: Rules,
-           routing: tuple) -> int:
+def arrive(u: np.ndarray, pick_u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float,
+           b: np.ndarray, due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel,
+           rules: Rules, rt: Routing) -> int:
     """Turn an hour's customer draws ``u`` (orders x 7) into orders ``b``; route, promise them.
 
     Each order's SKU, customer region, method, BOPIS store, nearby store, patience and
-    order-status lag come from its row of ``u``; then the batch is routed (:func:`route`,
-    with ``routing`` its state), and each promised BOPIS order gets the ready time promised at
+    order-status lag come from its row of ``u``, its pick-error uniform from ``pick_u``; then
+    the batch is routed (:func:`route`, with ``rt`` its state), and each promised BOPIS order
+    gets the ready time promised at
     checkout: within the promise window of open hours, or that long after the next opening
     when today's hours are too short. ``counts`` rows (see the module constants) and
     ``latency`` (age of the view each promise was made from, hours) accumulate per customer
@@ -176,8 +276,7 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np
     promised orders, moved (in arrival order) to the front of ``b`` with their pick times, and
     their due hours in ``due`` (:func:`schedule`).
     """
-    (orchestrated, region_dc, harm, near_sfs, realtime, system, open_res, visible,
-     reserved_since_sync, buffer, n_skus, seen) = routing
+    n_skus, realtime = rt.n_skus, rt.realtime
     region_cdf, open_hour, close_hour = ch.region_cdf, ch.open_hour, ch.close_hour
     b_node, b_sku, b_region, b_method = b.node, b.sku, b.region, b.method
     b_store, b_home, b_ready_by, b_patience, b_lag = b.store, b.home, b.ready_by, b.patience, b.lag
@@ -208,10 +307,12 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np
         b_node[i] = -1
         b.tries[i] = 0
         b.oversold[i] = False
+        b.placed[i] = t
+        b.pick_u[i] = pick_u[i]
     exclude = np.full(n, -1, dtype=np.int64)
-    route(b_node, b_method, b_region, b_store, b_home, b_sku, exclude, orchestrated,
-          region_dc, harm, near_sfs, realtime, system, open_res, visible, reserved_since_sync,
-          buffer, n_skus, seen)
+    shipped = np.empty(n, dtype=np.bool_)
+    route(b_node, shipped, b_method, b_region, b_store, b_home, b_sku, exclude, False, True,
+          rt)
     for i in range(n):
         r = b_region[i]
         counts[PLACED, r] += 1.0
@@ -244,32 +345,35 @@ def arrive(u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float, b: np
             b_node[kept], b_sku[kept], b_region[kept] = b_node[i], b_sku[i], b_region[i]
             b_method[kept], b_store[kept], b_home[kept] = b_method[i], b_store[i], b_home[i]
             b_ready_by[kept], b_patience[kept] = b_ready_by[i], b_patience[i]
-            b_lag[kept] = b_lag[i]
+            b_lag[kept], b.pick_u[kept] = b_lag[i], b.pick_u[i]
         kept += 1
     schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), ch.n_stores,
-             ch.order_status_harmonized, open_hour, close_hour, rules.dc_pick_hours,
-             rules.store_pick_hours, b.pick_at[:kept], due[:kept])
+             ch.order_status_harmonized, open_hour, close_hour, ch.error_multiplier,
+             rules.dc_pick_hours, rules.store_pick_hours, b.pick_at[:kept], due[:kept])
     return kept
 
 
 @kernel
 def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
              order_status_harmonized: np.ndarray, open_hour: np.ndarray,
-             close_hour: np.ndarray, dc_pick_hours: float, store_pick_hours: float,
-             pick_at: np.ndarray, due: np.ndarray) -> None:
+             close_hour: np.ndarray, error_multiplier: np.ndarray, dc_pick_hours: float,
+             store_pick_hours: float, pick_at: np.ndarray, due: np.ndarray) -> None:
     """Pick times: DCs pick within a shift, stores in open hours after they see the order.
 
-    A store's pick that would run past closing is done after the next opening. ``due`` is the
-    simulated hour whose step performs the pick (never the hour the order was placed in).
+    A store's pick takes longer by its go-live dip multiplier (staff still learning the new
+    handhelds and screens); one that would run past closing is done after the next opening.
+    ``due`` is the simulated hour whose step performs the pick (never the hour the order was
+    placed in).
     """
     for i in range(len(node)):
         s = node[i]
         if s < n_stores:
             seen_at = t[i] + (0.0 if order_status_harmonized[s] else lag[i])
             start = next_open_at(seen_at, open_hour[s], close_hour[s])
-            pick = start + store_pick_hours
+            hours = store_pick_hours * error_multiplier[s]
+            pick = start + hours
             if pick - np.floor(start / 24.0) * 24.0 > close_hour[s]:
-                pick = next_open_at(pick, open_hour[s], close_hour[s]) + store_pick_hours
+                pick = next_open_at(pick, open_hour[s], close_hour[s]) + hours
         else:
             pick = t[i] + dc_pick_hours
         pick_at[i] = max(pick, t[i])
@@ -278,24 +382,42 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 
 @kernel
 def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarray,
-         pick_at: np.ndarray, ready_by: np.ndarray, n_skus: int, open_res: np.ndarray,
-         physical: np.ndarray, system: np.ndarray, ok: np.ndarray, counts: np.ndarray) -> int:
+         pick_at: np.ndarray, ready_by: np.ndarray, pick_u: np.ndarray, tries: np.ndarray,
+         n_stores: int, error_multiplier: np.ndarray, error_prob: float, n_skus: int,
+         open_res: np.ndarray, physical: np.ndarray, system: np.ndarray, outcome: np.ndarray,
+         counts: np.ndarray) -> int:
     """Pick a batch in order; return the number of units picked.
 
-    Each order releases its reservation and takes a unit if the shelf still has one (``ok``).
-    ``counts`` rows accumulate per region the orders fulfilled and the BOPIS orders ready by
-    the promised time (the pick is done at its own time within the hour the step stands for).
+    Each order releases its reservation and takes a unit if the shelf still has one and, at
+    a store, the picker finds it (:func:`sim.model.orders.rules.pick_missed`; the uniform is
+    read for every pick, DC or store, live or not). ``outcome`` gets each order's result (see
+    the module constants; a pickup is ``READY`` when picked by the promised time, the pick
+    being done at its own time within the hour the step stands for). ``counts`` rows
+    accumulate per region the orders fulfilled, those fulfilled from stores, and the failed
+    picks at stores.
     """
     picked = 0
     for i in range(len(node)):
-        cell = node[i] * n_skus + sku[i]
+        s = node[i]
+        cell = s * n_skus + sku[i]
         open_res[cell] -= 1
-        ok[i] = physical[cell] > 0
-        if ok[i]:
+        at_store = s < n_stores
+        u = pick_uniform(pick_u[i], tries[i])
+        missed = at_store and pick_missed(u, error_prob, error_multiplier[s])
+        if physical[cell] <= 0:
+            outcome[i] = SHORT
+        elif missed:
+            outcome[i] = MISSED
+        else:
             physical[cell] -= 1
             system[cell] -= 1
             picked += 1
             counts[FULFILLED, region[i]] += 1.0
-            if method[i] == BOPIS and pick_at[i] <= ready_by[i]:
-                counts[READY, region[i]] += 1.0
+            if at_store:
+                counts[STORE_FULFILLED, region[i]] += 1.0
+            ready = method[i] == BOPIS and pick_at[i] <= ready_by[i]
+            outcome[i] = READY if ready else PICKED
+            continue
+        if at_store:
+            counts[STORE_PICK_FAILED, region[i]] += 1.0
     return picked

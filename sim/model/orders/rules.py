@@ -2,10 +2,14 @@
 
 Small pure functions, compiled inline into the channel's loops (:mod:`sim.model.orders.kernels`)
 where a kernel needs them: the legacy channel rules, which stores orchestration considers,
-what a reroute costs.
+what a candidate node is expected to cost, what a reroute costs, whether a store's picker
+misses a unit that is there.
 """
 
 from __future__ import annotations
+
+import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,6 +18,47 @@ from sim.scenario import Costs
 
 #: Fulfilment methods of an online order.
 SHIP, SFS, BOPIS = 0, 1, 2
+#: Golden-ratio step between the pick-error uniforms of an order's successive picks.
+GOLDEN = 0.6180339887498949
+
+
+class RouteCosts(NamedTuple):
+    """What orchestration weighs (currency per order, probabilities, km).
+
+    Attributes:
+        ship_parcel: Base cost of one parcel to the customer.
+        ship_per_km: Shipping cost per km from the node to the customer.
+        store_pick: Store labour to pick and pack one order.
+        dc_pick: DC labour to pick and pack one order.
+        expedite: Premium of a faster service that keeps a rerouted shipment's promise.
+        rerelease: Labour of re-releasing an order automatically after a failed pick.
+        risk_realtime: Chance a pick fails when a real-time view shows one unit of headroom.
+        risk_batch: The same for a batch (snapshot) view.
+        risk_scale: Units of headroom over which that chance falls by a factor e.
+        bopis_max_km: Farthest another pickup store may be from the customer's chosen one.
+        lost_sale: Margin lost when a walk-in customer finds the shelf empty.
+    """
+
+    ship_parcel: float
+    ship_per_km: float
+    store_pick: float
+    dc_pick: float
+    expedite: float
+    rerelease: float
+    risk_realtime: float
+    risk_batch: float
+    risk_scale: float
+    bopis_max_km: float
+    lost_sale: float
+
+
+def route_costs(costs: Costs, p: dict[str, float]) -> RouteCosts:
+    """The orchestration weights from the scenario's cost section and the parameters."""
+    return RouteCosts(costs.ship_parcel, costs.ship_per_km, costs.store_pick_order,
+                      costs.dc_pick_order, costs.expedite_premium, costs.auto_reroute_labour,
+                      p["atp_fail_risk_realtime"], p["atp_fail_risk_batch"],
+                      p["atp_fail_headroom_units"], p["bopis_reroute_max_km"],
+                      costs.lost_sale_unit)
 
 
 @inline_kernel
@@ -29,9 +74,101 @@ def legacy_node(stage: int, method: int, dc: int, home: int, store: int) -> int:
     return dc if method == SFS else -1
 
 
-def reroute_cost(costs: Costs) -> float:
-    """Extra shipping and labour of moving one failed order to another node."""
-    return costs.reroute_per_order
+@inline_kernel
+def ship_cost(km: float, c: RouteCosts) -> float:
+    """Cost of one parcel carried ``km`` from the node to the customer."""
+    return c.ship_parcel + c.ship_per_km * km
+
+
+@inline_kernel
+def pick_labour(at_store: bool, c: RouteCosts) -> float:
+    """Labour to pick and pack one order at a store or a DC."""
+    return c.store_pick if at_store else c.dc_pick
+
+
+@inline_kernel
+def fail_risk(headroom: float, realtime: bool, c: RouteCosts) -> float:
+    """Chance the pick fails given the units available to promise beyond the buffer.
+
+    A view one unit above the buffer fails with the view's base risk (record errors, and for
+    batch views promises made since the snapshot); more headroom needs a larger record error
+    to fail, so the risk falls exponentially with it, as the model's own short picks do.
+    """
+    base = c.risk_realtime if realtime else c.risk_batch
+    return base * np.exp(-(max(headroom, 1.0) - 1.0) / c.risk_scale)
+
+
+@inline_kernel
+def walkin_loss(left: float, walkin_units: float, c: RouteCosts) -> float:
+    """Expected walk-in margin lost by taking a store's unit for an online order.
+
+    The chance the store's walk-in demand until its next delivery (Poisson with mean
+    ``walkin_units``, normal approximation) exceeds the ``left`` units it would still hold,
+    times the margin of a lost sale: nothing while the shelf is deep, a lost sale's margin
+    when it is about to run out.
+    """
+    if walkin_units <= 0.0:
+        return 0.0
+    z = (left + 0.5 - walkin_units) / math.sqrt(2.0 * walkin_units)
+    return c.lost_sale * 0.5 * math.erfc(z)
+
+
+@inline_kernel
+def node_cost(shipped: bool, km: float, detour_km: float, at_store: bool, headroom: float,
+              realtime: bool, left: float, walkin_units: float, c: RouteCosts) -> float:
+    """Expected cost of fulfilling one order from a node (DESIGN §5.2).
+
+    Shipping (by distance to the customer) or, for a pickup at another store than the one
+    chosen, the customer's detour priced per km (it only ranks nearby stores: the retailer
+    pays nothing for it); plus pick labour; plus the expected cost of a failed pick there
+    (a rush reshipment, a re-release and a second pick) weighted by :func:`fail_risk`; plus,
+    at a store, the walk-in sales its unit may have served (:func:`walkin_loss`, ``left``
+    the units the store would still hold).
+    """
+    move = ship_cost(km, c) if shipped else c.ship_per_km * detour_km
+    pick = pick_labour(at_store, c)
+    cost = move + pick + fail_risk(headroom, realtime, c) * (c.expedite + c.rerelease + pick)
+    if at_store:
+        cost += walkin_loss(left, walkin_units, c)
+    return cost
+
+
+def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
+                 shipped: np.ndarray, automatic: bool, c: RouteCosts) -> np.ndarray:
+    """What moving failed orders to other nodes costs, per order.
+
+    The extra shipping over what the failed node's shipment would have cost (all of a
+    parcel when a pickup becomes a delivery), an expedite premium when the order now ships
+    (to keep the promised date after the lost hours), and for automatic reroutes the
+    re-release labour. A manual reroute's labour is the ``manual_reroute`` or
+    ``pickup_failure`` exception's handling hours, costed by the desk, so it is not counted
+    again here. A pickup moved to another store costs nothing extra but the labour.
+    """
+    old = np.where(was_shipped, c.ship_parcel + c.ship_per_km * old_km, 0.0)
+    new = np.where(shipped, c.ship_parcel + c.ship_per_km * new_km, 0.0)
+    extra = np.maximum(new - old, 0.0) + np.where(shipped, c.expedite, 0.0)
+    return extra + (c.rerelease if automatic else 0.0)
+
+
+@inline_kernel
+def pick_uniform(u: float, tries: int) -> float:
+    """The pick-error uniform of an order's pick after ``tries`` failed ones.
+
+    One uniform is drawn per order when it is placed (whatever node or state it meets); each
+    later pick turns it by the golden ratio, which gives a fresh, evenly spread value without
+    a draw whose position in the stream would depend on the plan.
+    """
+    x = u + tries * GOLDEN
+    return x - np.floor(x)
+
+
+@inline_kernel
+def pick_missed(u: float, error_prob: float, error_multiplier: float) -> bool:
+    """Whether a store's picker fails to find a unit that is on the shelf.
+
+    The settled rate times the store's go-live dip multiplier (1 when settled or legacy).
+    """
+    return u < error_prob * error_multiplier
 
 
 def nearest_k(d: np.ndarray, k: int) -> np.ndarray:

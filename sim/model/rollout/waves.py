@@ -295,8 +295,7 @@ class Rollout(Component):
         return changed
 
     def _sync_flags(self) -> None:
-        if self.w.harmonized["fulfillment_routing"].any():
-            self.orders.orchestrated = True
+        # Orders read whether routing is orchestrated from the world's flags themselves.
         self.inv.refresh_profile()
 
     def _command_center(self) -> None:
