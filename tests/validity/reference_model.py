@@ -32,7 +32,9 @@ live, no area harmonized; waves and harmonization in the scenario are ignored):
   ship-from-store -> home store, then DC; BOPIS -> the chosen store); picks at the DC after
   ``dc_pick_hours``, at a store once it sees the order (order-status lag) in open hours;
 * at pick the *physical* stock decides: a shortfall is an oversell, reveals the phantom stock
-  (record := physical), and becomes a manual ``manual_reroute`` (customer service, 24x7) or
+  (record := physical); a store's picker also misses a unit on the shelf with probability
+  ``store_pick_error_prob`` (no record change, no oversell count); either failed pick
+  becomes a manual ``manual_reroute`` (customer service, 24x7) or
   ``pickup_failure`` (store operations, store hours) exception; when it is worked, the order
   is rerouted by the legacy rules (not to the failed node) unless the customer's patience ran
   out; more than ``max_reroute_attempts`` failed picks cancel it.
@@ -552,18 +554,20 @@ class ReferenceModel:
         while True:
             yield env.timeout(self._pick_time(o, node, env.now) - env.now)
             self.open_res[node, o.sku] -= 1
-            if self.physical[node, o.sku] > 0:
+            # A store's picker misses a unit on the shelf now and then (legacy: settled rate).
+            missed = node < self.S and self.u() < self.p["store_pick_error_prob"]
+            if self.physical[node, o.sku] > 0 and not missed:
                 self.physical[node, o.sku] -= 1
                 self.system[node, o.sku] -= 1
                 c["online_picked"] += 1
                 if o.method == BOPIS and env.now <= ready_by:
                     c["bopis_ready_orders"] += 1
                 return
-            # Oversell: the short pick reveals the phantom stock.
-            self.system[node, o.sku] = self.physical[node, o.sku]
-            if not o.oversold:
-                o.oversold = True
-                c["oversell_orders"] += 1
+            if self.physical[node, o.sku] <= 0:  # oversell: the short pick reveals phantom stock
+                self.system[node, o.sku] = self.physical[node, o.sku]
+                if not o.oversold:
+                    o.oversold = True
+                    c["oversell_orders"] += 1
             o.tries += 1
             if o.tries > self.p["max_reroute_attempts"]:
                 c["fallout_orders"] += 1

@@ -21,11 +21,11 @@ from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
+from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import ORDER, READY, SHORT
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, nearest_k, reroute_cost, route_costs
+from sim.model.orders.rules import BOPIS, SHIP, reroute_cost, route_costs
 from sim.model.plumbing.growth import grown
-from sim.model.plumbing.jit import guide_table
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
@@ -67,15 +67,13 @@ class Orders(Component):
         regions = world.store_region
         r = world.n_regions
         self.region_cdf = np.cumsum(np.bincount(regions, world.store_volume, minlength=r))
-        self.bopis_pick = self._region_picker(world.bopis)
-        self.sfs_pick = self._region_picker(world.sfs)
+        self.bopis_pick = region_picker(world, world.bopis)
+        self.sfs_pick = region_picker(world, world.sfs)
         k = int(p["orchestration_candidates"])
-        self.near_sfs = self._nearest(world.sfs, k)
-        self.near_bopis = self._nearest(world.bopis, k)
-        dcs = world.plan.network.dcs
-        #: Node locations (km): stores, then DCs in the world's DC order.
-        self.node_x = np.r_[world.plan.stores["x_km"].to_numpy(float), dcs["x_km"].to_numpy(float)]
-        self.node_y = np.r_[world.plan.stores["y_km"].to_numpy(float), dcs["y_km"].to_numpy(float)]
+        self.near_sfs = nearest_stores(world, world.sfs, k)
+        self.near_bopis = nearest_stores(world, world.bopis, k)
+        #: Node locations (km): stores, then DCs.
+        self.node_x, self.node_y = node_locations(world)
         self.costs = route_costs(world.scenario.costs, p)
         # Walk-in units per unit of SKU weekly rate until a store's next delivery: half a
         # review period to the next order on average, plus its DC's lead time.
@@ -111,25 +109,6 @@ class Orders(Component):
     def orchestrated(self) -> bool:
         """Whether the ecommerce platform runs the harmonized routing (its central row)."""
         return bool(self.w.harmonized["fulfillment_routing"][self.w.n_stores])
-
-    def _region_picker(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Stores of each region with ``flag`` (all its stores if none), weighted by volume.
-
-        Returns ``(stores, keys, guide)``: region ``r``'s cumulative weights are mapped into
-        ``(r, r + 1]`` and concatenated, so a search for ``region + u`` picks a store
-        (``guide`` speeds the search up, see :func:`sim.model.plumbing.jit.guide_table`).
-        """
-        w = self.w
-        stores, keys = [], []
-        for r in range(w.n_regions):
-            idx = np.flatnonzero((w.store_region == r) & flag)
-            if not len(idx):
-                idx = np.flatnonzero(w.store_region == r)
-            c = np.cumsum(w.store_volume[idx])
-            stores.append(idx)
-            keys.append(r + c / c[-1])
-        cdf = np.concatenate(keys)
-        return np.concatenate(stores), cdf, guide_table(cdf, cdf[-1])
 
     def online_units_week(self, week: int) -> np.ndarray:
         """Expected online units per SKU in a week (for stocking targets)."""
@@ -215,27 +194,6 @@ class Orders(Component):
             w.reserved_since_sync.reshape(-1), int(self.buffer), w.n_skus, w.n_stores,
             self._seen, self.store_walkin, w.sku_weekly_units,
             float(w.seasonality[w.calendar_week(w.week_of(hour))]), self.costs)
-
-    def _nearest(self, flag: np.ndarray, k: int) -> np.ndarray:
-        """For each store, the ``k`` nearest stores of its region with ``flag`` (-1 pads).
-
-        Orchestration weighs distance as well as stock: it considers the stores near the
-        customer (or near a pickup store), not every store of the region (which would also
-        cost orders x stores work each hour and grow with the square of the network).
-        """
-        w = self.w
-        xy = np.column_stack([w.plan.stores["x_km"].to_numpy(float),
-                              w.plan.stores["y_km"].to_numpy(float)])
-        out = np.full((w.n_stores, max(k, 1)), -1, dtype=np.int64)
-        for r in range(w.n_regions):
-            members = np.flatnonzero(w.store_region == r)
-            cands = members[flag[members]]
-            if not len(cands):
-                continue
-            d = np.linalg.norm(xy[members, None, :] - xy[None, cands, :], axis=2)
-            order = nearest_k(d, k)
-            out[members, : order.shape[1]] = cands[order]
-        return out
 
     def _schedule(self, b: np.ndarray, t: float | np.ndarray) -> None:
         """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""

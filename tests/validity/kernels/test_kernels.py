@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.model.orders.channel import nearest_k
 from sim.model.orders.kernels import ORDER
 from sim.model.orders.pick_queue import PickQueue, select
+from sim.model.orders.rules import nearest_k
 from sim.model.plumbing.grouping import group_parts, running_sum
 from sim.model.plumbing.jit import (
     MODEL_DIR,
