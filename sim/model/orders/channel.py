@@ -348,7 +348,7 @@ class Orders(Component):
         b = b[~late]
         fin, weeks = fin[~late], weeks[~late]
         # A person finds another node: by the legacy rules, or through the platform's
-        # orchestration once it runs the harmonized routing.
+        # orchestration where it runs the harmonized routing for the order's channel.
         new, shipped = self._route(b, b["node"], True, float(fin.min()))
         moved = new >= 0
         self.rec.add_at("fallout_orders", weeks[~moved], b["region"][~moved])

@@ -105,9 +105,12 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
           reroute: bool, legacy_ok: bool, rt: Routing) -> None:
     """Route a batch of orders; reserve what was promised.
 
-    An order is orchestrated when the platform runs the harmonized routing and either the
-    node the legacy rules would give it is live on that routing (a legacy store keeps the
-    orders the legacy rules send it) or it is being rerouted. Orchestration picks, among the
+    An order is orchestrated when the platform runs the harmonized routing and the node the
+    legacy rules would give it is live on that routing (a legacy store keeps the orders the
+    legacy rules send it, and its failed picks are rerouted by hand under those rules), or
+    when it is rerouted automatically (``legacy_ok`` False: a failed pick at a live node).
+    ``reroute``: the orders failed a pick (a pickup may then go to another pickup store or be
+    delivered). Orchestration picks, among the
     live candidates (:func:`_candidate`) with a unit beyond the safety buffer, the one of
     lowest expected cost (:func:`sim.model.orders.rules.node_cost`). Then, when allowed
     (``legacy_ok``) and no candidate could promise, the legacy channel rules: (2) ship ->
@@ -133,7 +136,7 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
         m = method[i]
         dc = rt.region_dc[region[i]]
         first = legacy_node(2, m, dc, home[i], store[i])
-        orch = rt.orchestrated and (reroute or rt.harm[first])
+        orch = rt.orchestrated and (rt.harm[first] or not legacy_ok)
         if orch:
             best = -1
             best_ship = False
