@@ -21,6 +21,7 @@ from sim.model.orders.rules import (
     SHIP,
     RouteCosts,
     fail_risk,
+    handling_cost,
     node_cost,
     pick_missed,
     pick_uniform,
@@ -44,14 +45,34 @@ def test_shipping_grows_with_distance_from_one_parcel():
     assert ship_cost(1000.0, C) == pytest.approx(12.0)
 
 
+@settings(deadline=None)  # the first call compiles the rule
 @given(heads, st.floats(0.0, 50.0))
 def test_failure_risk_falls_with_headroom_and_is_lower_in_real_time(h, more):
     assert fail_risk(h + more, False, C) <= fail_risk(h, False, C)
-    assert fail_risk(h, True, C) < fail_risk(h, False, C)
+    assert fail_risk(h, True, C) <= fail_risk(h, False, C)
+    assert fail_risk(min(h, 100.0), True, C) < fail_risk(min(h, 100.0), False, C)
     assert fail_risk(1.0, False, C) == C.risk_batch
     assert fail_risk(1.0 + C.risk_scale, True, C) == pytest.approx(C.risk_realtime / math.e)
 
 
+@pytest.mark.parametrize(("lam", "tol"), [(0.5, 0.12), (3.0, 0.05), (20.0, 0.03)])
+def test_walkin_loss_is_close_to_the_poisson_tail(lam, tol):
+    # The normal approximation of the walk-in demand tail against the exact Poisson tail:
+    # rough for slow movers, close for busy ones.
+    for left in range(0, int(3 * lam) + 4):
+        exact = 1.0 - sum(math.exp(-lam) * lam**j / math.factorial(j) for j in range(left + 1))
+        assert walkin_loss(float(left), lam, C) / C.lost_sale == pytest.approx(exact, abs=tol)
+
+
+def test_walkin_loss_takes_the_normal_tail():
+    for z in (-3.0, -1.0, 0.0, 0.5, 2.0, 5.0):
+        lam = 16.0
+        left = z * math.sqrt(lam) + lam - 0.5
+        tail = 0.5 * math.erfc(z / math.sqrt(2.0))
+        assert walkin_loss(left, lam, C) / C.lost_sale == pytest.approx(tail, abs=2e-4)
+
+
+@settings(deadline=None)  # the first call compiles the rule
 @given(st.floats(0.0, 200.0), st.floats(0.01, 100.0))
 def test_walkin_loss_is_a_probability_times_the_margin(left, lam):
     loss = walkin_loss(left, lam, C)
@@ -59,6 +80,18 @@ def test_walkin_loss_is_a_probability_times_the_margin(left, lam):
     assert walkin_loss(left + 5.0, lam, C) <= loss  # a deeper shelf risks less
     assert walkin_loss(left, lam * 2, C) >= loss  # busier walk-in trade risks more
     assert walkin_loss(left, 0.0, C) == 0.0
+
+
+@settings(deadline=None)  # the first call compiles the rule
+@given(st.booleans(), st.floats(0, 3000), st.floats(0, 30), st.booleans(), heads,
+       st.booleans(), st.floats(0, 100), st.floats(0, 50))
+def test_node_cost_is_handling_plus_walkin_sales_at_a_store(ship, km, det, store, h, rt, left,
+                                                           lam):
+    got = node_cost(ship, km, det, store, h, rt, left, lam, C)
+    want = handling_cost(ship, km, det, store, h, rt, C)
+    if store:
+        want += walkin_loss(left, lam, C)
+    assert got == want
 
 
 def test_a_near_deep_store_beats_a_far_dc_and_a_thin_one_does_not():
@@ -72,7 +105,7 @@ def test_a_near_deep_store_beats_a_far_dc_and_a_thin_one_does_not():
     assert store(40.0, 2.0) > near_dc  # a DC close to the customer wins on labour
 
 
-@settings(max_examples=200)
+@settings(deadline=None)  # the first call compiles the rule
 @given(st.floats(0, 3000), st.floats(0, 3000), st.booleans(), st.booleans(), st.booleans())
 def test_reroute_cost_is_extra_shipping_expedite_and_automatic_labour(old, new, was, ship, auto):
     got = float(reroute_cost(np.array([old]), np.array([new]), np.array([was]),
@@ -94,6 +127,7 @@ def test_a_pickup_turned_delivery_pays_a_whole_parcel():
     assert got[0] == pytest.approx(7.0 + 1.0 + 8.0 + 1.0)
 
 
+@settings(deadline=None)  # the first call compiles the rule
 @given(st.floats(0.0, 0.999999), st.integers(0, 5))
 def test_pick_uniforms_stay_uniforms_and_change_each_try(u, tries):
     v = pick_uniform(u, tries)
@@ -102,6 +136,7 @@ def test_pick_uniforms_stay_uniforms_and_change_each_try(u, tries):
         assert v != pick_uniform(u, tries - 1)
 
 
+@settings(deadline=None)  # the first call compiles the rule
 @given(st.floats(0.0, 0.999999), st.floats(1.0, 5.0))
 def test_a_store_in_its_dip_misses_more(u, mult):
     if pick_missed(u, 0.01, 1.0):
@@ -118,13 +153,21 @@ X = np.array([0.0, 10.0, 20.0, 60.0, 1200.0])
 Y = np.zeros(5)
 
 
+NEAR_SFS = np.array([[0, 1, 2, 3]] * 4)  # every row lists the stores nearest the customer
+NEAR_BOPIS = np.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 2, 1, 0]])
+
+
+def _km(near):
+    return np.abs(X[near] - X[np.arange(4)][:, None])
+
+
 def _routing(stock, harm, orchestrated=True, walkin=0.0):
     system = np.asarray(stock, dtype=np.int32)
     return Routing(
         orchestrated=orchestrated, region_dc=np.array([4]), harm=np.asarray(harm, dtype=bool),
-        near_sfs=np.array([[0, 1, 2, 3]] * 4), near_bopis=np.array([[0, 1, 2, 3], [1, 0, 2, 3],
-                                                                    [2, 1, 0, 3], [3, 2, 1, 0]]),
-        node_x=X, node_y=Y, realtime=np.ones(N_NODES, dtype=bool), system=system,
+        near_sfs=NEAR_SFS, near_sfs_km=np.abs(X[NEAR_SFS] - X[0]), near_bopis=NEAR_BOPIS,
+        near_bopis_km=_km(NEAR_BOPIS), node_x=X, node_y=Y,
+        realtime=np.ones(N_NODES, dtype=bool), system=system,
         open_res=np.zeros(N_NODES, dtype=np.int32), visible=system.copy(),
         reserved_since_sync=np.zeros(N_NODES, dtype=np.int32), buffer=1, n_skus=N_SKUS,
         n_stores=N_STORES, seen=np.zeros(4 * N_NODES, dtype=np.int32),

@@ -70,8 +70,8 @@ class Orders(Component):
         self.bopis_pick = region_picker(world, world.bopis)
         self.sfs_pick = region_picker(world, world.sfs)
         k = int(p["orchestration_candidates"])
-        self.near_sfs = nearest_stores(world, world.sfs, k)
-        self.near_bopis = nearest_stores(world, world.bopis, k)
+        self.near_sfs, self.near_sfs_km = nearest_stores(world, world.sfs, k)
+        self.near_bopis, self.near_bopis_km = nearest_stores(world, world.bopis, k)
         #: Node locations (km): stores, then DCs.
         self.node_x, self.node_y = node_locations(world)
         self.costs = route_costs(world.scenario.costs, p)
@@ -189,7 +189,8 @@ class Orders(Component):
             self._seen = np.zeros(4 * w.n_nodes * w.n_skus, dtype=np.int32)
         return ok_.Routing(
             self.orchestrated, w.region_dc, w.harmonized["fulfillment_routing"], self.near_sfs,
-            self.near_bopis, self.node_x, self.node_y, self.inv.realtime_nodes,
+            self.near_sfs_km, self.near_bopis, self.near_bopis_km, self.node_x, self.node_y,
+            self.inv.realtime_nodes,
             w.system.reshape(-1), w.open_reservations.reshape(-1), w.visible.reshape(-1),
             w.reserved_since_sync.reshape(-1), int(self.buffer), w.n_skus, w.n_stores,
             self._seen, self.store_walkin, w.sku_weekly_units,
@@ -227,19 +228,24 @@ class Orders(Component):
                 node = b["node"]
         week = w.week_of(hour)
         outcome = np.empty(len(b), dtype=np.int8)
-        counts = np.zeros((3, self.rec.regions))
+        counts = np.zeros((4, self.rec.regions))
+        week_start = float(week * HOURS_PER_WEEK)
         picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
-                          b["pick_u"], b["tries"], w.n_stores, w.error_multiplier,
-                          p["store_pick_error_prob"], w.n_skus, w.open_reservations.reshape(-1),
-                          w.physical.reshape(-1), w.system.reshape(-1), outcome, counts)
+                          b["pick_u"], b["tries"], b["placed"], week_start, w.n_stores,
+                          w.error_multiplier, p["store_pick_error_prob"], w.n_skus,
+                          w.open_reservations.reshape(-1), w.physical.reshape(-1),
+                          w.system.reshape(-1), outcome, counts)
         self.picked_units += picked
         rec = self.rec
         rec.add_row("online_fulfilled_orders", week, counts[ok_.FULFILLED])
         rec.add_row("store_fulfilled_orders", week, counts[ok_.STORE_FULFILLED])
         rec.add_row("pick_failures", week, counts[ok_.STORE_PICK_FAILED])
-        ready = outcome == READY
-        if ready.any():  # booked in the week the pickup was promised, like bopis_orders
-            rec.add_at("bopis_ready_orders", self._weeks(b["placed"][ready]), b["region"][ready])
+        # Pickups ready are booked in the week they were promised, like bopis_orders.
+        rec.add_row("bopis_ready_orders", week, counts[ok_.READY_THIS_WEEK])
+        earlier = (outcome == READY) & (b["placed"] < week_start)
+        if earlier.any():
+            rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
+                       b["region"][earlier])
         fail = outcome >= SHORT
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))

@@ -31,16 +31,18 @@ def region_picker(w: World, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return np.concatenate(stores), cdf, guide_table(cdf, cdf[-1])
 
 
-def nearest_stores(w: World, flag: np.ndarray, k: int) -> np.ndarray:
-    """For each store, the ``k`` nearest stores of its region with ``flag`` (-1 pads).
+def nearest_stores(w: World, flag: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each store, the ``k`` nearest stores of its region with ``flag``, nearest first.
 
-    Orchestration weighs distance as well as stock: it considers the stores near the
-    customer (or near a pickup store), not every store of the region (which would also
-    cost orders x stores work each hour and grow with the square of the network).
+    Returns the stores (-1 pads) and their distances in km (``inf`` pads). Orchestration
+    weighs distance as well as stock: it considers the stores near the customer (or near a
+    pickup store), not every store of the region (which would also cost orders x stores work
+    each hour and grow with the square of the network).
     """
     xy = np.column_stack([w.plan.stores["x_km"].to_numpy(float),
                           w.plan.stores["y_km"].to_numpy(float)])
     out = np.full((w.n_stores, max(k, 1)), -1, dtype=np.int64)
+    km = np.full(out.shape, np.inf)
     for r in range(w.n_regions):
         members = np.flatnonzero(w.store_region == r)
         cands = members[flag[members]]
@@ -49,7 +51,8 @@ def nearest_stores(w: World, flag: np.ndarray, k: int) -> np.ndarray:
         d = np.linalg.norm(xy[members, None, :] - xy[None, cands, :], axis=2)
         order = nearest_k(d, k)
         out[members, : order.shape[1]] = cands[order]
-    return out
+        km[members, : order.shape[1]] = np.take_along_axis(d, order, axis=1)
+    return out, km
 
 
 def node_locations(w: World) -> tuple[np.ndarray, np.ndarray]:

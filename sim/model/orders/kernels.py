@@ -27,7 +27,7 @@ ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
 #: Rows of the per-region counts :func:`arrive` returns.
 PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
 #: Rows of the per-region counts :func:`pick` returns.
-FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED = 0, 1, 2
+FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED, READY_THIS_WEEK = 0, 1, 2, 3
 #: Outcomes of a pick (:func:`pick`): picked; picked and a pickup ready by its promised time;
 #: the shelf lacked the unit (oversell); the store's picker missed a unit that was there.
 PICKED, READY, SHORT, MISSED = 0, 1, 2, 3
@@ -198,9 +198,9 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 @kernel
 def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarray,
          pick_at: np.ndarray, ready_by: np.ndarray, pick_u: np.ndarray, tries: np.ndarray,
-         n_stores: int, error_multiplier: np.ndarray, error_prob: float, n_skus: int,
-         open_res: np.ndarray, physical: np.ndarray, system: np.ndarray, outcome: np.ndarray,
-         counts: np.ndarray) -> int:
+         placed: np.ndarray, week_start: float, n_stores: int, error_multiplier: np.ndarray,
+         error_prob: float, n_skus: int, open_res: np.ndarray, physical: np.ndarray,
+         system: np.ndarray, outcome: np.ndarray, counts: np.ndarray) -> int:
     """Pick a batch in order; return the number of units picked.
 
     Each order releases its reservation and takes a unit if the shelf still has one and, at
@@ -208,8 +208,9 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
     read for every pick, DC or store, live or not). ``outcome`` gets each order's result (see
     the module constants; a pickup is ``READY`` when picked by the promised time, the pick
     being done at its own time within the hour the step stands for). ``counts`` rows
-    accumulate per region the orders fulfilled, those fulfilled from stores, and the failed
-    picks at stores.
+    accumulate per region the orders fulfilled, those fulfilled from stores, the failed
+    picks at stores, and the pickups ready that were placed this week (from ``week_start``;
+    the channel books the others in the week they were placed).
     """
     picked = 0
     for i in range(len(node)):
@@ -232,6 +233,8 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
                 counts[STORE_FULFILLED, region[i]] += 1.0
             ready = method[i] == BOPIS and pick_at[i] <= ready_by[i]
             outcome[i] = READY if ready else PICKED
+            if ready and placed[i] >= week_start:
+                counts[READY_THIS_WEEK, region[i]] += 1.0
             continue
         if at_store:
             counts[STORE_PICK_FAILED, region[i]] += 1.0

@@ -8,11 +8,12 @@ reroutes.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.orders.rules import BOPIS, RouteCosts, legacy_node, node_cost
+from sim.model.orders.rules import BOPIS, RouteCosts, handling_cost, legacy_node, walkin_loss
 from sim.model.plumbing.jit import inline_kernel, kernel
 
 
@@ -37,17 +38,20 @@ class Routing(NamedTuple):
 
     ``orchestrated``: the ecommerce platform runs the harmonized routing. ``harm``: each
     node's ``fulfillment_routing`` flag (orchestration considers only these). ``near_sfs`` /
-    ``near_bopis``: each store's nearest ship-from-store / BOPIS stores of its region (-1
-    pads). ``node_x``, ``node_y``: node locations (km). ``seen``: zeroed scratch counters, 4
-    per cell (slot 0 orchestration, 2 and 3 the legacy stages). ``store_walkin`` x
-    ``sku_units`` x ``season``: a store-SKU's expected walk-in units until its next delivery.
+    ``near_bopis``: each store's nearest ship-from-store / BOPIS stores of its region, nearest
+    first (-1 pads), and ``*_km`` their distances. ``node_x``, ``node_y``: node locations
+    (km). ``seen``: zeroed scratch counters, 4 per cell (slot 0 orchestration, 2 and 3 the
+    legacy stages). ``store_walkin`` x ``sku_units`` x ``season``: a store-SKU's expected
+    walk-in units until its next delivery.
     """
 
     orchestrated: bool
     region_dc: np.ndarray
     harm: np.ndarray
     near_sfs: np.ndarray
+    near_sfs_km: np.ndarray
     near_bopis: np.ndarray
+    near_bopis_km: np.ndarray
     node_x: np.ndarray
     node_y: np.ndarray
     realtime: np.ndarray
@@ -65,40 +69,6 @@ class Routing(NamedTuple):
     costs: RouteCosts
 
 
-@inline_kernel
-def _km(a: int, b: int, x: np.ndarray, y: np.ndarray) -> float:
-    return np.hypot(x[a] - x[b], y[a] - y[b])
-
-
-@inline_kernel
-def _candidate(j: int, m: int, reroute: bool, dc: int, chosen: int, cust: int,
-               rt: Routing) -> tuple[int, bool, float]:
-    """Orchestration candidate ``j`` of an order: ``(node, shipped, detour km)``.
-
-    0: the region's DC (delivery orders; a pickup only when rerouted, as a delivery); 1: the
-    chosen pickup store; then, for a rerouted pickup, the BOPIS stores near the chosen one
-    (collected there, within reach); then the ship-from-store stores near the customer
-    (delivery orders, or a rerouted pickup converted to a delivery). -1: no candidate.
-    """
-    deliver = m != BOPIS or reroute
-    if j == 0:
-        return (dc if deliver else -1), True, 0.0
-    if j == 1:
-        return (chosen if m == BOPIS else -1), False, 0.0
-    j -= 2
-    kb = rt.near_bopis.shape[1]
-    if j < kb:
-        if m != BOPIS or not reroute:
-            return -1, False, 0.0
-        c = rt.near_bopis[chosen, j]
-        if c < 0 or c == chosen:
-            return -1, False, 0.0
-        d = _km(c, chosen, rt.node_x, rt.node_y)
-        return (c if d <= rt.costs.bopis_max_km else -1), False, d
-    c = rt.near_sfs[cust, j - kb]
-    return (c if deliver else -1), True, 0.0
-
-
 @kernel
 def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.ndarray,
           store: np.ndarray, home: np.ndarray, sku: np.ndarray, exclude: np.ndarray,
@@ -110,9 +80,13 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     legacy rules send it, and its failed picks are rerouted by hand under those rules), or
     when it is rerouted automatically (``legacy_ok`` False: a failed pick at a live node).
     ``reroute``: the orders failed a pick (a pickup may then go to another pickup store or be
-    delivered). Orchestration picks, among the
-    live candidates (:func:`_candidate`) with a unit beyond the safety buffer, the one of
-    lowest expected cost (:func:`sim.model.orders.rules.node_cost`). Then, when allowed
+    delivered). Orchestration picks, among the live candidates with a unit beyond the safety
+    buffer, the one of
+    lowest expected cost (:func:`sim.model.orders.rules.node_cost`): the
+    region's DC (delivery orders; a pickup only when rerouted, as a delivery); the chosen
+    pickup store; for a rerouted pickup, the BOPIS stores near the chosen one within reach
+    (collected there); the ship-from-store stores near the customer (delivery orders, or a
+    rerouted pickup turned delivery). Then, when allowed
     (``legacy_ok``) and no candidate could promise, the legacy channel rules: (2) ship ->
     serving DC, ship-from-store -> home store, BOPIS -> the chosen store, (3) ship-from-store
     -> DC, skipping nodes orchestration already weighed. ``exclude`` is a node each order must
@@ -124,9 +98,22 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     the safety buffer, and orchestration counts the units it has given away in the batch.
     """
     n = len(node)
-    n_skus = rt.n_skus
-    n_cells = len(rt.system)
-    n_cand = 2 + rt.near_bopis.shape[1] + rt.near_sfs.shape[1]
+    # Locals, not tuple fields, in the loop: passing the tuple to helpers costs reference
+    # counting of every array in it on each call.
+    n_skus, n_stores, buffer, c = rt.n_skus, rt.n_stores, rt.buffer, rt.costs
+    harm, realtime, region_dc = rt.harm, rt.realtime, rt.region_dc
+    system, open_res, visible, rsync = rt.system, rt.open_res, rt.visible, rt.reserved_since_sync
+    near_sfs, near_sfs_km = rt.near_sfs, rt.near_sfs_km
+    near_bopis, near_bopis_km = rt.near_bopis, rt.near_bopis_km
+    node_x, node_y = rt.node_x, rt.node_y
+    walkin, units = rt.store_walkin * rt.season, rt.sku_units
+    n_sfs, n_bopis = near_sfs.shape[1], near_bopis.shape[1]
+    cands = np.empty(2 + n_sfs + n_bopis, dtype=np.int64)
+    ships = np.empty(len(cands), dtype=np.bool_)
+    kms = np.empty(len(cands))
+    detours = np.empty(len(cands))
+    floor = np.empty(len(cands))
+    n_cells = len(system)
     seen = rt.seen
     touched = np.empty(4 * n, dtype=np.int64)
     n_touched = 0
@@ -134,31 +121,65 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
         if node[i] >= 0:
             continue
         m = method[i]
-        dc = rt.region_dc[region[i]]
+        dc = region_dc[region[i]]
         first = legacy_node(2, m, dc, home[i], store[i])
-        orch = rt.orchestrated and (rt.harm[first] or not legacy_ok)
+        orch = rt.orchestrated and (harm[first] or not legacy_ok)
         if orch:
-            best = -1
-            best_ship = False
-            best_cost = np.inf
-            cust = home[i]
-            for j in range(n_cand):
-                cand, ship, detour = _candidate(j, m, reroute, dc, store[i], cust, rt)
-                if cand < 0 or cand == exclude[i] or not rt.harm[cand]:
+            # Gather the candidates with what they cost before stock (distance, labour): one
+            # evaluation loop follows (helpers taking the arrays would cost reference counting
+            # of each array on every call).
+            chosen, cust, k, ex = store[i], home[i], sku[i], exclude[i]
+            deliver = m != BOPIS or reroute
+            n_c = 0
+            if deliver:
+                dx, dy = node_x[dc] - node_x[cust], node_y[dc] - node_y[cust]
+                km = math.sqrt(dx * dx + dy * dy)
+                cands[n_c], ships[n_c], kms[n_c], detours[n_c] = dc, True, km, 0.0
+                floor[n_c] = c.ship_parcel + c.ship_per_km * km + c.dc_pick
+                n_c += 1
+            if m == BOPIS:
+                cands[n_c], ships[n_c], kms[n_c], detours[n_c] = chosen, False, 0.0, 0.0
+                floor[n_c] = c.store_pick
+                n_c += 1
+                for j in range(n_bopis if reroute else 0):
+                    d = near_bopis_km[chosen, j]
+                    if d > c.bopis_max_km:
+                        break
+                    if near_bopis[chosen, j] != chosen:
+                        cands[n_c], ships[n_c], kms[n_c] = near_bopis[chosen, j], False, 0.0
+                        detours[n_c] = d
+                        floor[n_c] = c.ship_per_km * d + c.store_pick
+                        n_c += 1
+            for j in range(n_sfs if deliver else 0):
+                if near_sfs[cust, j] < 0:
+                    break
+                d = near_sfs_km[cust, j]
+                cands[n_c], ships[n_c], kms[n_c], detours[n_c] = near_sfs[cust, j], True, d, 0.0
+                floor[n_c] = c.ship_parcel + c.ship_per_km * d + c.store_pick
+                n_c += 1
+            best, best_ship, best_cost = -1, False, np.inf
+            for j in range(n_c):
+                cand = cands[j]
+                if floor[j] >= best_cost or cand == ex or not harm[cand]:
                     continue
-                cell = cand * n_skus + sku[i]
-                head = _atp(cell, cand, rt.realtime, rt.system, rt.open_res, rt.visible,
-                            rt.reserved_since_sync) - rt.buffer - seen[cell]
+                cell = cand * n_skus + k
+                # One view's two loads (a branch, unlike _atp's: nearby stores share a kind).
+                rt_view = realtime[cand]
+                if rt_view:
+                    atp = system[cell] - open_res[cell]
+                else:
+                    atp = visible[cell] - rsync[cell]
+                head = atp - buffer - seen[cell]
                 if head < 1:
                     continue
-                at_store = cand < rt.n_stores
-                walkin = (rt.store_walkin[cand] * rt.sku_units[sku[i]] * rt.season
-                          if at_store else 0.0)
-                cost = node_cost(ship, _km(cand, cust, rt.node_x, rt.node_y), detour, at_store,
-                                 float(head), rt.realtime[cand], float(head + rt.buffer - 1),
-                                 walkin, rt.costs)
-                if cost < best_cost:
-                    best, best_ship, best_cost = cand, ship, cost
+                # node_cost in its two parts: the walk-in term (an erfc) only for a candidate
+                # still in the race.
+                at_store = cand < n_stores
+                x = handling_cost(ships[j], kms[j], detours[j], at_store, float(head), rt_view, c)
+                if at_store and x < best_cost:
+                    x += walkin_loss(float(head + buffer - 1), walkin[cand] * units[k], c)
+                if x < best_cost:
+                    best, best_ship, best_cost = cand, ships[j], x
             if best >= 0:
                 cell = best * n_skus + sku[i]
                 if seen[cell] == 0:
@@ -172,11 +193,10 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
                 continue
         for stage in range(2, 4):
             cand = legacy_node(stage, m, dc, home[i], store[i])
-            if cand < 0 or cand == exclude[i] or (orch and rt.harm[cand]):
+            if cand < 0 or cand == exclude[i] or (orch and harm[cand]):
                 continue
             cell = cand * n_skus + sku[i]
-            avail = _atp(cell, cand, rt.realtime, rt.system, rt.open_res, rt.visible,
-                         rt.reserved_since_sync) - rt.buffer
+            avail = _atp(cell, cand, realtime, system, open_res, visible, rsync) - buffer
             key = stage * n_cells + cell
             taken = seen[key]
             if taken == 0:
@@ -192,5 +212,5 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     for i in range(n):
         if node[i] >= 0:
             cell = node[i] * n_skus + sku[i]
-            rt.open_res[cell] += 1
-            rt.reserved_since_sync[cell] += 1
+            open_res[cell] += 1
+            rsync[cell] += 1
