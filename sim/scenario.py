@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -50,20 +50,33 @@ class InventorySettings(Strict):
     """Stock visibility and record keeping (DESIGN §5.1)."""
 
     legacy_sync_hours: float = Field(
-        4.0, gt=0, le=168, description="hours between legacy store batch feeds; assumption: "
-        "batch feeds run every few hours (hourly per Logicbroker, daily per Google local feeds)")
-    legacy_sync_failure_prob: float = Field(
-        0.005, ge=0, le=1, description="probability a legacy point-to-point batch fails; "
-        "assumption: mature legacy feeds rarely fail outright")
+        4.0, gt=0, le=168, description="hours between legacy store batch feeds (POS families "
+        "not listed in legacy_sync_hours_by_pos_family); assumption: batch feeds run every few "
+        "hours (hourly per Logicbroker, daily per Google local feeds)")
+    legacy_sync_hours_by_pos_family: dict[str, Annotated[float, Field(gt=0, le=168)]] = Field(
+        default_factory=lambda: {"pos_c": 24.0}, description="legacy batch interval (hours) "
+        "of the stores of a POS family (stores.csv pos_family), overriding legacy_sync_hours; "
+        "a table given in full replaces this default; assumption: the oldest till system "
+        "(pos_c, the acquired western chain) publishes stock in one nightly batch, the "
+        "slowest cadence a local-inventory channel accepts (Google local feeds: at least "
+        "daily), while the others publish every few hours")
+    legacy_failures_per_1000_hours: float = Field(
+        1.25, ge=0, le=1000, description="outages of a legacy point-to-point stock feed per "
+        "1,000 hours of operation (a feed stays down until IT works its sync_failure); "
+        "assumption: the former 0.5% failure chance per 4-hour batch, now per hour of "
+        "operation so a faster feed does not fail more often; mature feeds rarely fail")
     integration_sync_hours: float = Field(
         1.0, gt=0, le=168, description="integration-layer batch interval in hours; Logicbroker's "
         "default hourly delta feed")
-    integration_failure_prob: float = Field(
-        0.02, ge=0, le=1, description="probability an integration-layer batch fails; assumption: "
-        "new interfaces fail more often than mature ones during coexistence")
+    integration_failures_per_1000_hours: float = Field(
+        5.0, ge=0, le=1000, description="outages of a node's feed through the coexistence "
+        "integration layer per 1,000 hours of operation (down until IT works its "
+        "sync_failure); assumption: four times the legacy feeds' rate (the former 2% per "
+        "4-hour batch), because new interfaces fail more often than mature ones")
     realtime_sync_minutes: float = Field(
-        5.0, ge=0, le=60, description="latency of harmonized real-time inventory events, minutes; "
-        "vendors describe near-real-time (seconds to minutes)")
+        5.0, ge=0, le=60, description="latency of harmonized real-time inventory events, "
+        "minutes: a sale reaches the record (and so what is promised) this long after the "
+        "till; vendors describe near-real-time (seconds to minutes)")
     safety_buffer_units: int = Field(
         1, ge=0, le=50, description="units held back from the visible stock when promising; "
         "assumption: a common one-unit store buffer")
@@ -71,6 +84,10 @@ class InventorySettings(Strict):
         26.0, gt=0, le=52, description="weeks between cycle counts of a store-SKU; assumption: "
         "twice-yearly counts, with which the share of wrong store-SKU records settles near the "
         "60-65% published (DeHoratius & Raman 2008; ECR 2019) instead of starting above it")
+    dc_cycle_count_weeks: float = Field(
+        13.0, gt=0, le=52, description="weeks between cycle counts of a DC-SKU; every gap "
+        "found is adjusted at the count (DC inventory control recounts within the shift); "
+        "assumption: DCs count each location about quarterly")
     mismatch_threshold_units: int = Field(
         3, ge=0, description="count discrepancy (units) above which a cycle count raises an "
         "inventory_mismatch exception instead of a silent correction; assumption")

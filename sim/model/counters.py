@@ -56,6 +56,12 @@ _DECLARED = [
     # Inventory records (sim.model.inventory)
     Counter("counted_cells", "store-SKUs", "store-SKU records cycle-counted"),
     Counter("count_gaps", "store-SKUs", "counted records that differed from the shelf"),
+    Counter("dc_counted_cells", "DC-SKUs", "DC-SKU records cycle-counted"),
+    Counter("dc_count_gaps", "DC-SKUs", "counted DC records that differed from the shelf"),
+    Counter("sync_outage_hours", "node-hours", "hours a node's stock feed was down (its view "
+            "stale until IT worked the sync_failure)"),
+    Counter("unposted_sales_units", "units", "real-time store sales not yet on the record "
+            "when the hour's orders were promised (event latency)"),
     # Returns and refunds (sim.model.returns)
     Counter("returns_units", "units", "units whose return started"),
     *(Counter(f"returns_units.{p}", "units", f"returns started, {p.replace('_', ' ')}")

@@ -38,12 +38,12 @@ CONFIGS = {
     "stressed": ["inventory.legacy_sync_hours=24", "inventory.safety_buffer_units=0"],
 }
 SEEDS = tuple(range(1, 9))
-#: Per-comparison two-sided error level: sixteen comparisons keep the family-wise
+#: Per-comparison two-sided error level: twenty comparisons keep the family-wise
 #: false-alarm rate near 2 % (each change to either model redraws every number).
 ALPHA = 0.001
 METRICS = ("oversell_rate", "fill_rate", "store_sales_units", "lost_sales_units",
            "ecommerce_orders", "order_fallout_rate", "pickup_ready_rate",
-           "inventory_sync_latency_hours")
+           "inventory_sync_latency_hours", "sync_failures", "dc_count_gap_rate")
 
 
 def _load_reference():
@@ -66,6 +66,8 @@ def _fast(scenario: sim.Scenario, seed: int) -> dict[str, float]:
                                     "lost_sales_units", "pickup_ready_rate",
                                     "inventory_sync_latency_hours", "order_fallout_rate")}
     out["store_sales_units"] = float(res.extras["store_sales_units"])
+    out["sync_failures"] = float(m["exceptions.sync_failure"])
+    out["dc_count_gap_rate"] = float(m["dc_count_gap_rate"])
     out["fill_rate"] = ref.fast_fill_rate(m, res.extras)
     return out
 

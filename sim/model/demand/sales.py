@@ -1,5 +1,10 @@
 """Store walk-in demand, shrink and mis-scans, drawn sparsely each hour.
 
+Mis-scans happen at the store's record-error rate (lower where harmonized inventory events
+are live, higher in a go-live dip); at real-time stores a sale's event reaches the record
+``inventory.realtime_sync_minutes`` after the till, so the last minutes' sales are not yet on
+the record the hour's orders are promised from (:meth:`StoreDemand.post_events` posts them).
+
 A store-SKU sells a fraction of a unit per hour, so instead of a Poisson draw for every cell the
 hour's total is drawn once and the units are placed on cells by inverse-CDF lookups over the
 (separable) store and SKU weights. Only the touched cells are updated.
@@ -14,6 +19,8 @@ import numpy as np
 
 from sim.model.component import Component
 from sim.model.demand.kernels import sell_hour
+from sim.model.inventory.rules import unposted_share
+from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import World
 
@@ -42,6 +49,10 @@ class StoreDemand(Component):
         self.shrink_rate = world.params["shrink_rate"]
         self.misscan_rate = world.params["misscan_rate"]
         self.lost_share = world.params["downtime_lost_sale_share"]
+        self.unposted_share = unposted_share(world.scenario.inventory.realtime_sync_minutes)
+        #: Record cells of this hour's real-time sales still in flight (posted after orders).
+        self._unposted = np.empty(0, dtype=np.int64)
+        self._n_unposted = 0
         self._sku_cache: dict[int, tuple[np.ndarray, float]] = {}
         #: 1 for stores whose ERP view is real time (set by the engine after state changes).
         self.realtime = np.zeros(world.n_stores, dtype=np.int64)
@@ -98,12 +109,15 @@ class StoreDemand(Component):
         value = np.zeros(r)
         sold_store = np.empty(n, dtype=np.int32)
         sold_sku = np.empty(n, dtype=np.int32)
+        if len(self._unposted) < n:
+            self._unposted = np.empty(2 * n, dtype=np.int64)
         self._stamp += 1
-        sold, shrunk = sell_hour(
+        sold, shrunk, self._n_unposted = sell_hour(
             n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, self.lost_share,
             w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
-            self.realtime, self.misscan_rate, w.error_multiplier, w.store_region, w.sku_price,
-            self._shrink_mark, self._stamp, counts, value, sold_store, sold_sku)
+            self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
+            self.unposted_share, w.store_region, w.sku_price, self._shrink_mark, self._stamp,
+            counts, value, sold_store, sold_sku, self._unposted)
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
@@ -115,6 +129,23 @@ class StoreDemand(Component):
         rec.add_row("store_sales_value", week, value)
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]
+
+    def post_events(self, hour: int) -> None:
+        """Post the hour's real-time sales that were still in flight when orders were promised.
+
+        Runs after the orders (see :mod:`sim.model.schedule`). A short pick that set a record
+        to the shelf in between makes its late event count twice, as an absolute adjustment
+        racing an in-flight event does (rare: the same cell, within the hour).
+        """
+        n = self._n_unposted
+        if not n:
+            return
+        self._n_unposted = 0
+        cells = self._unposted[:n]
+        w = self.w
+        scatter_add(w.system.reshape(-1), cells, np.ones(n, dtype=np.int64), -1)
+        self.rec.add("unposted_sales_units", w.week_of(hour),
+                     w.store_region[cells // w.n_skus])
 
     def set_realtime(self, realtime_nodes: np.ndarray) -> None:
         """Take the nodes whose ERP view is real time (after a state or harmonization change)."""

@@ -309,9 +309,10 @@ class Returns(Component):
         restock = self._restock_buf.room(n)
         parcels = np.empty(n_mail, dtype=PARCEL)
         day = start_returns(rows, spans, u, e_scan, transit, w.harmonized["return_disposition"],
-                            w.error_multiplier, w.sku_price, self.rules, self.n_weeks,
-                            self._start_members, rec.weeks, rec.regions, restock,
-                            booked.room(n), booked.n, parcels, self.bench.next_day)
+                            w.error_multiplier, w.record_error_factor, w.sku_price,
+                            self.rules, self.n_weeks, self._start_members, rec.weeks,
+                            rec.regions, restock, booked.room(n), booked.n, parcels,
+                            self.bench.next_day)
         booked.n = day.n_refunds
         self._book(("returns_value",), day.value[None], day.first_week, day.last_week)
         self._book(self._start_names, day.counts, day.first_week, day.last_week)
@@ -350,8 +351,8 @@ class Returns(Component):
         # Legacy refunds are released by the next finance batch after inspection.
         batch = self.p["legacy_refund_batch_hours"]
         refund_at = np.ceil(now / batch) * batch if batch > 0 else now
-        run = self.bench.run(hour, refund_at, w.physical, w.system, rec.weeks, rec.regions,
-                             self.refunds.booked)
+        run = self.bench.run(hour, refund_at, w.physical, w.system, w.record_error_factor,
+                             rec.weeks, rec.regions, self.refunds.booked)
         self._record_backlog(hour, self.bench.backlog)
         if run is not None:
             self._book(self._bench_names, run.counts, run.first_week, run.last_week)
