@@ -112,7 +112,7 @@ _EXTRA = [
            "mean hours a broken feed stays down (outage node-hours per sync_failure)",
            of=("sync_outage_hours", "exceptions.sync_failure")),
     Metric("unposted_sales_units", "units", "sum",
-           "real-time store sales not yet on the record when orders were promised"),
+           "real-time store sales not yet seen by the channel when orders were promised"),
     Metric("returns_units", "units", "sum", "units whose return started"),
     Metric("unrecorded_restock_units", "units", "sum", "restocked returns never recorded"),
     Metric("refunds_pending_end", "refunds", "sum", "refunds not made by the horizon end"),

@@ -75,7 +75,7 @@ class InventorySettings(Strict):
         "4-hour batch), because new interfaces fail more often than mature ones")
     realtime_sync_minutes: float = Field(
         5.0, ge=0, le=60, description="latency of harmonized real-time inventory events, "
-        "minutes: a sale reaches the record (and so what is promised) this long after the "
+        "minutes: the channel promising from a real-time node sees a sale this long after the "
         "till; vendors describe near-real-time (seconds to minutes)")
     safety_buffer_units: int = Field(
         1, ge=0, le=50, description="units held back from the visible stock when promising; "

@@ -60,8 +60,8 @@ _DECLARED = [
     Counter("dc_count_gaps", "DC-SKUs", "counted DC records that differed from the shelf"),
     Counter("sync_outage_hours", "node-hours", "hours a node's stock feed was down (its view "
             "stale until IT worked the sync_failure)"),
-    Counter("unposted_sales_units", "units", "real-time store sales not yet on the record "
-            "when the hour's orders were promised (event latency)"),
+    Counter("unposted_sales_units", "units", "real-time store sales the channel had not yet "
+            "seen when the hour's orders were promised (event latency)"),
     # Returns and refunds (sim.model.returns)
     Counter("returns_units", "units", "units whose return started"),
     *(Counter(f"returns_units.{p}", "units", f"returns started, {p.replace('_', ' ')}")

@@ -261,16 +261,39 @@ def test_misscans_run_at_the_rate_times_record_factor_times_dip() -> None:
     assert (10 * n - half["system"][1:]).sum() == np.count_nonzero(u3 < 0.05)
 
 
-def test_real_time_sales_in_flight_reach_the_record_later() -> None:
+def test_real_time_sales_in_flight_are_marked_for_the_view_and_on_the_record() -> None:
     n = 200
     u2 = np.linspace(0.0, 0.999, n)
     u = _units(n, u2, np.full(n, 0.9))
     rt = _sell(n, u, realtime=1, unposted_share=0.25)
     assert rt["sold"] == n and rt["late"] == np.count_nonzero(u2 < 0.25)
-    assert 10 * n - rt["system"][0] == n - rt["late"]  # on the record now
-    assert (rt["unposted"] == 0).all()  # cell of store 0, SKU 0, posted after the orders
+    assert 10 * n - rt["system"][0] == n  # the record is exact at once
+    assert (rt["unposted"] == 0).all()  # the cell of store 0, SKU 0: the view lags by these
     batch = _sell(n, u, realtime=0, unposted_share=0.25)
     assert batch["late"] == 0 and 10 * n - batch["system"][0] == n
+
+
+def test_the_view_lags_only_while_the_hours_orders_are_promised() -> None:
+    """StoreDemand lends the in-flight sales to the channel's view until post_events."""
+    from sim.model.demand.sales import StoreDemand
+
+    sc = Scenario(network={"stores": 10, "skus": 5}, horizon_weeks=2,
+                  inventory={"realtime_sync_minutes": 60})
+    w = build_world(sc, build_plan(sc))
+    w.physical[:] = 1000
+    w.system[:] = 1000
+    rec = Recorder(2, w.n_regions + 1)
+    d = StoreDemand(w, np.ones((2, w.n_skus)), np.random.default_rng(3), rec)
+    d.set_realtime(np.ones(w.n_nodes, dtype=bool))
+    hour = int(w.open_hour.max()) + 1  # every store open
+    d.step(hour)
+    sold = 1000 - w.system[: w.n_stores]
+    assert sold.sum() > 0
+    # The view (record less reservations) is the record before the hour's sales.
+    assert ((w.system - w.open_reservations)[: w.n_stores] == 1000).all()
+    d.post_events(hour)
+    assert not w.open_reservations.any()
+    assert rec.counts("unposted_sales_units").sum() == sold.sum()
 
 
 def test_unposted_share_rule() -> None:

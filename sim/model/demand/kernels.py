@@ -28,11 +28,11 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     shelf holds a unit not set aside for an online pick, else it is a lost sale; a sold unit
     may be mis-scanned as another SKU of the store (the record moves on the wrong SKU), at
     ``misscan_rate`` x the store's record-error factor x its go-live error multiplier. At a
-    real-time store a sale's event may still be in flight when the hour's orders are promised
-    (``u[:, 2] < unposted_share``; that column only decides walk-outs at stores in cutover,
-    which are never real time): its record cell is written to ``unposted`` instead of being
-    decremented, and the caller posts it after the orders. Shrink then takes one unit from
-    each distinct drawn cell that still has stock.
+    real-time store a sale's event may not yet be seen by the channel when the hour's orders
+    are promised (``u[:, 2] < unposted_share``; that column only decides walk-outs at stores
+    in cutover, which are never real time): its record cell is also written to ``unposted``
+    (the caller makes the channel's view lag by it). Shrink then takes one unit from each
+    distinct drawn cell that still has stock.
 
     ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
     ``value_out`` the value sold. Returns ``(units sold, shrink units, unposted sales)``; the
@@ -98,11 +98,10 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
             continue
         phys[cell] -= 1
         outcome[i] = 2
+        system[s * n_skus + act_at[j]] -= 1
         if late_at[j]:
             unposted[n_late] = s * n_skus + act_at[j]
             n_late += 1
-        else:
-            system[s * n_skus + act_at[j]] -= 1
     sold = 0
     for i in range(n):  # tallies in arrival order (float sums in a fixed order)
         r = store_region[st[i]]

@@ -1,9 +1,10 @@
 """Store walk-in demand, shrink and mis-scans, drawn sparsely each hour.
 
 Mis-scans happen at the store's record-error rate (lower where harmonized inventory events
-are live, higher in a go-live dip); at real-time stores a sale's event reaches the record
-``inventory.realtime_sync_minutes`` after the till, so the last minutes' sales are not yet on
-the record the hour's orders are promised from (:meth:`StoreDemand.post_events` posts them).
+are live, higher in a go-live dip). At real-time stores the channel sees a sale
+``inventory.realtime_sync_minutes`` after the till, so the last minutes' sales are not yet in
+the view the hour's orders are promised from (see :meth:`StoreDemand.step` and
+:meth:`StoreDemand.post_events`).
 
 A store-SKU sells a fraction of a unit per hour, so instead of a Poisson draw for every cell the
 hour's total is drawn once and the units are placed on cells by inverse-CDF lookups over the
@@ -50,7 +51,7 @@ class StoreDemand(Component):
         self.misscan_rate = world.params["misscan_rate"]
         self.lost_share = world.params["downtime_lost_sale_share"]
         self.unposted_share = unposted_share(world.scenario.inventory.realtime_sync_minutes)
-        #: Record cells of this hour's real-time sales still in flight (posted after orders).
+        #: Record cells of this hour's real-time sales the channel has not seen yet.
         self._unposted = np.empty(0, dtype=np.int64)
         self._n_unposted = 0
         self._sku_cache: dict[int, tuple[np.ndarray, float]] = {}
@@ -129,23 +130,31 @@ class StoreDemand(Component):
         rec.add_row("store_sales_value", week, value)
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]
+        if self._n_unposted:
+            # A real-time node's available to promise is its record less its open
+            # reservations; until the orders are promised, the sales still in flight are
+            # lent to that expression (one fewer reservation each), so the channel promises
+            # from the record as it was before them. The record itself stays exact, so a
+            # short pick meanwhile corrects it to the shelf without double counting.
+            n_late = self._n_unposted
+            scatter_add(w.open_reservations.reshape(-1), self._unposted[:n_late],
+                        np.ones(n_late, dtype=np.int64), -1)
+            rec.add("unposted_sales_units", week, w.store_region[self._unposted[:n_late]
+                                                                 // w.n_skus])
 
     def post_events(self, hour: int) -> None:
-        """Post the hour's real-time sales that were still in flight when orders were promised.
+        """The channel has seen the hour's real-time sales: give back what :meth:`step` lent.
 
-        Runs after the orders (see :mod:`sim.model.schedule`). A short pick that set a record
-        to the shelf in between makes its late event count twice, as an absolute adjustment
-        racing an in-flight event does (rare: the same cell, within the hour).
+        Runs after the orders (see :mod:`sim.model.schedule`), so the hour's promises were
+        made from a view lagging the record by the sales of the last
+        ``inventory.realtime_sync_minutes``.
         """
         n = self._n_unposted
         if not n:
             return
         self._n_unposted = 0
-        cells = self._unposted[:n]
-        w = self.w
-        scatter_add(w.system.reshape(-1), cells, np.ones(n, dtype=np.int64), -1)
-        self.rec.add("unposted_sales_units", w.week_of(hour),
-                     w.store_region[cells // w.n_skus])
+        scatter_add(self.w.open_reservations.reshape(-1), self._unposted[:n],
+                    np.ones(n, dtype=np.int64), 1)
 
     def set_realtime(self, realtime_nodes: np.ndarray) -> None:
         """Take the nodes whose ERP view is real time (after a state or harmonization change)."""

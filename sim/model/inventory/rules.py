@@ -93,11 +93,11 @@ def record_error_factor(realtime: np.ndarray, harmonized_factor: float) -> np.nd
 
 
 def unposted_share(realtime_minutes: float) -> float:
-    """Share of an hour's real-time sales not yet on the record when the hour's orders come.
+    """Share of an hour's real-time sales the channel has not seen when the hour's orders come.
 
     The model promises an hour's orders after the hour's store sales; with events reaching
-    the record ``realtime_minutes`` after the till, the sales of the last that many minutes
-    before a promise are not on the record it reads: with sales spread evenly over the hour,
+    the channel ``realtime_minutes`` after the till, the sales of the last that many minutes
+    before a promise are not in the view it reads: with sales spread evenly over the hour,
     ``minutes / 60`` of them (all of them from an hour on).
     """
     return min(max(float(realtime_minutes), 0.0) / 60.0, 1.0)

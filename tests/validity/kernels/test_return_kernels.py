@@ -324,8 +324,8 @@ def test_starting_returns_is_the_numpy_batch(n, day, seed, coarse):
     parcels = np.zeros(int(mail.sum()), dtype=PARCEL)
     floor = day + int(g.integers(0, 2))
     got = start_returns(store, spans, u, e_scan, transit, harmonized, error_multiplier,
-                        record_factor, price, r, N_WEEKS, members, rec_weeks, rec_regions, restock, refunds, 2,
-                        parcels, floor)
+                        record_factor, price, r, N_WEEKS, members, rec_weeks, rec_regions,
+                        restock, refunds, 2, parcels, floor)
 
     # The journey's NumPy batch (``_start_returns``).
     start, pair, node, sku, region = c["start"], c["pair"], c["node"], c["sku"], c["region"]
