@@ -64,7 +64,9 @@ def run(path: Path, stores: int | None, hours: float, seed: int, extra: list[str
         order_kernels.pick = _pick
     m = res.metrics
     failed = _tally["record"] + _tally["view"]
+    outage = m.get("sync_outage_mean_hours", float("nan"))
     return {"legacy_sync_hours": hours, "oversell_rate": m["oversell_rate"],
+            "outage_mean_h": outage, "backlog_peak": m["exception_backlog_peak"],
             "oversell_orders": m["oversell_orders"],
             "sync_failure": m["exceptions.sync_failure"],
             "count_gap_rate": m["count_gap_rate"],
@@ -85,7 +87,8 @@ def main() -> None:
     a = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}; {a.scenario.name}, seed {a.seed}")
     cols = ("legacy_sync_hours", "oversell_rate", "oversell_orders", "sync_failure",
-            "count_gap_rate", "latency_h", "record_error_share", "failed_picks", "seconds")
+            "outage_mean_h", "count_gap_rate", "latency_h", "record_error_share",
+            "failed_picks", "backlog_peak", "seconds")
     print(" | ".join(cols))
     for h in a.sync:
         r = run(a.scenario, a.stores, h, a.seed, a.sets)

@@ -8,7 +8,9 @@ from the seed-to-seed variation (Welch's t interval on the difference of the mea
 within a hand-picked tolerance. Order fallout, BOPIS pickup readiness and the age of the
 visible stock at promise time are compared too: this comparison found two engine biases (sync
 latency read 0.5 h too old; readiness judged at the end of the hourly step, about 10 points
-low), both since fixed in the engine.
+low), both since fixed in the engine. So are the feed outages (``sync_failure``, per hour of
+operation, each lasting until IT works it) and the DC count gap rate (DC records start wrong
+and receipts are booked wrong now and then), which the legacy baseline's rules include.
 
 The engine runs with ``parameters.restock_share = 0`` because the reference has no returns
 (restocked returns would add stock the reference never sees). Two operating points: the

@@ -298,10 +298,9 @@ class Inventory(Component):
             self.w.system[cell] = self.w.physical[cell]
 
     def report(self) -> dict[str, float]:
-        """Stock totals for the conservation check and the shares of wrong records."""
+        """Stock totals for the conservation check and the share of wrong store records."""
         w = self.w
-        s = w.n_stores
         return {"start": self.start_units, "supplier_receipts": self.supplier_receipts,
                 "in_transit": self.in_transit, "end": int(w.physical.sum()),
-                "record_error_share": float(np.mean(w.system[:s] != w.physical[:s])),
-                "dc_record_error_share": float(np.mean(w.system[s:] != w.physical[s:]))}
+                "record_error_share": float(np.mean(w.system[: w.n_stores]
+                                                    != w.physical[: w.n_stores]))}
