@@ -53,8 +53,8 @@ HOURLY: tuple[Task, ...] = (
     Task("returns", "take_store_sales", why="the hour's store sales that will come back"),
     Task("promotions", why="event setups; the hour's promoted sales at the tills"),
     Task("orders", why="online orders: promising, routing, picks, oversell, reroutes"),
-    Task("demand", "post_events", why="real-time sales events still in flight when the "
-         "orders were promised reach the record"),
+    Task("demand", "post_events", why="the channel now sees the real-time sales that were "
+         "still in flight when the hour's orders were promised"),
     Task("returns", why="the day's returns start; the DC bench inspects"),
     Task("inventory", "sync", why="publish visible stock of the nodes due"),
 )
