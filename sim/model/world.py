@@ -36,7 +36,10 @@ class World:
         last_sync: Hour of each node's last successful sync.
         state: Store state (``LEGACY``, ``CUTOVER``, ``LIVE``) per store.
         live_since: Hour each store went live (``nan`` if not live).
-        harmonized: Area name → bool per node: the area's common definition in force there.
+        central_state: State of the central systems (DCs and the ecommerce platform).
+        harmonized: Area name → bool per node: the area's common definition in force there
+            (the DC rows stand for the central systems, which adopt together).
+        error_multiplier: Each store's staff error-rate multiplier (the go-live dip, >= 1).
     """
 
     scenario: Scenario
@@ -70,6 +73,7 @@ class World:
     last_sync: np.ndarray = field(init=False)
     state: np.ndarray = field(init=False)
     live_since: np.ndarray = field(init=False)
+    central_state: int = field(init=False)
     harmonized: dict[str, np.ndarray] = field(init=False)
     error_multiplier: np.ndarray = field(init=False)
     region_dc: np.ndarray = field(init=False)
@@ -87,6 +91,7 @@ class World:
         self.last_sync = np.zeros(n, dtype=np.float64)
         self.state = np.full(self.n_stores, LEGACY, dtype=np.int8)
         self.live_since = np.full(self.n_stores, np.nan)
+        self.central_state = LEGACY
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
         self.region_dc = region_dc_nodes(self.n_stores, len(self.region_names), self.dc_regions,

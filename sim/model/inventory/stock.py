@@ -183,7 +183,7 @@ class Inventory(Component):
         harmon = w.harmonized["inventory_events"]
         live = np.zeros(n, dtype=bool)
         live[: w.n_stores] = w.state == LIVE
-        live[w.n_stores:] = self.coexistence or harmon[w.n_stores:].any()
+        live[w.n_stores:] = w.central_state == LIVE  # the DCs move at the central cutover
         realtime = harmon & live
         interval = np.where(live, inv.integration_sync_hours, inv.legacy_sync_hours)
         interval[w.n_stores:] = np.where(realtime[w.n_stores:], interval[w.n_stores:],
@@ -227,14 +227,17 @@ class Inventory(Component):
     def refresh_profile(self) -> None:
         """Recompute the real-time flags after a state or harmonization change.
 
-        Raises:
-            RuntimeError: If a node stops being real time while its view is not current
-                (views of real-time nodes are copied only before a week starts).
+        Views of real-time nodes are copied only before a week starts (promising reads their
+        records). A node that stops being real time gets its view copied now: changes happen
+        between the hourly steps, so the copy is the view the last hour's
+        publish would have left.
         """
         profile = self.sync_profile()
-        if (self.realtime_nodes & ~profile[2]).any() and not self._views_current:
-            raise RuntimeError("a node stopped publishing in real time in mid-week; its view "
-                               "was last copied at the week's start")
+        leaving = np.flatnonzero(self.realtime_nodes & ~profile[2])
+        if len(leaving) and not self._views_current:
+            w = self.w
+            w.visible[leaving] = w.system[leaving]
+            w.reserved_since_sync[leaving] = 0
         self._profile = profile
         self.realtime_nodes = profile[2]
         if self.on_profile is not None:
