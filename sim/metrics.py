@@ -30,8 +30,8 @@ class Metric:
             ``level`` of a stock counted at each week's end (summed over regions; a region's
             and the horizon's value is the last week's); ``samples_mean`` /
             ``samples_quantile`` (level ``q``) of the observations of the sample counters in
-            ``of``; ``peak`` of the hourly open backlog; ``last`` (the rollout's completion
-            week, horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
+            ``of``; ``peak`` of the hourly open backlog; ``last`` (a week the rollout reports,
+            horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
             :mod:`sim.model.costs`).
         description: One line for tables and reports.
         lower_is_better: Direction used when plans are ranked and wins are counted.
@@ -128,6 +128,8 @@ _EXTRA = [
            lower_is_better=False),
     Metric("stores_live", "stores", "level", "stores live at the week's (horizon's) end",
            lower_is_better=False),
+    Metric("central_go_live_week", "week", "last",
+           "week the DCs and the ecommerce platform went live on the ERP"),
     Metric("go_lives", "stores", "sum", "store go-lives (a retried cutover counts again)",
            lower_is_better=False),
     Metric("fallbacks", "stores", "sum", "live stores reverted to legacy"),

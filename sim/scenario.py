@@ -161,6 +161,32 @@ class Wave(Strict):
         return self
 
 
+class Central(Strict):
+    """The cutover of the central systems: the DCs and the ecommerce platform (order management).
+
+    DCs and ecommerce are not stores: they move to the ERP at their own, planned step, and adopt
+    every ``at_go_live`` area there (an ``enterprise`` area reaches them at its ``from_week``).
+    Until then an orchestrated order, a harmonized refund trigger for mailed or cross-channel
+    returns and real-time DC stock are not available, whatever the stores do. The step is
+    planned by week (``go_live_week``) or tied to a wave (``with_wave``: the central cutover
+    runs on that wave's go-live day, after its gates). Neither: the central systems stay on
+    legacy for the whole horizon.
+    """
+
+    go_live_week: int | None = Field(
+        None, ge=1, description="week the DCs and the ecommerce platform cut over to the ERP")
+    with_wave: int | None = Field(
+        None, ge=0, description="index of the wave whose go-live day the central cutover "
+        "shares (instead of go_live_week)")
+    cutover_downtime_hours: float = Field(
+        8.0, ge=0, le=336, description="DC picking and central processing stop during the "
+        "cutover, hours; assumption: an overnight central cutover that runs into the morning")
+    defects: float = Field(
+        20.0, ge=0, description="expected cutover defects of the central systems (IT hypercare "
+        "items surfacing over the first days); assumption: interfaces, DC and order-management "
+        "configuration give a few dozen issues at a central go-live")
+
+
 class FreezeWindow(Strict):
     """Weeks in which go-lives are not allowed."""
 
@@ -331,6 +357,7 @@ class Scenario(Strict):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     harmonization: Harmonization = Field(default_factory=Harmonization)
     waves: list[Wave] = Field(default_factory=list)
+    central: Central = Field(default_factory=Central)
     peak: Peak = Field(default_factory=Peak)
     teams: Teams = Field(default_factory=Teams)
     training: Training = Field(default_factory=Training)
@@ -374,6 +401,24 @@ class Scenario(Strict):
                             f"peak.freeze_windows.{j} '{win.name}' (weeks {win.start_week}-"
                             f"{win.end_week}); move the wave or set peak.freeze_policy to "
                             "'defer' or 'allow'")
+        if self.central.with_wave is not None:
+            if self.central.go_live_week is not None:
+                raise PathError("central.with_wave", "give go_live_week or with_wave, not both")
+            if self.central.with_wave >= len(self.waves):
+                raise PathError("central.with_wave", f"no wave {self.central.with_wave} (the "
+                                f"plan has {len(self.waves)} waves)")
+        week = self.central.go_live_week
+        if week is not None:
+            if week > self.horizon_weeks:
+                raise PathError("central.go_live_week", f"go-live week {week} is beyond the "
+                                f"horizon ({self.horizon_weeks} weeks)")
+            if self.peak.freeze_policy == "error":
+                for j, win in enumerate(self.peak.freeze_windows):
+                    if win.contains(week):
+                        raise PathError(
+                            "central.go_live_week", f"go-live week {week} falls in freeze "
+                            f"window peak.freeze_windows.{j} '{win.name}'; move it or set "
+                            "peak.freeze_policy to 'defer' or 'allow'")
         for area in AREAS:
             plan: AreaPlan = getattr(self.harmonization, area)
             if plan.from_week is not None and plan.from_week > self.horizon_weeks:

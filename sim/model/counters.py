@@ -14,7 +14,7 @@ from typing import Literal
 from sim.model.desk.taxonomy import EXCEPTION_TYPES
 from sim.model.returns.rules import CHANNEL_PAIRS
 
-Kind = Literal["sum", "peak", "samples"]
+Kind = Literal["sum", "peak", "samples", "by_store"]
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class Counter:
         name: The name components record under.
         unit: Unit of one count.
         description: What is counted.
-        kind: ``sum`` (added up), ``peak`` (the largest value seen per week and region) or
-            ``samples`` (individual observations, e.g. refund cycle times).
+        kind: ``sum`` (added up), ``peak`` (the largest value seen per week and region),
+            ``samples`` (individual observations, e.g. refund cycle times) or ``by_store``
+            (counted per store and week, for the dip of a wave's own stores).
     """
 
     name: str
@@ -98,6 +99,7 @@ _DECLARED = [
     Counter("sla_met", "count", "exceptions resolved within SLA"),
     Counter("sla_breaches", "count", "exceptions resolved late or overdue"),
     Counter("handling_hours", "hours", "hours of exception work started"),
+    Counter("store_exceptions", "count", "exceptions raised at each store", "by_store"),
     # The rollout (sim.model.rollout)
     Counter("go_lives", "stores", "stores going live"),
     Counter("stores_live", "stores", "stores live at the week's end"),

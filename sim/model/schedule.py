@@ -43,7 +43,9 @@ START: tuple[Task, ...] = (
 #: Called every hour, in this order, when ``hour % every == at``.
 HOURLY: tuple[Task, ...] = (
     Task("rollout", "start_week", every=WEEK,
-         why="enterprise harmonization, fallback, learning multipliers, proficiency"),
+         why="enterprise harmonization and its dip, proficiency of live stores"),
+    Task("rollout", "start_day", every=DAY,
+         why="learning curves and open defects move on, fallback, gate observations"),
     Task("inventory", "replenish_dcs", every=WEEK, why="weekly supplier orders for DCs"),
     Task("inventory", "replenish_stores", every=DAY, why="order-up-to reviews of stores"),
     Task("finance", every=DAY, why="the day's reconciliation breaks"),

@@ -36,7 +36,10 @@ class World:
         last_sync: Hour of each node's last successful sync.
         state: Store state (``LEGACY``, ``CUTOVER``, ``LIVE``) per store.
         live_since: Hour each store went live (``nan`` if not live).
-        harmonized: Area name → bool per node: the area's common definition in force there.
+        central_state: State of the central systems (DCs and the ecommerce platform).
+        harmonized: Area name → bool per node: the area's common definition in force there
+            (the DC rows stand for the central systems, which adopt together).
+        error_multiplier: Each store's staff error-rate multiplier (the go-live dip, >= 1).
         pos_family: Legacy POS family of each store (``stores.csv``), which sets its legacy
             batch cadence.
         record_error_factor: Per node, the multiplier on its staff's record-error rates
@@ -78,6 +81,7 @@ class World:
     last_sync: np.ndarray = field(init=False)
     state: np.ndarray = field(init=False)
     live_since: np.ndarray = field(init=False)
+    central_state: int = field(init=False)
     harmonized: dict[str, np.ndarray] = field(init=False)
     error_multiplier: np.ndarray = field(init=False)
     record_error_factor: np.ndarray = field(init=False)
@@ -96,6 +100,7 @@ class World:
         self.last_sync = np.zeros(n, dtype=np.float64)
         self.state = np.full(self.n_stores, LEGACY, dtype=np.int8)
         self.live_since = np.full(self.n_stores, np.nan)
+        self.central_state = LEGACY
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
         self.record_error_factor = np.ones(n)

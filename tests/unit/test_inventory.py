@@ -58,7 +58,7 @@ def rig(seed: int = 1, weeks: int = 12, stores: int = 30, it_staff: int = 3,
                   teams={"it_hypercare": {"staff": it_staff}})
     w = build_world(sc, build_plan(sc))
     env = simpy.Environment()
-    rec = Recorder(weeks, w.n_regions + 1)
+    rec = Recorder(weeks, w.n_regions + 1, w.n_stores)
     desk = ExceptionDesk(env, w, np.random.default_rng(seed + 100), rec)
     streams = {"sync": np.random.default_rng(seed), "counts": np.random.default_rng(seed + 1)}
     inv = Inventory(w, lambda wk: np.full((w.n_stores, w.n_skus), 2.0),
@@ -90,8 +90,8 @@ def test_feed_failure_rate_is_per_hour_whatever_the_interval() -> None:
     """The profile gives a rate per hour of operation: a 2-hour feed fails no more per hour."""
     r = rig(inventory={"legacy_sync_hours": 2.0, "legacy_sync_hours_by_pos_family": {}})
     interval, rate, realtime = rules.feed_profile(
-        r.w.state, r.w.harmonized["inventory_events"], False, r.inv.feeds.store_legacy_hours,
-        1.0, 1.25, 5.0)
+        r.w.state, r.w.harmonized["inventory_events"], False, False,
+        r.inv.feeds.store_legacy_hours, 1.0, 1.25, 5.0)
     assert (rate[: r.w.n_stores] == 1.25e-3).all() and not realtime.any()
     assert (interval[: r.w.n_stores] == 2.0).all()  # the rate does not mention the interval
 
@@ -152,16 +152,18 @@ def test_real_time_feeds_do_not_fail_and_stores_in_cutover_do_not_operate() -> N
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([LEGACY, CUTOVER, LIVE]), min_size=1, max_size=12),
-       st.lists(st.booleans(), min_size=14, max_size=14), st.booleans())
-def test_feed_profile_properties(states, flags, coexistence) -> None:
+       st.lists(st.booleans(), min_size=14, max_size=14), st.booleans(), st.booleans())
+def test_feed_profile_properties(states, flags, central_live, coexistence) -> None:
     state = np.array(states, dtype=np.int8)
     n_stores = len(state)
     harm = np.array(flags[: n_stores + 2])
     hours = np.full(n_stores, 24.0)
-    interval, rate, realtime = rules.feed_profile(state, harm, coexistence, hours, 1.0, 1.0, 4.0)
+    interval, rate, realtime = rules.feed_profile(state, harm, central_live, coexistence, hours,
+                                                  1.0, 1.0, 4.0)
     assert (rate[realtime] == 0).all()  # real-time events bypass the layer
     assert (rate[:n_stores][state == CUTOVER] == 0).all()
     assert not realtime[:n_stores][state != LIVE].any()
+    assert realtime[n_stores:].tolist() == (harm[n_stores:] & central_live).tolist()
     legacy_only = (state == LEGACY) & ~harm[:n_stores] & (not coexistence)
     assert (interval[:n_stores][legacy_only] == 24.0).all()
     assert (rate[:n_stores][legacy_only] == 1e-3).all()
@@ -219,6 +221,7 @@ def test_record_error_factor_follows_harmonized_live_nodes() -> None:
     f = w.record_error_factor
     assert f[0] == f[1] == 0.4 and f[2] == f[3] == f[5] == 1.0
     w.harmonized["inventory_events"][w.n_stores:] = True  # the central systems cut over
+    w.central_state = LIVE
     r.inv.refresh_profile()
     assert (f[w.n_stores:] == 0.4).all()
 
@@ -282,7 +285,7 @@ def test_the_view_lags_only_while_the_hours_orders_are_promised() -> None:
     w = build_world(sc, build_plan(sc))
     w.physical[:] = 1000
     w.system[:] = 1000
-    rec = Recorder(2, w.n_regions + 1)
+    rec = Recorder(2, w.n_regions + 1, w.n_stores)
     d = StoreDemand(w, np.ones((2, w.n_skus)), np.random.default_rng(3), rec)
     d.set_realtime(np.ones(w.n_nodes, dtype=bool))
     hour = int(w.open_hour.max()) + 1  # every store open

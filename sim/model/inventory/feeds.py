@@ -57,11 +57,12 @@ class Feeds:
         self._times = np.empty(n)
         desk.on_done("sync_failure", self._restored)
 
-    def set_profile(self, coexistence: bool) -> np.ndarray:
+    def set_profile(self, central_live: bool, coexistence: bool) -> np.ndarray:
         """Recompute every node's feed for the current states and flags; the real-time flags."""
         w, inv = self.w, self.inv
         self.interval, self.rate, self.realtime = feed_profile(
-            w.state, w.harmonized["inventory_events"], coexistence, self.store_legacy_hours,
+            w.state, w.harmonized["inventory_events"], central_live, coexistence,
+            self.store_legacy_hours,
             inv.integration_sync_hours, inv.legacy_failures_per_1000_hours,
             inv.integration_failures_per_1000_hours)
         return self.realtime

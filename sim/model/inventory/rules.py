@@ -34,18 +34,19 @@ def legacy_intervals(pos_family: np.ndarray, default_hours: float,
     return out
 
 
-def feed_profile(state: np.ndarray, harmonized: np.ndarray, coexistence: bool,
-                 store_legacy_hours: np.ndarray, integration_hours: float,
+def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
+                 coexistence: bool, store_legacy_hours: np.ndarray, integration_hours: float,
                  legacy_per_1000: float, integration_per_1000: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each node's feed: batch interval, failure probability per hour, real-time flag.
 
-    * Real time: a live node (a live store; DCs once the central systems run the harmonized
-      events, or during coexistence) whose inventory events are harmonized posts each event
-      as it happens, outside the integration layer: it never fails.
+    * Real time: a live node (a live store; the DCs once the central systems are live)
+      whose inventory events are harmonized posts each event as it happens, outside the
+      integration layer: it never fails.
     * Integration layer: live stores without harmonized events, legacy stores during
-      coexistence or once enterprise event definitions apply to them, and DCs in
-      coexistence. Live stores and DCs publish on the layer's interval; legacy stores keep
+      coexistence or once enterprise event definitions apply to them, DCs whose central
+      systems are live without harmonized events or that run alongside live stores
+      (coexistence). Live stores and DCs publish on the layer's interval; legacy stores keep
       their POS family's cadence unless enterprise definitions let them use the layer's.
     * Legacy point-to-point: the rest (DCs publish on the integration interval, as their
       WMS feeds always have).
@@ -57,7 +58,8 @@ def feed_profile(state: np.ndarray, harmonized: np.ndarray, coexistence: bool,
     Args:
         state: Store states.
         harmonized: ``inventory_events`` harmonization per node (stores, then DCs).
-        coexistence: Whether the integration layer runs (some store went live).
+        central_live: Whether the central systems (DCs, ecommerce) are live.
+        coexistence: Whether the integration layer runs (something went live).
         store_legacy_hours: Each store's legacy batch interval (:func:`legacy_intervals`).
         integration_hours: ``inventory.integration_sync_hours``.
         legacy_per_1000: Point-to-point outages per 1,000 hours of operation.
@@ -70,7 +72,7 @@ def feed_profile(state: np.ndarray, harmonized: np.ndarray, coexistence: bool,
     n = len(harmonized)
     live = np.zeros(n, dtype=bool)
     live[:n_stores] = state == LIVE
-    live[n_stores:] = coexistence or bool(harmonized[n_stores:].any())
+    live[n_stores:] = central_live
     realtime = harmonized & live
     interval = np.full(n, float(integration_hours))
     interval[:n_stores] = np.where(live[:n_stores] | harmonized[:n_stores],

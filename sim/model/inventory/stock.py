@@ -19,7 +19,7 @@ from sim.model.inventory.feeds import Feeds
 from sim.model.inventory.rules import error_units, record_error_factor
 from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
-from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
+from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
 
 #: A receipt due: nodes, SKUs, units, whether from a supplier, and for supplier receipts the
 #: uniform that decides a receiving error and the error's signed size (else None).
@@ -225,10 +225,8 @@ class Inventory(Component):
         """Feeds that break this hour, then the snapshots of the nodes due (:class:`Feeds`).
 
         Real-time nodes publish every hour, but promising reads their records, not their
-        views, so their view rows are copied only before a week starts: a node stops being
-        real time only when its store falls back, which is decided at a week's first hour
-        (:meth:`refresh_profile` checks this). Their view is then the last hour's, as if
-        copied every hour.
+        views, so their view rows are copied only before a week starts, and when a node stops
+        being real time (:meth:`refresh_profile`).
         """
         full = hour == 0 or (hour + 1) % HOURS_PER_WEEK == 0
         self.feeds.step(hour, full)
@@ -237,15 +235,18 @@ class Inventory(Component):
     def refresh_profile(self) -> None:
         """Recompute feeds, real-time flags and record-error factors after a state or flag change.
 
-        Raises:
-            RuntimeError: If a node stops being real time while its view is not current
-                (views of real-time nodes are copied only before a week starts).
+        Views of real-time nodes are copied only before a week starts (promising reads their
+        records). A node that stops being real time gets its view copied now: changes happen
+        between the hourly steps, so the copy is the view the last hour's
+        publish would have left.
         """
         was = self.feeds.realtime.copy()
-        realtime = self.feeds.set_profile(self.coexistence)
-        if (was & ~realtime).any() and not self._views_current:
-            raise RuntimeError("a node stopped publishing in real time in mid-week; its view "
-                               "was last copied at the week's start")
+        realtime = self.feeds.set_profile(self.w.central_state == LIVE, self.coexistence)
+        leaving = np.flatnonzero(was & ~realtime)
+        if len(leaving) and not self._views_current:
+            w = self.w
+            w.visible[leaving] = w.system[leaving]
+            w.reserved_since_sync[leaving] = 0
         self.realtime_nodes = realtime
         self.w.record_error_factor[:] = record_error_factor(
             realtime, self.p["harmonized_record_error_factor"])

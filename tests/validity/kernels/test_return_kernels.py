@@ -310,7 +310,7 @@ def test_starting_returns_is_the_numpy_batch(n, day, seed, coarse):
     spans = np.array([(pos[a], b - a) for a, b in zip(np.r_[0, breaks], np.r_[breaks, n],
                                                       strict=True) if b > a] or
                      np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
-    u = uniforms(g, (3, n), coarse)
+    u = uniforms(g, (4, n), coarse)
     e_scan = g.standard_exponential(n)
     mail = c["pair"] == ONLINE_TO_MAIL
     transit = g.gamma(4.0, 18.0, int(mail.sum()))
@@ -323,17 +323,20 @@ def test_starting_returns_is_the_numpy_batch(n, day, seed, coarse):
     refunds = np.zeros(n + 2, dtype=REFUND)
     parcels = np.zeros(int(mail.sum()), dtype=PARCEL)
     floor = day + int(g.integers(0, 2))
-    got = start_returns(store, spans, u, e_scan, transit, harmonized, error_multiplier,
+    central = bool(g.integers(0, 2))
+    got = start_returns(store, spans, u, e_scan, transit, harmonized, central, error_multiplier,
                         record_factor, price, r, N_WEEKS, members, rec_weeks, rec_regions,
                         restock, refunds, 2, parcels, floor)
 
     # The journey's NumPy batch (``_start_returns``).
     start, pair, node, sku, region = c["start"], c["pair"], c["node"], c["sku"], c["region"]
     week = np.minimum((start / 168).astype(np.int64), N_WEEKS - 1)
-    harm = harmonized[node]
+    # A BORIS return is harmonized only where the ecommerce platform is too (adoption per node).
+    harm = harmonized[node] & np.where(pair == ONLINE_TO_STORE, central, True)
     at_store = ~mail
     t_scan = e_scan * np.where(mail, r.first_scan_hours, r.refund_till_hours)
     em = np.where(at_store, error_multiplier[np.where(at_store, node, 0)], 1.0)
+    harm = harm & (u[3] * em < 1.0)  # staff in their dip fall back to the old way
     # Unrecorded restocks also follow the node's record-error factor (approvals do not).
     em_restock = np.where(at_store, em * record_factor[node], 1.0)
     disp = np.where(mail, UNDECIDED, disposition_np(u[0], u[1], harm, em_restock, r))
