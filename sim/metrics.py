@@ -30,8 +30,8 @@ class Metric:
             ``level`` of a stock counted at each week's end (summed over regions; a region's
             and the horizon's value is the last week's); ``samples_mean`` /
             ``samples_quantile`` (level ``q``) of the observations of the sample counters in
-            ``of``; ``peak`` of the hourly open backlog; ``last`` (the rollout's completion
-            week, horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
+            ``of``; ``peak`` of the hourly open backlog; ``last`` (a week the rollout reports,
+            horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
             :mod:`sim.model.costs`).
         description: One line for tables and reports.
         lower_is_better: Direction used when plans are ranked and wins are counted.
@@ -112,6 +112,15 @@ _EXTRA = [
            lower_is_better=False),
     Metric("count_gap_rate", "fraction", "ratio", "cycle-counted records that were wrong",
            of=("count_gaps", "counted_cells")),
+    Metric("dc_count_gap_rate", "fraction", "ratio", "cycle-counted DC records that were wrong",
+           of=("dc_count_gaps", "dc_counted_cells")),
+    Metric("sync_outage_hours", "node-hours", "sum",
+           "hours nodes' stock feeds were down waiting for IT (views stale)"),
+    Metric("sync_outage_mean_hours", "hours", "ratio",
+           "mean hours a broken feed stays down (outage node-hours per sync_failure)",
+           of=("sync_outage_hours", "exceptions.sync_failure")),
+    Metric("unposted_sales_units", "units", "sum",
+           "real-time store sales not yet seen by the channel when orders were promised"),
     Metric("returns_units", "units", "sum", "units whose return started"),
     Metric("unrecorded_restock_units", "units", "sum", "restocked returns never recorded"),
     Metric("refunds_pending_end", "refunds", "sum", "refunds not made by the horizon end"),
@@ -127,6 +136,8 @@ _EXTRA = [
            lower_is_better=False),
     Metric("stores_live", "stores", "level", "stores live at the week's (horizon's) end",
            lower_is_better=False),
+    Metric("central_go_live_week", "week", "last",
+           "week the DCs and the ecommerce platform went live on the ERP"),
     Metric("go_lives", "stores", "sum", "store go-lives (a retried cutover counts again)",
            lower_is_better=False),
     Metric("fallbacks", "stores", "sum", "live stores reverted to legacy"),

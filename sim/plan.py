@@ -140,13 +140,33 @@ def assign_waves(scenario: Scenario, stores: pd.DataFrame) -> np.ndarray:
     return wave_of
 
 
+def check_pos_families(scenario: Scenario, net: Network) -> None:
+    """Every POS family given its own legacy cadence must exist in the network's stores.
+
+    Raises:
+        PathError: A family no store of the (full) network has, with a suggestion.
+    """
+    known = sorted(net.stores["pos_family"].astype(str).unique())
+    for fam in scenario.inventory.legacy_sync_hours_by_pos_family:
+        if fam not in known:
+            import difflib
+
+            close = difflib.get_close_matches(fam, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise PathError(f"inventory.legacy_sync_hours_by_pos_family.{fam}",
+                            f"unknown POS family '{fam}' (stores.csv has: "
+                            f"{', '.join(known)}){hint}")
+
+
 def build_plan(scenario: Scenario) -> Plan:
     """Resolve a scenario against its network.
 
     Raises:
-        PathError: Any plan problem (see :func:`assign_waves`, :func:`resolve_parameters`).
+        PathError: Any plan problem (see :func:`assign_waves`, :func:`resolve_parameters`,
+            :func:`check_pos_families`).
     """
     net = scenario_network(scenario)
+    check_pos_families(scenario, net)
     stores, skus = _subset(scenario, net)
     wave_of = assign_waves(scenario, stores)
     folder = scenario.network_dir() or default_seeds_dir()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -50,20 +50,33 @@ class InventorySettings(Strict):
     """Stock visibility and record keeping (DESIGN §5.1)."""
 
     legacy_sync_hours: float = Field(
-        4.0, gt=0, le=168, description="hours between legacy store batch feeds; assumption: "
-        "batch feeds run every few hours (hourly per Logicbroker, daily per Google local feeds)")
-    legacy_sync_failure_prob: float = Field(
-        0.005, ge=0, le=1, description="probability a legacy point-to-point batch fails; "
-        "assumption: mature legacy feeds rarely fail outright")
+        4.0, gt=0, le=168, description="hours between legacy store batch feeds (POS families "
+        "not listed in legacy_sync_hours_by_pos_family); assumption: batch feeds run every few "
+        "hours (hourly per Logicbroker, daily per Google local feeds)")
+    legacy_sync_hours_by_pos_family: dict[str, Annotated[float, Field(gt=0, le=168)]] = Field(
+        default_factory=lambda: {"pos_c": 24.0}, description="legacy batch interval (hours) "
+        "of the stores of a POS family (stores.csv pos_family), overriding legacy_sync_hours; "
+        "a table given in full replaces this default; assumption: the oldest till system "
+        "(pos_c, the acquired western chain) publishes stock in one nightly batch, the "
+        "slowest cadence a local-inventory channel accepts (Google local feeds: at least "
+        "daily), while the others publish every few hours")
+    legacy_failures_per_1000_hours: float = Field(
+        1.25, ge=0, le=1000, description="outages of a legacy point-to-point stock feed per "
+        "1,000 hours of operation (a feed stays down until IT works its sync_failure); "
+        "assumption: the former 0.5% failure chance per 4-hour batch, now per hour of "
+        "operation so a faster feed does not fail more often; mature feeds rarely fail")
     integration_sync_hours: float = Field(
         1.0, gt=0, le=168, description="integration-layer batch interval in hours; Logicbroker's "
         "default hourly delta feed")
-    integration_failure_prob: float = Field(
-        0.02, ge=0, le=1, description="probability an integration-layer batch fails; assumption: "
-        "new interfaces fail more often than mature ones during coexistence")
+    integration_failures_per_1000_hours: float = Field(
+        5.0, ge=0, le=1000, description="outages of a node's feed through the coexistence "
+        "integration layer per 1,000 hours of operation (down until IT works its "
+        "sync_failure); assumption: four times the legacy feeds' rate (the former 2% per "
+        "4-hour batch), because new interfaces fail more often than mature ones")
     realtime_sync_minutes: float = Field(
-        5.0, ge=0, le=60, description="latency of harmonized real-time inventory events, minutes; "
-        "vendors describe near-real-time (seconds to minutes)")
+        5.0, ge=0, le=60, description="latency of harmonized real-time inventory events, "
+        "minutes: the channel promising from a real-time node sees a sale this long after the "
+        "till; vendors describe near-real-time (seconds to minutes)")
     safety_buffer_units: int = Field(
         1, ge=0, le=50, description="units held back from the visible stock when promising; "
         "assumption: a common one-unit store buffer")
@@ -71,6 +84,10 @@ class InventorySettings(Strict):
         26.0, gt=0, le=52, description="weeks between cycle counts of a store-SKU; assumption: "
         "twice-yearly counts, with which the share of wrong store-SKU records settles near the "
         "60-65% published (DeHoratius & Raman 2008; ECR 2019) instead of starting above it")
+    dc_cycle_count_weeks: float = Field(
+        13.0, gt=0, le=52, description="weeks between cycle counts of a DC-SKU; every gap "
+        "found is adjusted at the count (DC inventory control recounts within the shift); "
+        "assumption: DCs count each location about quarterly")
     mismatch_threshold_units: int = Field(
         3, ge=0, description="count discrepancy (units) above which a cycle count raises an "
         "inventory_mismatch exception instead of a silent correction; assumption")
@@ -142,6 +159,32 @@ class Wave(Strict):
             raise ValueError("a wave needs a store selector: regions, store_ids, volume_classes, "
                              "count or all_remaining")
         return self
+
+
+class Central(Strict):
+    """The cutover of the central systems: the DCs and the ecommerce platform (order management).
+
+    DCs and ecommerce are not stores: they move to the ERP at their own, planned step, and adopt
+    every ``at_go_live`` area there (an ``enterprise`` area reaches them at its ``from_week``).
+    Until then an orchestrated order, a harmonized refund trigger for mailed or cross-channel
+    returns and real-time DC stock are not available, whatever the stores do. The step is
+    planned by week (``go_live_week``) or tied to a wave (``with_wave``: the central cutover
+    runs on that wave's go-live day, after its gates). Neither: the central systems stay on
+    legacy for the whole horizon.
+    """
+
+    go_live_week: int | None = Field(
+        None, ge=1, description="week the DCs and the ecommerce platform cut over to the ERP")
+    with_wave: int | None = Field(
+        None, ge=0, description="index of the wave whose go-live day the central cutover "
+        "shares (instead of go_live_week)")
+    cutover_downtime_hours: float = Field(
+        8.0, ge=0, le=336, description="DC picking and central processing stop during the "
+        "cutover, hours; assumption: an overnight central cutover that runs into the morning")
+    defects: float = Field(
+        20.0, ge=0, description="expected cutover defects of the central systems (IT hypercare "
+        "items surfacing over the first days); assumption: interfaces, DC and order-management "
+        "configuration give a few dozen issues at a central go-live")
 
 
 class FreezeWindow(Strict):
@@ -334,6 +377,7 @@ class Scenario(Strict):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     harmonization: Harmonization = Field(default_factory=Harmonization)
     waves: list[Wave] = Field(default_factory=list)
+    central: Central = Field(default_factory=Central)
     peak: Peak = Field(default_factory=Peak)
     teams: Teams = Field(default_factory=Teams)
     training: Training = Field(default_factory=Training)
@@ -377,6 +421,24 @@ class Scenario(Strict):
                             f"peak.freeze_windows.{j} '{win.name}' (weeks {win.start_week}-"
                             f"{win.end_week}); move the wave or set peak.freeze_policy to "
                             "'defer' or 'allow'")
+        if self.central.with_wave is not None:
+            if self.central.go_live_week is not None:
+                raise PathError("central.with_wave", "give go_live_week or with_wave, not both")
+            if self.central.with_wave >= len(self.waves):
+                raise PathError("central.with_wave", f"no wave {self.central.with_wave} (the "
+                                f"plan has {len(self.waves)} waves)")
+        week = self.central.go_live_week
+        if week is not None:
+            if week > self.horizon_weeks:
+                raise PathError("central.go_live_week", f"go-live week {week} is beyond the "
+                                f"horizon ({self.horizon_weeks} weeks)")
+            if self.peak.freeze_policy == "error":
+                for j, win in enumerate(self.peak.freeze_windows):
+                    if win.contains(week):
+                        raise PathError(
+                            "central.go_live_week", f"go-live week {week} falls in freeze "
+                            f"window peak.freeze_windows.{j} '{win.name}'; move it or set "
+                            "peak.freeze_policy to 'defer' or 'allow'")
         for area in AREAS:
             plan: AreaPlan = getattr(self.harmonization, area)
             if plan.from_week is not None and plan.from_week > self.horizon_weeks:

@@ -14,7 +14,7 @@ from typing import Literal
 from sim.model.desk.taxonomy import EXCEPTION_TYPES
 from sim.model.returns.rules import CHANNEL_PAIRS
 
-Kind = Literal["sum", "peak", "samples"]
+Kind = Literal["sum", "peak", "samples", "by_store"]
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class Counter:
         name: The name components record under.
         unit: Unit of one count.
         description: What is counted.
-        kind: ``sum`` (added up), ``peak`` (the largest value seen per week and region) or
-            ``samples`` (individual observations, e.g. refund cycle times).
+        kind: ``sum`` (added up), ``peak`` (the largest value seen per week and region),
+            ``samples`` (individual observations, e.g. refund cycle times) or ``by_store``
+            (counted per store and week, for the dip of a wave's own stores).
     """
 
     name: str
@@ -59,6 +60,12 @@ _DECLARED = [
     # Inventory records (sim.model.inventory)
     Counter("counted_cells", "store-SKUs", "store-SKU records cycle-counted"),
     Counter("count_gaps", "store-SKUs", "counted records that differed from the shelf"),
+    Counter("dc_counted_cells", "DC-SKUs", "DC-SKU records cycle-counted"),
+    Counter("dc_count_gaps", "DC-SKUs", "counted DC records that differed from the shelf"),
+    Counter("sync_outage_hours", "node-hours", "hours a node's stock feed was down (its view "
+            "stale until IT worked the sync_failure)"),
+    Counter("unposted_sales_units", "units", "real-time store sales the channel had not yet "
+            "seen when the hour's orders were promised (event latency)"),
     # Returns and refunds (sim.model.returns)
     Counter("returns_units", "units", "units whose return started"),
     *(Counter(f"returns_units.{p}", "units", f"returns started, {p.replace('_', ' ')}")
@@ -95,6 +102,7 @@ _DECLARED = [
     Counter("sla_met", "count", "exceptions resolved within SLA"),
     Counter("sla_breaches", "count", "exceptions resolved late or overdue"),
     Counter("handling_hours", "hours", "hours of exception work started"),
+    Counter("store_exceptions", "count", "exceptions raised at each store", "by_store"),
     # The rollout (sim.model.rollout)
     Counter("go_lives", "stores", "stores going live"),
     Counter("stores_live", "stores", "stores live at the week's end"),

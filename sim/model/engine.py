@@ -56,7 +56,7 @@ class Simulation:
         w = self.world
         self.env = simpy.Environment()
         weeks = scenario.horizon_weeks
-        self.rec = rec = Recorder(weeks, w.n_regions + 1)
+        self.rec = rec = Recorder(weeks, w.n_regions + 1, w.n_stores)
         lift, discount, event = promo_tables(plan.network.promotions, plan.skus, weeks)
         # Each component draws from its own named stream, so building order changes no draw.
         self.desk = desk = ExceptionDesk(self.env, w, s["exceptions"], rec)

@@ -20,12 +20,15 @@ class Recorder:
     Args:
         weeks: Number of weeks in the horizon.
         regions: Number of regions.
+        stores: Number of stores (for the few counters kept per store, kind ``by_store``).
     """
 
-    def __init__(self, weeks: int, regions: int) -> None:
+    def __init__(self, weeks: int, regions: int, stores: int = 0) -> None:
         self.weeks = weeks
         self.regions = regions
+        self.stores = stores
         self._counts: dict[str, np.ndarray] = {}
+        self._by_store: dict[str, np.ndarray] = {}
         self._samples: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
     def _arr(self, name: str) -> np.ndarray:
@@ -79,6 +82,31 @@ class Recorder:
             arr += tally(weeks, regions, np.zeros(0), float(values), arr.shape)
         else:
             arr += tally(weeks, regions, np.asarray(values, dtype=float), 0.0, arr.shape)
+
+    def add_stores(self, name: str, weeks: np.ndarray | int, stores: np.ndarray) -> None:
+        """Count events of ``stores`` (one each) in ``weeks`` into a per-store counter.
+
+        Per-store counters (kind ``by_store``) show how a wave's own stores fare week by week
+        (the go-live dip), which regional counters blur.
+        """
+        arr = self._by_store.get(name)
+        if arr is None:
+            if declared(name).kind != "by_store":
+                raise KeyError(f"counter {name!r} is not a per-store counter")
+            arr = np.zeros((self.weeks, self.stores))
+            self._by_store[name] = arr
+        stores = np.asarray(stores, dtype=np.int64).reshape(-1)
+        weeks = np.clip(np.broadcast_to(np.asarray(weeks, dtype=np.int64), stores.shape), 0,
+                        self.weeks - 1)
+        np.add.at(arr, (weeks, stores), 1.0)
+
+    def by_store(self, name: str) -> np.ndarray:
+        """The ``(weeks, stores)`` array of a per-store counter (zeros if never touched)."""
+        arr = self._by_store.get(name)
+        if arr is None:
+            declared(name)
+            return np.zeros((self.weeks, self.stores))
+        return arr
 
     def maximum(self, name: str, week: int, region: int, value: float) -> None:
         """Keep the largest value seen for a week and region (peaks)."""

@@ -154,7 +154,7 @@ def _horizon(rec: Recorder, reports: dict[str, dict[str, Any]], weekly: pd.DataF
             # The quantile does not depend on the order: the weekly grouping serves.
             metrics[m.name] = _quantile(grouped[m.of], m.q)
         elif m.agg == "last":
-            metrics[m.name] = float(reports["rollout"]["completion_week"])
+            metrics[m.name] = float(reports["rollout"][m.name])
         elif m.agg == "cost":
             metrics[m.name] = ssum(weekly[m.name].to_numpy())
     missing = [m for m in CONTRACT if m not in metrics]

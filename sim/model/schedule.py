@@ -43,7 +43,9 @@ START: tuple[Task, ...] = (
 #: Called every hour, in this order, when ``hour % every == at``.
 HOURLY: tuple[Task, ...] = (
     Task("rollout", "start_week", every=WEEK,
-         why="enterprise harmonization, fallback, learning multipliers, proficiency"),
+         why="enterprise harmonization and its dip, proficiency of live stores"),
+    Task("rollout", "start_day", every=DAY,
+         why="learning curves and open defects move on, fallback, gate observations"),
     Task("inventory", "replenish_dcs", every=WEEK, why="weekly supplier orders for DCs"),
     Task("inventory", "replenish_stores", every=DAY, why="order-up-to reviews of stores"),
     Task("finance", every=DAY, why="the day's reconciliation breaks"),
@@ -53,6 +55,8 @@ HOURLY: tuple[Task, ...] = (
     Task("returns", "take_store_sales", why="the hour's store sales that will come back"),
     Task("promotions", why="event setups; the hour's promoted sales at the tills"),
     Task("orders", why="online orders: promising, routing, picks, oversell, reroutes"),
+    Task("demand", "post_events", why="the channel now sees the real-time sales that were "
+         "still in flight when the hour's orders were promised"),
     Task("returns", why="the day's returns start; the DC bench inspects"),
     Task("inventory", "sync", why="publish visible stock of the nodes due"),
 )

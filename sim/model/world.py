@@ -36,7 +36,17 @@ class World:
         last_sync: Hour of each node's last successful sync.
         state: Store state (``LEGACY``, ``CUTOVER``, ``LIVE``) per store.
         live_since: Hour each store went live (``nan`` if not live).
-        harmonized: Area name → bool per node: the area's common definition in force there.
+        central_state: State of the central systems (DCs and the ecommerce platform).
+        harmonized: Area name → bool per node: the area's common definition in force there
+            (the DC rows stand for the central systems, which adopt together).
+        error_multiplier: Each store's staff error-rate multiplier (the go-live dip, >= 1).
+        pos_family: Legacy POS family of each store (``stores.csv``), which sets its legacy
+            batch cadence.
+        record_error_factor: Per node, the multiplier on its staff's record-error rates
+            (mis-scans, unrecorded restocks, DC receiving errors) from how its inventory
+            events post: below 1 where harmonized inventory events are live, else 1
+            (maintained by :meth:`sim.model.inventory.stock.Inventory.refresh_profile`; the
+            go-live dip is ``error_multiplier``, applied on top).
     """
 
     scenario: Scenario
@@ -53,6 +63,7 @@ class World:
     store_volume: np.ndarray
     bopis: np.ndarray
     sfs: np.ndarray
+    pos_family: np.ndarray
     dc_lead_hours: np.ndarray
     dc_regions: list[list[int]]
     sku_price: np.ndarray
@@ -70,8 +81,10 @@ class World:
     last_sync: np.ndarray = field(init=False)
     state: np.ndarray = field(init=False)
     live_since: np.ndarray = field(init=False)
+    central_state: int = field(init=False)
     harmonized: dict[str, np.ndarray] = field(init=False)
     error_multiplier: np.ndarray = field(init=False)
+    record_error_factor: np.ndarray = field(init=False)
     region_dc: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,8 +100,10 @@ class World:
         self.last_sync = np.zeros(n, dtype=np.float64)
         self.state = np.full(self.n_stores, LEGACY, dtype=np.int8)
         self.live_since = np.full(self.n_stores, np.nan)
+        self.central_state = LEGACY
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
+        self.record_error_factor = np.ones(n)
         self.region_dc = region_dc_nodes(self.n_stores, len(self.region_names), self.dc_regions,
                                          self.store_region, self.store_dc)
 
@@ -174,6 +189,7 @@ def build_world(scenario: Scenario, plan: Plan) -> World:
         store_volume=vol,
         bopis=stores["bopis"].to_numpy(bool),
         sfs=stores["ship_from_store"].to_numpy(bool),
+        pos_family=stores["pos_family"].astype(str).to_numpy(),
         dc_lead_hours=dcs["lead_time_hours"].to_numpy(float),
         dc_regions=dc_regions,
         sku_price=skus["price"].to_numpy(float),

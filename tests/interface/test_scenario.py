@@ -90,7 +90,10 @@ def test_wrong_type(tmp_path):
 @pytest.mark.parametrize("text,path", [
     ("horizon_weeks = -3\n", "horizon_weeks"),
     ("[training]\ncompletion = 1.5\n", "training.completion"),
-    ("[inventory]\nintegration_failure_prob = 2\n", "inventory.integration_failure_prob"),
+    ("[inventory]\nintegration_failures_per_1000_hours = 2000\n",
+     "inventory.integration_failures_per_1000_hours"),
+    ("[inventory.legacy_sync_hours_by_pos_family]\npos_c = 0\n",
+     "inventory.legacy_sync_hours_by_pos_family.pos_c"),
     ("[[waves]]\nall_remaining = true\ngo_live_week = -1\n", "waves.0.go_live_week"),
 ])
 def test_out_of_range(tmp_path, text, path):

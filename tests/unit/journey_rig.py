@@ -40,7 +40,7 @@ class Rig:
         self.w: World = build_world(sc, build_plan(sc))
         self.w.params = {**self.w.params, **(params or {})}
         self.env = simpy.Environment()
-        self.rec = Recorder(WEEKS, self.w.n_regions + 1)
+        self.rec = Recorder(WEEKS, self.w.n_regions + 1, self.w.n_stores)
         self.desk = ExceptionDesk(self.env, self.w, np.random.default_rng(seed), self.rec)
 
     def returns(self, seed: int = 1) -> Returns:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.desk.rules import sla_due, sla_met
@@ -56,6 +56,7 @@ def test_scan_hours_lookup_and_approval_rules():
     assert not needs_approval(STORE_TO_STORE, 0.015, 0.008, 1.0)
 
 
+@settings(deadline=None)
 @given(st.floats(0, 2000))
 def test_goodwill_starts_after_two_days(hours):
     days = goodwill_days(hours)

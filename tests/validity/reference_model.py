@@ -21,11 +21,18 @@ live, no area harmonized; waves and harmonization in the scenario are ignored):
   reservations, one delivery event per store shipment after the DC lead time; weekly
   supplier orders for DCs;
 * legacy batch sync of the visible stock, per node, every ``inventory.legacy_sync_hours``
-  (stores) or ``inventory.integration_sync_hours`` (DCs, as in the engine), staggered by a
-  random phase, each batch failing with ``inventory.legacy_sync_failure_prob``;
+  (stores; their POS family's own cadence where
+  ``inventory.legacy_sync_hours_by_pos_family`` names it) or
+  ``inventory.integration_sync_hours`` (DCs, as in the engine), staggered by a random phase;
+* feed outages: each node's point-to-point feed breaks as a Poisson process of
+  ``inventory.legacy_failures_per_1000_hours`` per 1,000 hours while it is up; a break raises
+  a ``sync_failure`` for IT (24x7) and the node publishes nothing until it is worked, then
+  publishes at once;
+* DC records: wrong at the start (``dc_initial_record_error_*``), supplier receipts booked
+  with a wrong quantity (``dc_receiving_error_*``);
 * cycle counts: each store-SKU on its own day every ``cycle_count_weeks``; small gaps are
   corrected, larger ones raise an ``inventory_mismatch`` that stays wrong until a person fixes
-  it;
+  it; each DC-SKU every ``dc_cycle_count_weeks``, every gap corrected;
 * online orders (Poisson by hour: seasonality, promotions, evening peak) for ship, BOPIS and
   ship-from-store; promised from the visible stock less what was promised since the last
   snapshot, less the safety buffer, with the legacy channel rules (ship -> the region's DC;
@@ -40,10 +47,12 @@ live, no area harmonized; waves and harmonization in the scenario are ignored):
   out; more than ``max_reroute_attempts`` failed picks cancel it.
 
 Simplifications (documented, not hidden): no returns (so no restocks: compare with the engine
-run with ``parameters.restock_share = 0``), no promotions setup, finance or rollout; the two
+run with ``parameters.restock_share = 0``), no promotions setup, finance or rollout; the three
 exception teams see only the exceptions raised here (the engine's teams also serve returns and
 promotions work, so its manual reroutes wait longer), each team is a ``simpy.Resource`` whose
-servers start work only on shift (non-preemptive).
+servers start work only on shift (non-preemptive). Feed outages start as a Poisson process in
+continuous time; the engine draws one uniform per node and hour (the same rate to first
+order: at most a few per 1,000 hours).
 
 Times are continuous (hours); the engine works in hourly batches, so a pick due at 10.2 h
 happens in the engine's hour 11 step, here at 10.2 h.
@@ -62,6 +71,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.model.inventory.rules import legacy_intervals
 from sim.model.promotions.calendar import promo_tables
 from sim.model.world import HOURS_PER_WEEK, World, build_world
 from sim.plan import build_plan
@@ -171,6 +181,7 @@ class ReferenceModel:
         self.open_res = np.zeros(shape, dtype=np.int64)  # promised, not yet picked
         self.on_order = np.zeros(shape, dtype=np.int64)
         self.last_sync = np.zeros(s + d)
+        self.down = np.zeros(s + d, dtype=bool)  # feed broken, waiting for IT
         self.buffer = scenario.inventory.safety_buffer_units
         # --- per-week rate tables ------------------------------------------------------
         season = [float(w.seasonality[w.calendar_week(wk)]) for wk in range(self.weeks)]
@@ -206,7 +217,7 @@ class ReferenceModel:
         open_med = int(np.median(w.open_hour)) if s else 9
         close_med = int(np.median(w.close_hour)) if s else 21
         self.teams = {}
-        for name in ("store_ops", "customer_service"):
+        for name in ("store_ops", "customer_service", "it_hypercare"):
             team = getattr(scenario.teams, name)
             staff = team.staff_for(s, getattr(plan, "volume_share", 1.0))
             self.teams[name] = _Team(self.env, staff, team.shift, open_med, close_med)
@@ -215,9 +226,10 @@ class ReferenceModel:
             ("store_sales_units", "lost_sales_units", "shrink_units", "misscans",
              "ecommerce_orders", "promised_orders", "oversell_orders", "fallout_orders",
              "reroute_orders", "online_picked", "bopis_orders", "bopis_ready_orders",
-             "sync_latency_sum", "sync_batches", "sync_failures", "counted_cells",
-             "count_gaps", "inventory_mismatch", "manual_reroute", "pickup_failure",
-             "supplier_receipts", "in_transit"), 0.0)
+             "sync_latency_sum", "sync_batches", "sync_failures", "sync_outage_hours",
+             "counted_cells", "count_gaps", "dc_counted_cells", "dc_count_gaps",
+             "inventory_mismatch", "manual_reroute", "pickup_failure", "supplier_receipts",
+             "in_transit"), 0.0)
         self.waiting: dict[int, float] = {}  # orders waiting on a person: id -> deadline
         self.start_units = 0
 
@@ -265,11 +277,15 @@ class ReferenceModel:
         target = self._store_target(0)
         self.physical[:s] = rng.poisson(target * 0.8)
         self.physical[s:] = self._dc_target(0)
-        err = rng.random(target.shape) < p["initial_record_error_prob"]
-        size = rng.geometric(1.0 / max(p["initial_record_error_mean_units"], 1.0), target.shape)
-        sign = np.where(rng.random(target.shape) < 0.5, -1, 1)
-        self.system[:s] = np.maximum(self.physical[:s] + err * sign * size, 0)
-        self.system[s:] = self.physical[s:]
+        for rows, prob, mean in ((slice(None, s), p["initial_record_error_prob"],
+                                  p["initial_record_error_mean_units"]),
+                                 (slice(s, None), p["dc_initial_record_error_prob"],
+                                  p["dc_initial_record_error_mean_units"])):
+            shape = self.physical[rows].shape
+            err = rng.random(shape) < prob
+            size = rng.geometric(1.0 / max(mean, 1.0), shape)
+            sign = np.where(rng.random(shape) < 0.5, -1, 1)
+            self.system[rows] = np.maximum(self.physical[rows] + err * sign * size, 0)
         self.visible[:] = self.system
         self.start_units = int(self.physical.sum())
 
@@ -351,11 +367,9 @@ class ReferenceModel:
         """Each midnight: weekly supplier orders (Mondays), store reviews; 06:00 counts."""
         env = self.env
         every = max(1, int(round(self.p["store_review_hours"] / 24.0)))
-        period = max(1, int(round(self.sc.inventory.cycle_count_weeks * 7)))
-        slot = self.rng.integers(0, period, size=(self.S, self.K)).ravel()
-        order = np.argsort(slot, kind="stable")
-        bounds = np.searchsorted(slot[order], np.arange(period + 1))
-        cells_of_slot = [order[bounds[i]:bounds[i + 1]] for i in range(period)]
+        inv = self.sc.inventory
+        period, cells_of_slot = self._count_slots(inv.cycle_count_weeks, self.S)
+        dc_period, dc_cells_of_slot = self._count_slots(inv.dc_cycle_count_weeks, self.D)
         day = 0
         while True:
             hour = day * 24
@@ -364,8 +378,17 @@ class ReferenceModel:
             self._review_stores(hour, day, every)
             yield env.timeout(6)
             self._cycle_count(cells_of_slot[day % period])
+            self._count_dcs(dc_cells_of_slot[day % dc_period])
             yield env.timeout(18)
             day += 1
+
+    def _count_slots(self, weeks: float, rows: int) -> tuple[int, list[np.ndarray]]:
+        """Each of ``rows`` x SKUs cells on its own day of a ``weeks`` count cycle."""
+        period = max(1, int(round(weeks * 7)))
+        slot = self.rng.integers(0, period, size=(rows, self.K)).ravel()
+        order = np.argsort(slot, kind="stable")
+        bounds = np.searchsorted(slot[order], np.arange(period + 1))
+        return period, [order[bounds[i]:bounds[i + 1]] for i in range(period)]
 
     def _order_dcs(self, hour: int) -> None:
         s = self.S
@@ -373,8 +396,15 @@ class ReferenceModel:
                           - self.on_order[s:], 0)
         self.on_order[s:] += want
         lead = float(self.p["dc_supplier_lead_hours"])
+        p = self.p
         for d in range(self.D):
-            self._deliver(lead, np.full(self.K, s + d), np.arange(self.K), want[d], True)
+            # A receipt line is booked with a wrong quantity now and then (about a case).
+            err = self.rng.random(self.K) < p["dc_receiving_error_prob"]
+            size = self.rng.geometric(1.0 / max(p["dc_receiving_error_mean_units"], 1.0), self.K)
+            sign = np.where(self.rng.random(self.K) < 0.5, -1, 1)
+            booked = np.maximum(want[d] + (err & (want[d] > 0)) * sign * size, 0)
+            self._deliver(lead, np.full(self.K, s + d), np.arange(self.K), want[d], True,
+                          booked)
 
     def _review_stores(self, hour: int, day: int, every: int) -> None:
         """Order-up-to against the recorded stock; a short DC rations what it holds."""
@@ -402,12 +432,14 @@ class ReferenceModel:
                     self._deliver(lead, np.full(len(ks), store), ks, qty[j, ks], False)
 
     def _deliver(self, lead: float, nodes: np.ndarray, skus: np.ndarray, qty: np.ndarray,
-                 supplier: bool) -> None:
-        """One shipment: booked on arrival, ``lead`` hours from now."""
+                 supplier: bool, booked: np.ndarray | None = None) -> None:
+        """One shipment: ``qty`` arrives ``lead`` hours from now, ``booked`` (or ``qty``) is
+        recorded."""
+        rec = qty if booked is None else booked
 
         def arrive(_: simpy.Event) -> None:
             self.physical[nodes, skus] += qty
-            self.system[nodes, skus] += qty
+            self.system[nodes, skus] += rec
             self.on_order[nodes, skus] -= qty
             key = "supplier_receipts" if supplier else "in_transit"
             self.c[key] += int(qty.sum()) * (1 if supplier else -1)
@@ -424,6 +456,15 @@ class ReferenceModel:
         self.c["count_gaps"] += int(np.count_nonzero(gap))
         for cell in cells[big].tolist():
             self.env.process(self._mismatch(cell))
+
+    def _count_dcs(self, cells: np.ndarray) -> None:
+        """DC inventory control recounts and adjusts every gap it finds."""
+        off = self.S * self.K
+        sys_f, phys_f = self.system.reshape(-1)[off:], self.physical.reshape(-1)[off:]
+        wrong = cells[sys_f[cells] != phys_f[cells]]
+        sys_f[wrong] = phys_f[wrong]
+        self.c["dc_counted_cells"] += len(cells)
+        self.c["dc_count_gaps"] += len(wrong)
 
     def _mismatch(self, cell: int) -> Generator[simpy.Event, None, None]:
         """A large count gap: the record stays wrong until a person recounts it."""
@@ -449,20 +490,36 @@ class ReferenceModel:
                                                        math.sqrt(sigma2))))
 
     # --- sync of the visible stock ------------------------------------------------------
-    def _sync(self, node: int, interval: float, fail: float, phase: float
+    def _sync(self, node: int, interval: float, phase: float
               ) -> Generator[simpy.Event, None, None]:
         """A node's batch feed: snapshot the record every ``interval`` hours (staggered)."""
         env = self.env
         yield env.timeout(phase * interval)
         while True:
             self.c["sync_batches"] += 1
-            if self.u.next() < fail:
-                self.c["sync_failures"] += 1
-            else:
-                self.visible[node] = self.system[node]
-                self.reserved[node] = 0
-                self.last_sync[node] = env.now
+            if not self.down[node]:
+                self._publish(node)
             yield env.timeout(interval)
+
+    def _publish(self, node: int) -> None:
+        self.visible[node] = self.system[node]
+        self.reserved[node] = 0
+        self.last_sync[node] = self.env.now
+
+    def _outages(self, node: int, per_hour: float) -> Generator[simpy.Event, None, None]:
+        """A node's feed breaks (Poisson, while up); IT's work restores it and publishes."""
+        env = self.env
+        if per_hour <= 0:
+            return
+        while True:
+            yield env.timeout(self.u.exp(1.0 / per_hour))
+            self.down[node] = True
+            self.c["sync_failures"] += 1
+            start = env.now
+            yield from self._work("sync_failure", "it_hypercare")
+            self.c["sync_outage_hours"] += env.now - start
+            self.down[node] = False
+            self._publish(node)
 
     # --- online orders ------------------------------------------------------------------
     def _online_arrivals(self) -> Generator[simpy.Event, None, None]:
@@ -597,9 +654,12 @@ class ReferenceModel:
         for st in range(s):
             env.process(self._store_demand(st))
         phase = self.rng.random(s + self.D)
+        store_hours = legacy_intervals(self.w.pos_family, inv.legacy_sync_hours,
+                                       inv.legacy_sync_hours_by_pos_family)
         for node in range(s + self.D):
-            interval = inv.legacy_sync_hours if node < s else inv.integration_sync_hours
-            env.process(self._sync(node, interval, inv.legacy_sync_failure_prob, phase[node]))
+            interval = store_hours[node] if node < s else inv.integration_sync_hours
+            env.process(self._sync(node, float(interval), phase[node]))
+            env.process(self._outages(node, inv.legacy_failures_per_1000_hours / 1000.0))
         env.process(self._daily())
         env.process(self._online_arrivals())
         end = float(self.weeks * HOURS_PER_WEEK)
@@ -614,6 +674,7 @@ class ReferenceModel:
             "fill_rate": c["store_sales_units"] / demanded if demanded else float("nan"),
             "pickup_ready_rate": c["bopis_ready_orders"] / max(c["bopis_orders"], 1),
             "inventory_sync_latency_hours": c["sync_latency_sum"] / max(c["promised_orders"], 1),
+            "dc_count_gap_rate": c["dc_count_gaps"] / max(c["dc_counted_cells"], 1),
             "start_units": float(self.start_units),
             "end_units": float(self.physical.sum()),
             "events": float(_events_scheduled(env)),
@@ -635,7 +696,8 @@ def run_reference(scenario: Scenario, seed: int) -> dict[str, float]:
         Counters and metrics: ``ecommerce_orders``, ``oversell_orders``, ``oversell_rate``,
         ``store_sales_units``, ``lost_sales_units``, ``fill_rate`` (store units sold /
         demanded), ``order_fallout_rate``, ``reroute_orders``, ``pickup_ready_rate``,
-        ``inventory_sync_latency_hours``, stock totals (``start_units``, ``end_units``,
+        ``inventory_sync_latency_hours``, ``sync_failures`` (feed outages),
+        ``sync_outage_hours``, ``dc_count_gap_rate``, stock totals (``start_units``, ``end_units``,
         ``supplier_receipts``, ``in_transit``, ``shrink_units``, ``online_picked``),
         ``events`` (SimPy events scheduled) and ``seconds`` (wall time of the run).
     """

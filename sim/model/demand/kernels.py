@@ -16,21 +16,27 @@ from sim.model.world import CUTOVER
 def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
                sku_total: float, n_skus: int, state: np.ndarray, lost_share: float,
                phys: np.ndarray, system: np.ndarray, open_res: np.ndarray,
-               realtime: np.ndarray, misscan_rate: float, error_multiplier: np.ndarray,
-               store_region: np.ndarray, sku_price: np.ndarray, shrink_mark: np.ndarray,
-               stamp: int, region_out: np.ndarray, value_out: np.ndarray,
-               sold_store: np.ndarray, sold_sku: np.ndarray) -> tuple[int, int]:
+               realtime: np.ndarray, misscan_rate: float, record_factor: np.ndarray,
+               error_multiplier: np.ndarray, unposted_share: float, store_region: np.ndarray,
+               sku_price: np.ndarray, shrink_mark: np.ndarray, stamp: int,
+               region_out: np.ndarray, value_out: np.ndarray, sold_store: np.ndarray,
+               sold_sku: np.ndarray, unposted: np.ndarray) -> tuple[int, int, int]:
     """One hour of walk-in units (rows ``:n`` of ``u``) and shrink units (rows ``n:``).
 
     Each unit is placed on a store and SKU by inverse CDF. Then, in arrival order at each
     shelf: it walks out if its store is in cutover (with the lost-sale share); it sells if the
     shelf holds a unit not set aside for an online pick, else it is a lost sale; a sold unit
-    may be mis-scanned as another SKU of the store (the record moves on the wrong SKU). Shrink
-    then takes one unit from each distinct drawn cell that still has stock.
+    may be mis-scanned as another SKU of the store (the record moves on the wrong SKU), at
+    ``misscan_rate`` x the store's record-error factor x its go-live error multiplier. At a
+    real-time store a sale's event may not yet be seen by the channel when the hour's orders
+    are promised (``u[:, 2] < unposted_share``; that column only decides walk-outs at stores
+    in cutover, which are never real time): its record cell is also written to ``unposted``
+    (the caller makes the channel's view lag by it). Shrink then takes one unit from each
+    distinct drawn cell that still has stock.
 
     ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
-    ``value_out`` the value sold. Returns ``(units sold, shrink units)``; the sold units'
-    stores and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``.
+    ``value_out`` the value sold. Returns ``(units sold, shrink units, unposted sales)``; the
+    sold units' stores and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``.
     """
     n_stores = len(store_region)
     m = u.shape[0]
@@ -56,13 +62,16 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     cell_at = np.empty(n, dtype=np.int32)
     act_at = np.empty(n, dtype=np.int32)  # -1: walks out; else the SKU the till records
     unit_at = np.empty(n, dtype=np.int32)
+    late_at = np.empty(n, dtype=np.bool_)
     for i in range(n):
         s, k = st[i], sk[i]
         act = k
+        late_at_i = False
         if state[s] == CUTOVER and u[i, 2] < lost_share:
             act = -1
         else:
-            rate = misscan_rate * error_multiplier[s]
+            late_at_i = realtime[s] != 0 and u[i, 2] < unposted_share
+            rate = misscan_rate * record_factor[s] * error_multiplier[s]
             if u[i, 3] < rate and n_skus > 1:
                 # u < rate, so u / rate is a fresh uniform that picks the wrong SKU.
                 other = np.int64(np.floor(u[i, 3] / rate * (n_skus - 1)))
@@ -72,7 +81,9 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
         cell_at[j] = s * n_skus + k
         act_at[j] = act
         unit_at[j] = i
+        late_at[j] = late_at_i
     outcome = np.empty(n, dtype=np.int8)  # 0 walked out in downtime, 1 shelf empty, 2 sold
+    n_late = 0
     for j in range(n):
         i = unit_at[j]
         if act_at[j] < 0:
@@ -88,6 +99,9 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
         phys[cell] -= 1
         outcome[i] = 2
         system[s * n_skus + act_at[j]] -= 1
+        if late_at[j]:
+            unposted[n_late] = s * n_skus + act_at[j]
+            n_late += 1
     sold = 0
     for i in range(n):  # tallies in arrival order (float sums in a fixed order)
         r = store_region[st[i]]
@@ -108,4 +122,4 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
             phys[cell] -= 1
             shrunk += 1
         shrink_mark[cell] = stamp
-    return sold, shrunk
+    return sold, shrunk, n_late

@@ -1,5 +1,11 @@
 """Store walk-in demand, shrink and mis-scans, drawn sparsely each hour.
 
+Mis-scans happen at the store's record-error rate (lower where harmonized inventory events
+are live, higher in a go-live dip). At real-time stores the channel sees a sale
+``inventory.realtime_sync_minutes`` after the till, so the last minutes' sales are not yet in
+the view the hour's orders are promised from (see :meth:`StoreDemand.step` and
+:meth:`StoreDemand.post_events`).
+
 A store-SKU sells a fraction of a unit per hour, so instead of a Poisson draw for every cell the
 hour's total is drawn once and the units are placed on cells by inverse-CDF lookups over the
 (separable) store and SKU weights. Only the touched cells are updated.
@@ -14,6 +20,8 @@ import numpy as np
 
 from sim.model.component import Component
 from sim.model.demand.kernels import sell_hour
+from sim.model.inventory.rules import unposted_share
+from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import World
 
@@ -42,6 +50,10 @@ class StoreDemand(Component):
         self.shrink_rate = world.params["shrink_rate"]
         self.misscan_rate = world.params["misscan_rate"]
         self.lost_share = world.params["downtime_lost_sale_share"]
+        self.unposted_share = unposted_share(world.scenario.inventory.realtime_sync_minutes)
+        #: Record cells of this hour's real-time sales the channel has not seen yet.
+        self._unposted = np.empty(0, dtype=np.int64)
+        self._n_unposted = 0
         self._sku_cache: dict[int, tuple[np.ndarray, float]] = {}
         #: 1 for stores whose ERP view is real time (set by the engine after state changes).
         self.realtime = np.zeros(world.n_stores, dtype=np.int64)
@@ -98,12 +110,15 @@ class StoreDemand(Component):
         value = np.zeros(r)
         sold_store = np.empty(n, dtype=np.int32)
         sold_sku = np.empty(n, dtype=np.int32)
+        if len(self._unposted) < n:
+            self._unposted = np.empty(2 * n, dtype=np.int64)
         self._stamp += 1
-        sold, shrunk = sell_hour(
+        sold, shrunk, self._n_unposted = sell_hour(
             n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, self.lost_share,
             w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
-            self.realtime, self.misscan_rate, w.error_multiplier, w.store_region, w.sku_price,
-            self._shrink_mark, self._stamp, counts, value, sold_store, sold_sku)
+            self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
+            self.unposted_share, w.store_region, w.sku_price, self._shrink_mark, self._stamp,
+            counts, value, sold_store, sold_sku, self._unposted)
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
@@ -115,6 +130,31 @@ class StoreDemand(Component):
         rec.add_row("store_sales_value", week, value)
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]
+        if self._n_unposted:
+            # A real-time node's available to promise is its record less its open
+            # reservations; until the orders are promised, the sales still in flight are
+            # lent to that expression (one fewer reservation each), so the channel promises
+            # from the record as it was before them. The record itself stays exact, so a
+            # short pick meanwhile corrects it to the shelf without double counting.
+            n_late = self._n_unposted
+            scatter_add(w.open_reservations.reshape(-1), self._unposted[:n_late],
+                        np.ones(n_late, dtype=np.int64), -1)
+            rec.add("unposted_sales_units", week, w.store_region[self._unposted[:n_late]
+                                                                 // w.n_skus])
+
+    def post_events(self, hour: int) -> None:
+        """The channel has seen the hour's real-time sales: give back what :meth:`step` lent.
+
+        Runs after the orders (see :mod:`sim.model.schedule`), so the hour's promises were
+        made from a view lagging the record by the sales of the last
+        ``inventory.realtime_sync_minutes``.
+        """
+        n = self._n_unposted
+        if not n:
+            return
+        self._n_unposted = 0
+        scatter_add(self.w.open_reservations.reshape(-1), self._unposted[:n],
+                    np.ones(n, dtype=np.int64), 1)
 
     def set_realtime(self, realtime_nodes: np.ndarray) -> None:
         """Take the nodes whose ERP view is real time (after a state or harmonization change)."""

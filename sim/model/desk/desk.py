@@ -87,6 +87,7 @@ class ExceptionDesk(Component):
         self._store = np.empty(1024, dtype=np.int64)
         self._team_item = np.empty(1024, dtype=np.int64)
         self.detection_factor = np.ones(world.horizon_hours // HOURS_PER_WEEK + 1)
+        self._dip_elasticity = p["dip_handling_elasticity"]
         env.process(self._serve())
 
     # Read-only views of the per-exception columns, indexed by exception id (they do not
@@ -159,6 +160,10 @@ class ExceptionDesk(Component):
         ids = np.arange(first, end)
         self._pending.push(arrival, ids)
         self.rec.add_at(f"exceptions.{kind}", week, region)
+        at_store = np.asarray(stores) >= 0
+        if at_store.any():
+            self.rec.add_stores("store_exceptions", week[at_store],
+                                np.asarray(stores)[at_store])
         return ids
 
     def _release(self, until: float) -> None:
@@ -173,11 +178,17 @@ class ExceptionDesk(Component):
         arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
                                                                    len(EXCEPTION_TYPES))
         rng, lognormal, team_of_kind = self.rng, self._lognormal, self._team_of_kind
+        slow = self.w.error_multiplier ** self._dip_elasticity
+        store = self._store
         for g, code in enumerate(codes):
             lo, hi = bounds[g], bounds[g + 1]
             mu, sigma = lognormal[code]  # handling times: lognormal, the type's mean and cv
-            team_of_kind[code].add_detected(arrival[lo:hi], rng.lognormal(mu, sigma, hi - lo),
-                                            code, ids[lo:hi], self._team_item)
+            handling = rng.lognormal(mu, sigma, hi - lo)
+            # A store's exceptions take longer while its staff are in the go-live dip.
+            st = store[ids[lo:hi]]
+            handling *= np.where(st >= 0, slow[np.maximum(st, 0)], 1.0)
+            team_of_kind[code].add_detected(arrival[lo:hi], handling, code, ids[lo:hi],
+                                            self._team_item)
 
     def _serve(self):
         """Run the desk's SimPy process: release, serve, apply effects, every hour.

@@ -1,4 +1,4 @@
-"""Compiled loops of the stock views: which nodes publish this hour, and publishing them."""
+"""Compiled loops of the stock views: feed outages, which nodes publish, publishing them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,25 @@ import numpy as np
 
 from sim.model.plumbing.jit import kernel
 from sim.model.world import CUTOVER
+
+
+@kernel
+def start_outages(u: np.ndarray, rate: np.ndarray, outage: np.ndarray, hour: int,
+                  nodes: np.ndarray, times: np.ndarray) -> int:
+    """Start the hour's feed outages (``u``: one uniform per node, whatever its state).
+
+    A node whose feed is up fails this hour with probability ``rate`` (per hour of
+    operation); ``u / rate`` is then a fresh uniform placing the failure within the hour.
+    Writes the failed nodes and their failure times to ``nodes``/``times``; returns how many.
+    """
+    n = 0
+    for i in range(len(u)):
+        if u[i] < rate[i] and not outage[i]:
+            outage[i] = True
+            nodes[n] = i
+            times[n] = hour + u[i] / rate[i]
+            n += 1
+    return n
 
 
 @kernel
@@ -26,27 +45,29 @@ def due_nodes(next_sync: np.ndarray, realtime: np.ndarray, state: np.ndarray, fi
 
 
 @kernel
-def publish(due: np.ndarray, u: np.ndarray, fail: np.ndarray, first: bool, hour: int,
-             interval: np.ndarray, phase: np.ndarray, next_sync: np.ndarray,
-             visible: np.ndarray, system: np.ndarray, reserved_since_sync: np.ndarray,
-             last_sync: np.ndarray, failed: np.ndarray, realtime: np.ndarray,
-             full: bool) -> None:
-    """Publish the due nodes' snapshots (``u``: one uniform per due node decides failure).
+def publish(due: np.ndarray, outage: np.ndarray, first: bool, hour: int, interval: np.ndarray,
+             phase: np.ndarray, next_sync: np.ndarray, visible: np.ndarray, system: np.ndarray,
+             reserved_since_sync: np.ndarray, last_sync: np.ndarray, realtime: np.ndarray,
+             full: bool) -> int:
+    """Publish the due nodes' snapshots; a node whose feed is down publishes nothing.
 
     A published node's view becomes its record and forgets the promises made since the last
-    snapshot; the first hour's syncs never fail and start each node at a random phase of its
-    interval. Rows of real-time nodes are copied only when ``full`` (see ``Inventory.sync``).
+    snapshot; the first hour's publishes start each node at a random phase of its interval.
+    A batch that falls due during an outage is skipped (the schedule moves on). Real-time
+    events do not pass through the failed interface, and the rows of real-time nodes are
+    copied only when ``full`` (see ``Inventory.sync``). Returns the batches skipped.
     """
-    j = 0
+    skipped = 0
     for i in range(len(due)):
         if not due[i]:
             continue
-        failed[j] = u[j] < fail[i] and not first
-        if not failed[j]:
+        if outage[i] and not realtime[i]:
+            skipped += 1
+        else:
             if full or not realtime[i]:
                 visible[i, :] = system[i, :]
                 reserved_since_sync[i, :] = 0
             last_sync[i] = hour + 1.0
         base = phase[i] * interval[i] if first else float(hour)
         next_sync[i] = base + interval[i]
-        j += 1
+    return skipped

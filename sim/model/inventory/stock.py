@@ -2,7 +2,9 @@
 
 Physical stock moves with sales, shrink, receipts and restocks; the system record moves only
 with what is recorded; the visible stock is the ecommerce channel's snapshot of the record as of
-each node's last sync (DESIGN §5.1).
+each node's last sync (DESIGN §5.1). Store and DC records start wrong and drift (DC receipts
+are sometimes booked with the wrong quantity); cycle counts correct them. The feeds that
+publish the views live in :mod:`sim.model.inventory.feeds`.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ import numpy as np
 
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
-from sim.model.inventory.kernels import due_nodes, publish
+from sim.model.inventory.feeds import Feeds
+from sim.model.inventory.rules import error_units, record_error_factor
 from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
+
+#: A receipt due: nodes, SKUs, units, whether from a supplier, and for supplier receipts the
+#: uniform that decides a receiving error and the error's signed size (else None).
+Receipt = tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray | None, np.ndarray | None]
 
 
 class Inventory(Component):
@@ -27,7 +34,8 @@ class Inventory(Component):
         expected_store_week: Callable giving expected weekly store demand ``(stores, skus)``.
         online_sku_week: Callable giving expected weekly online units per SKU for a week.
         desk: The exception desk (``sync_failure``, ``inventory_mismatch``).
-        streams: ``{"sync": Generator, "counts": Generator}``.
+        streams: ``{"sync": Generator, "counts": Generator}`` (``counts``: count slots and
+            receiving errors, the record-keeping draws).
         rec: The recorder.
     """
 
@@ -49,11 +57,10 @@ class Inventory(Component):
         self.inv = inv
         s, d = world.n_stores, world.n_dcs
         self.on_order = np.zeros((s + d, world.n_skus), dtype=np.int64)
-        #: hour -> [(nodes, skus, qty, from_supplier)] receipts due.
-        self.arrivals: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]] = {}
+        #: hour -> receipts due then.
+        self.arrivals: dict[int, list[Receipt]] = {}
         self.supplier_receipts = 0
         self.in_transit = 0
-        self.next_sync = np.zeros(s + d)
         self._target_week = -1
         self._target = np.zeros((0, world.n_skus), dtype=np.int64)
         #: Store-SKU cell of each open inventory_mismatch exception, by exception id.
@@ -64,26 +71,43 @@ class Inventory(Component):
         #: Whether every node's view was published at the last sync (see :meth:`sync`).
         self._views_current = True
         self.realtime_nodes = np.zeros(s + d, dtype=bool)
-        # Stores publish at staggered times, not all at once.
-        self.phase = self.rng_sync.random(s + d)
+        self.feeds = Feeds(world, inv, desk, self.rng_sync, rec)
         period = max(1, int(round(inv.cycle_count_weeks * 7)))
         self.count_period_days = period
         self.count_slot = self.rng_counts.integers(0, period, size=(s, world.n_skus))
+        dc_period = max(1, int(round(inv.dc_cycle_count_weeks * 7)))
+        self.dc_count_period_days = dc_period
+        self.dc_count_slot = self.rng_counts.integers(0, dc_period, size=(d, world.n_skus))
 
     # --- initial state -------------------------------------------------------------------
     def stock_initial(self, rng: np.random.Generator) -> None:
-        """Fill stores and DCs to their targets and seed record inaccuracy (FACTS §1)."""
+        """Fill stores and DCs to their targets and seed record inaccuracy (FACTS §1).
+
+        Store records are wrong as often as published; DC records less often (see the
+        ``dc_initial_record_error_*`` parameters).
+        """
         w, p = self.w, self.p
+        s = w.n_stores
         target = self.store_target(0)
-        w.physical[: w.n_stores] = rng.poisson(target * 0.8)
-        w.physical[w.n_stores:] = self.dc_target(0)
-        err = rng.random(target.shape) < p["initial_record_error_prob"]
-        size = rng.geometric(1.0 / max(p["initial_record_error_mean_units"], 1.0), target.shape)
-        sign = np.where(rng.random(target.shape) < 0.5, -1, 1)
-        w.system[: w.n_stores] = np.maximum(w.physical[: w.n_stores] + err * sign * size, 0)
-        w.system[w.n_stores:] = w.physical[w.n_stores:]
+        w.physical[:s] = rng.poisson(target * 0.8)
+        w.physical[s:] = self.dc_target(0)
+        w.system[:s] = np.maximum(w.physical[:s] + self._initial_errors(
+            rng, target.shape, p["initial_record_error_prob"],
+            p["initial_record_error_mean_units"]), 0)
+        w.system[s:] = np.maximum(w.physical[s:] + self._initial_errors(
+            rng, w.physical[s:].shape, p["dc_initial_record_error_prob"],
+            p["dc_initial_record_error_mean_units"]), 0)
         w.visible[:] = w.system
         self.start_units = int(w.physical.sum())
+
+    @staticmethod
+    def _initial_errors(rng: np.random.Generator, shape: tuple[int, ...], prob: float,
+                        mean_units: float) -> np.ndarray:
+        """Signed record errors of cells: wrong with ``prob``, geometric size, either sign."""
+        err = rng.random(shape) < prob
+        size = rng.geometric(1.0 / max(mean_units, 1.0), shape)
+        sign = np.where(rng.random(shape) < 0.5, -1, 1)
+        return err * sign * size
 
     def store_target(self, week: int) -> np.ndarray:
         """Order-up-to level per store-SKU: weeks of cover of next week's demand.
@@ -149,26 +173,47 @@ class Inventory(Component):
             self.in_transit += int(sent.sum())
             due = hour + int(w.dc_lead_hours[d])
             rows, cols = np.nonzero(qty)
-            self.arrivals.setdefault(due, []).append((mine[rows], cols, qty[rows, cols], False))
+            self.arrivals.setdefault(due, []).append(
+                (mine[rows], cols, qty[rows, cols], False, None, None))
 
     def replenish_dcs(self, hour: int) -> None:
-        """Weekly supplier orders for DCs (receipts enter the network here)."""
+        """Weekly supplier orders for DCs (receipts enter the network here).
+
+        Three uniforms per DC-SKU each week, ordered or not (so the stream does not depend on
+        the plan), decide whether the receipt will be booked with a wrong quantity and by how
+        much (see :meth:`receive`).
+        """
         w = self.w
         s = w.n_stores
         target = self.dc_target(w.week_of(hour))
         want = np.maximum(target - w.system[s:] - self.on_order[s:], 0)
+        u = self.rng_counts.random((3,) + want.shape)
         rows, cols = np.nonzero(want)
         self.on_order[s:] += want
         due = hour + int(self.p["dc_supplier_lead_hours"])
-        self.arrivals.setdefault(due, []).append((s + rows, cols, want[rows, cols], True))
+        units = error_units(u[1, rows, cols], u[2, rows, cols],
+                            self.p["dc_receiving_error_mean_units"])
+        self.arrivals.setdefault(due, []).append(
+            (s + rows, cols, want[rows, cols], True, u[0, rows, cols], units))
 
     def receive(self, hour: int) -> None:
-        """Book the receipts due this hour."""
+        """Book the receipts due this hour.
+
+        The shelf gets what arrived. A supplier receipt line is booked with a wrong quantity
+        with probability ``dc_receiving_error_prob`` times the DC's record-error factor (a
+        miscounted case, an advance shipping notice accepted unchecked), so DC records drift
+        from their shelves until a count finds it.
+        """
         k = self.w.n_skus
-        for nodes, skus, qty, from_supplier in self.arrivals.pop(hour, []):
+        w = self.w
+        for nodes, skus, qty, from_supplier, err_u, err_units in self.arrivals.pop(hour, []):
             cells = nodes * k + skus
-            scatter_add(self.w.physical.reshape(-1), cells, qty, 1)
-            scatter_add(self.w.system.reshape(-1), cells, qty, 1)
+            booked = qty
+            if from_supplier and err_u is not None and err_units is not None:
+                prob = self.p["dc_receiving_error_prob"] * w.record_error_factor[nodes]
+                booked = np.maximum(qty + np.where(err_u < prob, err_units, 0), 0)
+            scatter_add(w.physical.reshape(-1), cells, qty, 1)
+            scatter_add(w.system.reshape(-1), cells, booked, 1)
             scatter_add(self.on_order.reshape(-1), cells, qty, -1)
             if from_supplier:
                 self.supplier_receipts += int(qty.sum())
@@ -176,73 +221,45 @@ class Inventory(Component):
                 self.in_transit -= int(qty.sum())
 
     # --- sync ----------------------------------------------------------------------------
-    def sync_profile(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Interval (hours), failure probability and real-time flag of each node's feed."""
-        w, inv = self.w, self.inv
-        n = w.n_nodes
-        harmon = w.harmonized["inventory_events"]
-        live = np.zeros(n, dtype=bool)
-        live[: w.n_stores] = w.state == LIVE
-        live[w.n_stores:] = self.coexistence or harmon[w.n_stores:].any()
-        realtime = harmon & live
-        interval = np.where(live, inv.integration_sync_hours, inv.legacy_sync_hours)
-        interval[w.n_stores:] = np.where(realtime[w.n_stores:], interval[w.n_stores:],
-                                         inv.integration_sync_hours)
-        # Enterprise event definitions let legacy stores publish through the integration layer.
-        interval = np.where(harmon & ~live, inv.integration_sync_hours, interval)
-        through_layer = live | harmon | self.coexistence
-        fail = np.where(through_layer, inv.integration_failure_prob, inv.legacy_sync_failure_prob)
-        fail = np.where(realtime, 0.0, fail)
-        return interval, fail, realtime
-
     def sync(self, hour: int) -> None:
-        """Publish snapshots for nodes whose batch is due; failed batches leave views stale.
+        """Feeds that break this hour, then the snapshots of the nodes due (:class:`Feeds`).
 
         Real-time nodes publish every hour, but promising reads their records, not their
-        views, so their view rows are copied only before a week starts: a node stops being
-        real time only when its store falls back, which is decided at a week's first hour
-        (:meth:`refresh_profile` checks this). Their view is then the last hour's, as if
-        copied every hour.
+        views, so their view rows are copied only before a week starts, and when a node stops
+        being real time (:meth:`refresh_profile`).
         """
-        w = self.w
-        interval, fail, realtime = self._profile
-        first = hour == 0
-        full = first or (hour + 1) % HOURS_PER_WEEK == 0
-        due = np.empty(w.n_nodes, dtype=np.bool_)
-        n = due_nodes(self.next_sync, realtime, w.state, first, hour, due)
-        if not n:
-            return
-        # One draw per due node, failed or not, so the stream does not depend on the outcome.
-        u = self.rng_sync.random(n)
-        failed = np.empty(n, dtype=np.bool_)
-        publish(due, u, fail, first, hour, interval, self.phase, self.next_sync,
-                 w.visible, w.system, w.reserved_since_sync, w.last_sync, failed,
-                 realtime, full)
+        full = hour == 0 or (hour + 1) % HOURS_PER_WEEK == 0
+        self.feeds.step(hour, full)
         self._views_current = full
-        if failed.any():
-            nodes = np.flatnonzero(due)[failed]
-            self.desk.raise_("sync_failure", np.full(len(nodes), float(hour)),
-                             np.where(nodes < w.n_stores, nodes, -1))
 
     def refresh_profile(self) -> None:
-        """Recompute the real-time flags after a state or harmonization change.
+        """Recompute feeds, real-time flags and record-error factors after a state or flag change.
 
-        Raises:
-            RuntimeError: If a node stops being real time while its view is not current
-                (views of real-time nodes are copied only before a week starts).
+        Views of real-time nodes are copied only before a week starts (promising reads their
+        records). A node that stops being real time gets its view copied now: changes happen
+        between the hourly steps, so the copy is the view the last hour's
+        publish would have left.
         """
-        profile = self.sync_profile()
-        if (self.realtime_nodes & ~profile[2]).any() and not self._views_current:
-            raise RuntimeError("a node stopped publishing in real time in mid-week; its view "
-                               "was last copied at the week's start")
-        self._profile = profile
-        self.realtime_nodes = profile[2]
+        was = self.feeds.realtime.copy()
+        realtime = self.feeds.set_profile(self.w.central_state == LIVE, self.coexistence)
+        leaving = np.flatnonzero(was & ~realtime)
+        if len(leaving) and not self._views_current:
+            w = self.w
+            w.visible[leaving] = w.system[leaving]
+            w.reserved_since_sync[leaving] = 0
+        self.realtime_nodes = realtime
+        self.w.record_error_factor[:] = record_error_factor(
+            realtime, self.p["harmonized_record_error_factor"])
         if self.on_profile is not None:
             self.on_profile(self.realtime_nodes)
 
     # --- cycle counts --------------------------------------------------------------------
     def cycle_count(self, hour: int) -> None:
-        """Count today's slice of store-SKUs; small gaps are fixed, large ones raise exceptions."""
+        """Count today's slices of store-SKUs and DC-SKUs.
+
+        Small store gaps are fixed, large ones raise ``inventory_mismatch`` exceptions; DC
+        inventory control recounts and adjusts every gap it finds within the shift.
+        """
         w = self.w
         day = hour // 24
         stores, skus = np.nonzero(self.count_slot == day % self.count_period_days)
@@ -255,11 +272,25 @@ class Inventory(Component):
         week = w.week_of(hour)
         self.rec.add("counted_cells", week, w.store_region[stores])
         self.rec.add("count_gaps", week, w.store_region[stores[gap != 0]])
+        self._count_dcs(day, week)
         if big.any():
             stores, skus = stores[big], skus[big]
             ids = self.desk.raise_("inventory_mismatch", np.full(len(stores), float(hour)), stores)
             for i, s, k in zip(ids.tolist(), stores.tolist(), skus.tolist(), strict=True):
                 self._mismatch_cells[i] = (s, k)
+
+    def _count_dcs(self, day: int, week: int) -> None:
+        w = self.w
+        dcs, skus = np.nonzero(self.dc_count_slot == day % self.dc_count_period_days)
+        if not len(dcs):
+            return
+        nodes = w.n_stores + dcs
+        wrong = w.system[nodes, skus] != w.physical[nodes, skus]
+        w.system[nodes[wrong], skus[wrong]] = w.physical[nodes[wrong], skus[wrong]]
+        central = w.n_regions
+        self.rec.add("dc_counted_cells", week, central, float(len(dcs)))
+        if wrong.any():
+            self.rec.add("dc_count_gaps", week, central, float(wrong.sum()))
 
     def _mismatch_fixed(self, finish: float, exc_id: int) -> None:
         """A person recounted the cell and adjusted its record (until then it stays wrong)."""

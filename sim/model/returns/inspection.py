@@ -56,10 +56,12 @@ class DcBench:
         self._arrivals.file(parcels, bounds)
 
     def run(self, hour: int, refund_at: float, physical: np.ndarray, system: np.ndarray,
-            rec_weeks: int, rec_regions: int, refunds: Records) -> Bench | None:
+            record_factor: np.ndarray, rec_weeks: int, rec_regions: int, refunds: Records
+            ) -> Bench | None:
         """Run the day's bench at ``hour``: queue what has arrived, inspect up to capacity.
 
-        Inspected units are put back on the DCs' shelves (``physical``, ``system``) and legacy
+        Inspected units are put back on the DCs' shelves (``physical``, ``system``; a restock
+        goes unrecorded at the DC's ``record_factor`` times the disposition's rate) and legacy
         refunds booked in ``refunds`` at ``refund_at``. Returns what was inspected, or None
         when nothing was queued.
         """
@@ -80,8 +82,8 @@ class DcBench:
         if not q.n:
             return None
         run = inspect(q.data, q.n, self.n_stores, quota, self.rules, refund_at, physical,
-                      system, self.members, rec_weeks, rec_regions, refunds.room(q.n),
-                      refunds.n)
+                      system, record_factor, self.members, rec_weeks, rec_regions,
+                      refunds.room(q.n), refunds.n)
         refunds.n = run.n_refunds
         q.n = run.queued
         return run

@@ -298,7 +298,7 @@ class Returns(Component):
         if not n:
             return
         rows = self._starts.rows
-        u = rng.random((3, n))
+        u = rng.random((4, n))
         # Time from the start to a refund at the scan: the till, or the carrier's first scan.
         e_scan = rng.standard_exponential(n)
         mail_due = self._mail_due[first: last + 1]
@@ -308,9 +308,10 @@ class Returns(Component):
                             n_mail) if n_mail else np.zeros(0)
         restock = self._restock_buf.room(n)
         parcels = np.empty(n_mail, dtype=PARCEL)
-        day = start_returns(rows, spans, u, e_scan, transit, w.harmonized["return_disposition"],
-                            w.error_multiplier, w.sku_price, self.rules, self.n_weeks,
-                            self._start_members, rec.weeks, rec.regions, restock,
+        harm = w.harmonized["return_disposition"]
+        day = start_returns(rows, spans, u, e_scan, transit, harm, bool(harm[w.n_stores:].all()),
+                            w.error_multiplier, w.record_error_factor, w.sku_price, self.rules,
+                            self.n_weeks, self._start_members, rec.weeks, rec.regions, restock,
                             booked.room(n), booked.n, parcels, self.bench.next_day)
         booked.n = day.n_refunds
         self._book(("returns_value",), day.value[None], day.first_week, day.last_week)
@@ -350,8 +351,8 @@ class Returns(Component):
         # Legacy refunds are released by the next finance batch after inspection.
         batch = self.p["legacy_refund_batch_hours"]
         refund_at = np.ceil(now / batch) * batch if batch > 0 else now
-        run = self.bench.run(hour, refund_at, w.physical, w.system, rec.weeks, rec.regions,
-                             self.refunds.booked)
+        run = self.bench.run(hour, refund_at, w.physical, w.system, w.record_error_factor,
+                             rec.weeks, rec.regions, self.refunds.booked)
         self._record_backlog(hour, self.bench.backlog)
         if run is not None:
             self._book(self._bench_names, run.counts, run.first_week, run.last_week)

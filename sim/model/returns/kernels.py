@@ -23,8 +23,10 @@ from sim.model.returns.rules import (
     ONLINE_TO_MAIL,
     ONLINE_TO_STORE,
     STORE_TO_STORE,
+    harmonized_for,
     needs_approval,
     needs_lookup,
+    process_followed,
     refund_trigger,
     scan_mean_hours,
 )
@@ -214,9 +216,10 @@ def file_returns(store: np.ndarray, e_store: np.ndarray, online: np.ndarray, u_i
 def disposition(u_disp: float, u_unrec: float, harm: bool, em: float, rules: Rules) -> int:
     """Disposition code of a unit: restocked (recorded or not), damaged, vendor return.
 
-    An unrecorded restock (a legacy return system not posting to stock, more often at newly
-    live stores: ``em`` is the error multiplier) puts the unit on the shelf but not on the
-    record.
+    An unrecorded restock (a legacy return system not posting to stock) puts the unit on the
+    shelf but not on the record; ``em`` multiplies its probability: the node's record-error
+    factor (lower where harmonized inventory events are live) times its go-live error
+    multiplier.
     """
     p_unrec = (rules.unrecorded_harmonized if harm else rules.unrecorded_legacy) * em
     if u_disp < rules.restock_share:
@@ -263,10 +266,11 @@ class Day(NamedTuple):
 
 @kernel
 def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np.ndarray,
-                  transit: np.ndarray, harmonized: np.ndarray, error_multiplier: np.ndarray,
-                  price: np.ndarray, rules: Rules, n_weeks: int, members: np.ndarray,
-                  rec_weeks: int, rec_regions: int, restock: np.ndarray, refunds: np.ndarray,
-                  n_refunds: int, parcels: np.ndarray, parcel_floor_day: int) -> Day:
+                  transit: np.ndarray, harmonized: np.ndarray, central_harmonized: bool,
+                  error_multiplier: np.ndarray, record_factor: np.ndarray, price: np.ndarray,
+                  rules: Rules, n_weeks: int, members: np.ndarray, rec_weeks: int,
+                  rec_regions: int, restock: np.ndarray, refunds: np.ndarray, n_refunds: int,
+                  parcels: np.ndarray, parcel_floor_day: int) -> Day:
     """Start a day's returns: dispositions, counts, refund triggers, exceptions, parcels.
 
     The returns are the :data:`~sim.model.returns.records.START` records of ``rows`` in the
@@ -321,10 +325,12 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
             t = r_start[i]
             wk = min(np.int64(t / HOURS_PER_WEEK), n_weeks - 1)
             node, pair, reg = r_node[i], r_pair[i], r_region[i]
-            harm = harmonized[node]
+            harm = harmonized_for(pair, harmonized[node], central_harmonized)
             mail = pair == ONLINE_TO_MAIL
             em = 1.0 if mail else error_multiplier[node]
-            disp = UNDECIDED if mail else disposition(u[0, k], u[1, k], harm, em, rules)
+            harm = process_followed(harm, u[3, k], em)
+            disp = UNDECIDED if mail else disposition(u[0, k], u[1, k], harm,
+                                                      em * record_factor[node], rules)
             # Counters clip late weeks as the recorder does.
             cw = min(max(wk, 0), rec_weeks - 1)
             first_week, last_week = min(first_week, cw), max(last_week, cw)

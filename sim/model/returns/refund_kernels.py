@@ -65,16 +65,17 @@ class Bench(NamedTuple):
 
 @kernel
 def inspect(queue: np.ndarray, n: int, n_stores: int, quota: np.ndarray, rules: Rules,
-            refund_at: float, physical: np.ndarray, system: np.ndarray, members: np.ndarray,
-            rec_weeks: int, rec_regions: int, refunds: np.ndarray, n_refunds: int) -> Bench:
+            refund_at: float, physical: np.ndarray, system: np.ndarray,
+            record_factor: np.ndarray, members: np.ndarray, rec_weeks: int, rec_regions: int,
+            refunds: np.ndarray, n_refunds: int) -> Bench:
     """Run the DCs' bench over the first-come-first-served queue of parcels ``queue[:n]``.
 
     Each DC inspects its first ``quota`` parcels in queue order. An inspected parcel gets its
-    disposition (error multiplier 1), is counted by disposition code, week and region
-    (``members`` maps codes to counters), goes back on the DC's shelf if restocked, and a
-    legacy parcel's refund is booked at ``refund_at`` (the next finance batch), appended to
-    ``refunds`` from ``n_refunds``. The parcels left queued move up, in order, so the queue
-    stays one array that is never copied whole.
+    disposition (the DC's record-error factor, no go-live dip), is counted by disposition
+    code, week and region (``members`` maps codes to counters), goes back on the DC's shelf
+    if restocked, and a legacy parcel's refund is booked at ``refund_at`` (the next finance
+    batch), appended to ``refunds`` from ``n_refunds``. The parcels left queued move up, in
+    order, so the queue stays one array that is never copied whole.
     """
     node, sku, week, region = queue.node, queue.sku, queue.week, queue.region
     start, u_disp, u_unrec, harm = queue.start, queue.u_disp, queue.u_unrec, queue.harm
@@ -95,7 +96,7 @@ def inspect(queue: np.ndarray, n: int, n_stores: int, quota: np.ndarray, rules: 
                 queue[queued] = queue[i]
             queued += 1
             continue
-        disp = disposition(u_disp[i], u_unrec[i], harm[i], 1.0, rules)
+        disp = disposition(u_disp[i], u_unrec[i], harm[i], record_factor[node[i]], rules)
         cw = min(max(np.int64(week[i]), 0), rec_weeks - 1)
         first_week, last_week = min(first_week, cw), max(last_week, cw)
         by_code[disp, cw, region[i]] += 1

@@ -6,8 +6,6 @@ Observations only: the decisions on them are the pure functions of
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from sim.model.desk.desk import ExceptionDesk
@@ -34,9 +32,28 @@ class LiveMonitor:
         # Store exception ids not yet seen finished (fallback), in id order.
         self._watch = np.zeros(0, dtype=np.int64)
         self._cursor = 0
+        # Daily totals so far, per region, of the counters the fallout check reads.
+        self._days: list[tuple[float, np.ndarray, np.ndarray]] = []
 
-    def observe(self, now: float, proficiency: Callable[[float, np.ndarray], np.ndarray]
-                ) -> g.GateObservation:
+    def snapshot(self, now: float) -> None:
+        """Keep today's running totals of fallout and orders per region (rolling windows)."""
+        self._days.append((now, self.rec.counts("fallout_orders").sum(axis=0),
+                           self.rec.counts("ecommerce_orders").sum(axis=0)))
+        horizon = now - (self.lookback + 1) * HOURS_PER_WEEK
+        while len(self._days) > 1 and self._days[1][0] <= horizon:
+            self._days.pop(0)
+
+    def _recent_fallout(self, now: float, regions: np.ndarray) -> float | None:
+        """Fallout rate over the last ``lookback`` weeks (rolling, by day) in ``regions``."""
+        if not self._days:
+            return None
+        since = now - self.lookback * HOURS_PER_WEEK
+        old = next((d for d in reversed(self._days) if d[0] <= since), self._days[0])
+        fallout = self.rec.counts("fallout_orders").sum(axis=0) - old[1]
+        orders = self.rec.counts("ecommerce_orders").sum(axis=0) - old[2]
+        return g.window_rate(fallout[regions].sum(), orders[regions].sum())
+
+    def observe(self, now: float, learning: np.ndarray) -> g.GateObservation:
         """Observe what the stage gates judge now: the stores already live.
 
         Only the checks the scenario sets are computed (the SLA check reads every team's
@@ -44,7 +61,7 @@ class LiveMonitor:
 
         Args:
             now: The time of the observation, hours.
-            proficiency: Proficiency of live stores at a time (bool mask of stores).
+            learning: Each store's learning multiplier now (proficiency is its inverse).
         """
         w, desk, gates = self.w, self.desk, self.gates
         live = w.state == LIVE
@@ -53,10 +70,7 @@ class LiveMonitor:
             return g.GateObservation(None, backlog, None, None)
         fallout = sla = prof = None
         if gates.max_fallout_rate is not None:
-            fallout = g.recent_rate(self.rec.counts("fallout_orders"),
-                                    self.rec.counts("ecommerce_orders"),
-                                    int(now // HOURS_PER_WEEK), self.lookback,
-                                    np.unique(w.store_region[live]))
+            fallout = self._recent_fallout(now, np.unique(w.store_region[live]))
         if gates.min_sla_met_rate is not None:
             store_of = np.asarray(desk.store, dtype=np.int64)
             met = decided = 0
@@ -71,7 +85,7 @@ class LiveMonitor:
                 met, decided = met + m, decided + d
             sla = met / decided if decided else None
         if gates.min_proficiency is not None:
-            prof = float(proficiency(now, live).mean())
+            prof = float(g.proficiency(learning[live]).mean())
         return g.GateObservation(fallout, backlog, sla, prof)
 
     def open_by_store(self, t: float) -> np.ndarray:

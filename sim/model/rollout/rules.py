@@ -91,26 +91,9 @@ def gate_failures(gates: Gates, obs: GateObservation) -> list[str]:
     return failed
 
 
-def recent_rate(num: np.ndarray, den: np.ndarray, week: int, lookback: int,
-                regions: np.ndarray) -> float | None:
-    """Ratio of two ``(weeks, regions)`` counters over the complete weeks before ``week``.
-
-    Args:
-        num: Numerator counts by week and region.
-        den: Denominator counts by week and region.
-        week: Current 0-based week (excluded: it has just begun).
-        lookback: Number of complete weeks to look back over.
-        regions: Region indices to include.
-
-    Returns:
-        The rate, or ``None`` when the denominator is zero (nothing to judge).
-
-    """
-    lo = max(week - lookback, 0)
-    d = float(den[lo:week][:, regions].sum())
-    if d <= 0:
-        return None
-    return float(num[lo:week][:, regions].sum()) / d
+def window_rate(num: float, den: float) -> float | None:
+    """A rate over a window, or ``None`` when nothing happened in it (nothing to judge)."""
+    return float(num) / float(den) if den > 0 else None
 
 
 def sla_outcomes(arrival: np.ndarray, finish: np.ndarray, sla_hours: float, now: float,
@@ -137,42 +120,96 @@ def sla_outcomes(arrival: np.ndarray, finish: np.ndarray, sla_hours: float, now:
     return int(met.sum()), int(decided.sum())
 
 
-def error_multiplier(weeks_since: np.ndarray | float, completion: float, dip: float,
-                     settle_weeks: float, reduction: float) -> np.ndarray:
-    """Error-rate multiplier of staff at a live store (the post-go-live learning curve).
+def change_share(n_areas: int, n_areas_total: int, system_share: float, system_change: bool
+                 ) -> float:
+    """Share of the full go-live dip that a change brings to a store's staff.
 
-    ``1 + (dip - 1) * (1 - completion * reduction) * exp(-weeks_since / settle_weeks)``: the
-    dip is largest with no training and decays exponentially (McAfee 2002's learning curve).
+    A go-live changes the system (tills, handhelds, screens: ``system_share`` of the full dip)
+    and the processes of the areas that adopt their common definition with it; an enterprise
+    harmonization changes processes only, on whatever system the store runs.
 
     Args:
-        weeks_since: Weeks since the store went live (>= 0).
-        completion: Share of staff trained at go-live (0 to 1).
-        dip: Multiplier at go-live with no training (>= 1).
-        settle_weeks: Time constant of the recovery, weeks.
-        reduction: Share of the dip that full training removes (below 1, so even a fully
-            trained store has a small dip).
-
-    Returns:
-        The multiplier(s), >= 1.
-
+        n_areas: Process areas whose definition changes.
+        n_areas_total: All process areas (six).
+        system_share: Share of the full dip due to the new system itself.
+        system_change: Whether the store's system changes (a go-live).
     """
-    t = np.maximum(np.asarray(weeks_since, dtype=float), 0.0)
-    return 1.0 + (dip - 1.0) * (1.0 - completion * reduction) * np.exp(-t / settle_weeks)
+    base = system_share if system_change else 0.0
+    return base + (1.0 - system_share) * n_areas / n_areas_total
+
+
+def dip_amplitude(completion: float, dip: float, reduction: float, share: float) -> float:
+    """Excess error-rate multiplier at the moment of a change, before it decays.
+
+    ``(dip - 1) * (1 - completion * reduction) * share``: the dip is largest with no training
+    and for a change of system and every process (McAfee 2002 reports the dip and its learning
+    curve, not its size: ``dip`` is an assumption).
+
+    Args:
+        completion: Share of staff trained at the change (0 to 1).
+        dip: Multiplier of a full change with no training (>= 1).
+        reduction: Share of the dip that full training removes (below 1).
+        share: :func:`change_share` of the change.
+    """
+    return (dip - 1.0) * (1.0 - completion * reduction) * share
+
+
+def learning(amplitude: np.ndarray, clock_weeks: np.ndarray, settle_weeks: float) -> np.ndarray:
+    """Staff error-rate multiplier on the learning curve: ``1 + amplitude * exp(-clock / settle)``.
+
+    ``clock_weeks`` is learning time since the last change (it runs faster while hypercare
+    floor walkers coach the store, see :func:`coaching_speed`).
+    """
+    return 1.0 + np.asarray(amplitude) * np.exp(-np.asarray(clock_weeks) / settle_weeks)
+
+
+def coaching_speed(staff_per_store: np.ndarray | float, coaching: float) -> np.ndarray:
+    """How fast a store's staff learn relative to learning alone: ``1 + coaching * staff``.
+
+    Args:
+        staff_per_store: Hypercare floor walkers per store in hypercare (0 outside it).
+        coaching: Extra weeks of learning per week per floor walker per store.
+    """
+    return 1.0 + coaching * np.asarray(staff_per_store, dtype=float)
+
+
+def defect_factor(open_defects: np.ndarray, impact: float) -> np.ndarray:
+    """Error-rate multiplier of open cutover defects: ``1 + impact * open``.
+
+    Each open defect breaks a share of the store's transactions until IT fixes it.
+    """
+    return 1.0 + impact * np.asarray(open_defects, dtype=float)
 
 
 def proficiency(multiplier: np.ndarray) -> np.ndarray:
-    """Staff proficiency on [0, 1] from the error multiplier (1 = settled)."""
+    """Staff proficiency on [0, 1] from the learning multiplier (1 = settled)."""
     return 1.0 / np.maximum(np.asarray(multiplier, dtype=float), 1.0)
 
 
 def training_factor(completion: float, dip: float, reduction: float) -> float:
-    """Cutover defect multiplier from training: go-live error multiplier relative to full training.
+    """Cutover defect multiplier from training: the go-live multiplier relative to full training.
 
     ``cutover_defects_per_store`` is the rate at a fully trained store; less training surfaces
     more user-error defects in proportion to the go-live dip.
     """
-    full = float(error_multiplier(0.0, 1.0, dip, 1.0, reduction))
-    return float(error_multiplier(0.0, completion, dip, 1.0, reduction)) / full
+    full = 1.0 + dip_amplitude(1.0, dip, reduction, 1.0)
+    return (1.0 + dip_amplitude(completion, dip, reduction, 1.0)) / full
+
+
+def defect_rate(per_store: float, volume: np.ndarray, share: float, learned: float,
+                trained: float) -> np.ndarray:
+    """Expected cutover defects of each store going live.
+
+    Args:
+        per_store: Defects of a class-B store changing system and all six areas, fully
+            trained, before any pilot learning.
+        volume: Each store's volume relative to a class-B store (busier stores exercise more
+            transactions, prices and records).
+        share: :func:`change_share` of the go-live.
+        learned: :func:`learning_multiplier` from earlier waves.
+        trained: :func:`training_factor`.
+    """
+    return per_store * np.asarray(volume, dtype=float) * share * learned * trained
 
 
 def learning_multiplier(defects_found: float, floor: float, scale: float) -> float:

@@ -51,7 +51,8 @@ def replay(log: Sequence[tuple[float, np.ndarray, int]], group: np.ndarray, n_gr
 
 def timeline(log: Sequence[tuple[float, np.ndarray, int]], w: World,
              waves: list[dict[str, Any]], windows: Sequence[tuple[int, int]],
-             first_live_hour: np.ndarray, n_waves: int, n_weeks: int) -> pd.DataFrame:
+             first_live_hour: np.ndarray, n_waves: int, n_weeks: int,
+             by_store: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Per week and wave: store states at the week's end, transitions, plan vs actual.
 
     Args:
@@ -62,6 +63,8 @@ def timeline(log: Sequence[tuple[float, np.ndarray, int]], w: World,
         first_live_hour: Hour each store first went live (nan: never).
         n_waves: Waves in the plan.
         n_weeks: Weeks in the horizon.
+        by_store: Per-store weekly counts (``(weeks, stores)``) to total per wave, by name
+            (e.g. ``store_exceptions``: how a wave's own stores fare around their go-live).
 
     Returns:
         One row per (wave, week); ``wave`` -1 collects stores no wave selects. Columns:
@@ -69,7 +72,8 @@ def timeline(log: Sequence[tuple[float, np.ndarray, int]], w: World,
         (after freeze and gate deferrals; nan if it never started), ``complete_week``
         (every store of the wave first live), ``freeze_deferral_weeks``,
         ``gate_deferrals``, ``stores``, ``legacy``, ``cutover``, ``live``, ``cutovers``,
-        ``go_lives``, ``fallbacks`` (in the week), ``freeze`` and ``peak`` (bool).
+        ``go_lives``, ``fallbacks`` (in the week), ``freeze`` and ``peak`` (bool), and one
+        column per ``by_store`` count (the wave's stores' total in the week).
     """
     col = w.plan.wave_of_store + 1
     nw = n_waves + 1
@@ -96,5 +100,7 @@ def timeline(log: Sequence[tuple[float, np.ndarray, int]], w: World,
             "live": states[LIVE, :, c], "cutovers": moves[CUTOVER, :, c],
             "go_lives": moves[LIVE, :, c], "fallbacks": moves[LEGACY, :, c],
             "freeze": [any(a <= wk <= b for a, b in windows) for wk in range(1, n + 1)],
-            "peak": w.peak_week[:n].astype(bool)}))
+            "peak": w.peak_week[:n].astype(bool),
+            **{name: counts[:n, members].sum(axis=1) for name, counts in
+               (by_store or {}).items()}}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

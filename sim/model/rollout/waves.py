@@ -1,32 +1,38 @@
-"""The rollout plan: harmonization, waves, cutover, gates, hypercare, training, fallback.
+"""The rollout plan: harmonization, waves, the central cutover, gates, hypercare, fallback.
 
 DESIGN §5.7. One SimPy process per wave waits for its go-live week (moved out of freeze
-windows under the ``defer`` policy), checks the stage gates a week at a time, then cuts its
-stores over. The pure decisions (freeze, gates, learning curves) live in
-:mod:`sim.model.rollout.rules`, the observations gates and fallback judge in
-:mod:`sim.model.rollout.monitor`.
+windows under the ``defer`` policy), checks the stage gates, a day at a time while they fail,
+then cuts its stores over; one more process cuts the central systems (DCs, ecommerce) over at
+the plan's ``central.go_live_week``. The pure decisions (freeze, gates, learning curves, defect
+rates) live in :mod:`sim.model.rollout.rules`, the go-live dip in :mod:`sim.model.rollout.dip`,
+the observations gates and fallback judge in :mod:`sim.model.rollout.monitor`.
 
 Modelling choices (each an assumption, documented here once):
 
-- **Cutover timing.** A wave's stores are shuffled and dealt over the first
-  ``cutover_stagger_days`` nights of the go-live week; a store's cutover starts at midnight
-  (Sunday night for night 0) and its POS is down for the wave's ``cutover_downtime_hours``, so
-  the default 12 h overnight cutover runs into opening hours. A cutover team cannot move a
-  large wave in one night; a one-night big bang is ``cutover_stagger_days = 1``.
-- **Migration errors** are applied to the stock records when the cutover starts (the records
-  are migrated then); **cutover defects** surface after go-live, exponentially over the first
-  days of trading (mean ``cutover_defect_mean_days``), as ``cutover_defect`` exceptions.
-- **Hypercare** staff join from the wave's go-live week start for ``hypercare_weeks`` weeks.
-- **Coexistence** stays on from the first go-live to the end: from then the DCs and the
-  integration layer run on the ERP, and any store still (or again) on legacy is bridged.
+- **Adoption is per node.** A store adopts its ``at_go_live`` areas when it goes live; the DCs
+  and the ecommerce platform adopt theirs at the central cutover; an ``enterprise`` area
+  reaches every node at its ``from_week``. Nothing central changes when a store goes live.
+- **Cutover timing.** A wave's stores are shuffled and dealt over ``cutover_stagger_days``
+  nights from its go-live day; a store's cutover starts at midnight and its POS is down for
+  the wave's ``cutover_downtime_hours``, so the default 12 h overnight cutover runs into
+  opening hours.
+- **Migration errors** are applied to the stock records when the cutover starts; **cutover
+  defects** surface over the first days of trading (mean ``cutover_defect_mean_days``), more
+  at busier stores and where more process areas change; while open they deepen the store's
+  dip (:class:`~sim.model.rollout.dip.GoLiveDip`).
+- **Hypercare** staff join from the wave's go-live day for ``hypercare_weeks`` weeks: IT fixes
+  defects sooner, store-operations floor walkers work the stores' exceptions and coach their
+  staff up the learning curve faster.
+- **Coexistence** stays on from the first go-live (a store or the central systems): any store
+  still (or again) on legacy is bridged through the integration layer.
 - **Gates** judge only what the stores already live show (nothing live: the gate passes).
   Backlog is the whole desk's (teams are shared), fallout is over the regions that have a live
-  store, SLA over the live stores' own exceptions, both over the last
-  ``gate_lookback_weeks`` complete weeks. After ``max_deferral_weeks`` deferrals the wave
-  proceeds anyway (the cap is a programme deadline).
-- **Fallback** reverts a store to legacy (its ``at_go_live`` areas revert too) and retries its
-  cutover ``fallback_retry_weeks`` weeks later, without gates or extra hypercare; the
-  rollout is complete only when every planned store is live at once.
+  store, SLA over the live stores' own exceptions, both over the last ``gate_lookback_weeks``
+  (rolling, checked daily). After ``max_deferral_weeks`` of deferral the wave proceeds anyway
+  (the cap is a programme deadline).
+- **Fallback** (checked daily) reverts a store to legacy (its ``at_go_live`` areas revert too)
+  and retries its cutover ``fallback_retry_weeks`` weeks later, without gates or extra
+  hypercare; the rollout is complete only when every planned store is live at once.
 """
 
 from __future__ import annotations
@@ -43,18 +49,21 @@ from sim.model.inventory.stock import Inventory
 from sim.model.orders.channel import Orders
 from sim.model.recorder import Recorder
 from sim.model.rollout import rules as g
+from sim.model.rollout.dip import GoLiveDip
 from sim.model.rollout.monitor import LiveMonitor
 from sim.model.rollout.timeline import timeline
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World
 from sim.scenario import AREAS
 
+#: Per-store counters the timeline totals per wave and week (the dip of a wave's stores).
+BY_STORE = ("store_exceptions",)
 #: Teams a peak command center reinforces, with the shift pattern its extra staff work.
 COMMAND_CENTER = {"store_ops": "store_hours", "customer_service": "24x7",
                   "it_hypercare": "24x7"}
 
 
 class Rollout(Component):
-    """Moves stores from legacy to the ERP according to the scenario's plan.
+    """Moves stores and the central systems from legacy to the ERP according to the plan.
 
     Args:
         env: The SimPy environment.
@@ -67,7 +76,7 @@ class Rollout(Component):
 
     Attributes:
         waves: Per wave: planned week, actual go-live week, deferrals, learning multiplier.
-
+        dip: Each store's learning curve and open defects.
     """
 
     name = "rollout"
@@ -75,13 +84,8 @@ class Rollout(Component):
     def __init__(self, env: simpy.Environment, world: World, inventory: Inventory,
                  orders: Orders, desk: ExceptionDesk, rng: np.random.Generator,
                  rec: Recorder) -> None:
-        self.env = env
-        self.w = world
-        self.inv = inventory
-        self.orders = orders
-        self.desk = desk
-        self.rng = rng
-        self.rec = rec
+        self.env, self.w, self.inv, self.orders, self.desk = env, world, inventory, orders, desk
+        self.rng, self.rec = rng, rec
         self.sc = sc = world.scenario
         self.p = p = world.params
         self.n_weeks = sc.horizon_weeks
@@ -97,6 +101,7 @@ class Rollout(Component):
         self.train_factor = g.training_factor(tr.completion, tr.dip_multiplier, self.reduction)
         self.first_live_hour = np.full(world.n_stores, np.nan)
         self.last_live_hour = np.full(world.n_stores, np.nan)
+        self.central_go_live_hour = math.nan
         self.waves: list[dict[str, Any]] = [
             {"wave": i, "name": wv.name or f"wave {i + 1}", "planned_week": wv.go_live_week,
              "go_live_week": math.nan, "freeze_deferral_weeks": 0, "gate_deferrals": 0,
@@ -105,38 +110,44 @@ class Rollout(Component):
         self._log: list[tuple[float, np.ndarray, int]] = []
         self._defect_ids: list[np.ndarray] = []
         self.monitor = LiveMonitor(world, desk, rec, sc.gates, self.lookback)
+        self.dip = GoLiveDip(world, desk, tr.settle_weeks, p["hypercare_coaching"],
+                             p["defect_impact"])
 
     # --- engine interface ----------------------------------------------------------------
     def start(self) -> None:
-        """Set the harmonization in force at hour 0, staff the command center, start the waves."""
-        self._enterprise(1)
+        """Harmonization in force at hour 0, command center, the wave and central processes."""
+        self._enterprise(1, dip=False)  # in place before the run: its dip is history
         self._command_center()
         for i in range(len(self.sc.waves)):
             self.env.process(self._wave(i))
+        if self.sc.central.go_live_week is not None:
+            week = g.freeze_adjust(self.sc.central.go_live_week, self.windows,
+                                   self.sc.peak.freeze_policy)
+            if week <= self.n_weeks:
+                self.env.process(self._central(self._hour(week)))
         self._sync_flags()
 
     def start_week(self, hour: int) -> None:
-        """Week start: enterprise harmonization, fallback, training multipliers, proficiency.
+        """Week start: enterprise harmonization, and the proficiency of live stores.
 
         Proficiency is recorded for the stores live at the week's start (a store going live
         during the week counts from the next week).
-
-        Args:
-            hour: The week's first hour.
-
         """
         w = self.w
         week = int(hour // HOURS_PER_WEEK)
-        changed = self._enterprise(week + 1)
-        if self.sc.fallback.enabled:
-            changed |= self._fallback(hour)
+        if self._enterprise(week + 1, dip=True):
+            self._sync_flags()
+        self.dip.advance(float(hour))
         live = w.state == LIVE
-        w.error_multiplier[:] = 1.0
-        w.error_multiplier[live] = self._multiplier(hour, live)
         regions = w.store_region[live]
-        self.rec.add("proficiency_sum", week, regions, g.proficiency(w.error_multiplier[live]))
+        self.rec.add("proficiency_sum", week, regions, g.proficiency(self.dip.learning[live]))
         self.rec.add("live_store_weeks", week, regions)
-        if changed:
+
+    def start_day(self, hour: int) -> None:
+        """Day start: learning clocks and open defects move on; fallback; gate observations."""
+        self.dip.advance(float(hour))
+        self.monitor.snapshot(float(hour))
+        if self.sc.fallback.enabled and self._fallback(hour):
             self._sync_flags()
 
     @property
@@ -158,39 +169,45 @@ class Rollout(Component):
         return adjusted
 
     def _wave(self, i: int):
-        """Run one wave: wait for the go-live week, pass the gates, cut the stores over."""
+        """Run one wave: wait for its week, pass the gates (re-checked daily), cut over."""
         info = self.waves[i]
         gates = self.sc.gates
         week = self._freeze(self.sc.waves[i].go_live_week, info)
-        while week <= self.n_weeks:
-            yield self.env.timeout(self._hour(week) - self.env.now)
-            if not gates.enabled or info["gate_deferrals"] >= gates.max_deferral_weeks:
-                break
-            if not g.gate_failures(gates, self.observe()):
-                break
-            info["gate_deferrals"] += 1
-            self.rec.add("gate_deferrals", week - 1, self.w.n_regions, 1.0)
-            week = self._freeze(week + 1, info)
-        else:
-            return  # deferred beyond the horizon
-        info["go_live_week"] = week
-        self._start_wave(i, week)
+        if week > self.n_weeks:
+            return
+        yield self.env.timeout(self._hour(week) - self.env.now)
+        cap = gates.max_deferral_weeks * 7
+        while gates.enabled and info["gate_deferrals"] < cap and g.gate_failures(
+                gates, self.observe()):
+            info["gate_deferrals"] += 1  # days
+            self.rec.add("gate_deferrals", self.w.week_of(self.env.now), self.w.n_regions)
+            nxt = self.env.now + 24.0
+            day_week = int(nxt // HOURS_PER_WEEK) + 1
+            moved = self._freeze(day_week, info)
+            if moved != day_week:
+                nxt = self._hour(moved)
+            if nxt >= self.w.horizon_hours:
+                return  # deferred beyond the horizon
+            yield self.env.timeout(nxt - self.env.now)
+        info["go_live_week"] = int(self.env.now // HOURS_PER_WEEK) + 1
+        self._start_wave(i, float(self.env.now))
 
-    def _start_wave(self, i: int, week: int) -> None:
+    def _start_wave(self, i: int, start: float) -> None:
         """Staff hypercare and schedule the cutover of the wave's stores over the first nights."""
         wave = self.sc.waves[i]
         stores = np.flatnonzero(self.w.plan.wave_of_store == i)
-        start = self._hour(week)
         mult = self._learning()
         self.waves[i]["learning_multiplier"] = mult
         end = start + wave.hypercare_weeks * HOURS_PER_WEEK
         n = len(stores)
-        self.desk.add_staff("store_ops", int(start), int(end),
-                            wave.staff_for(wave.hypercare_staff_per_100_stores, n),
-                            pattern="store_hours")
+        floor = wave.staff_for(wave.hypercare_staff_per_100_stores, n)
+        self.desk.add_staff("store_ops", int(start), int(end), floor, pattern="store_hours")
         self.desk.add_staff("it_hypercare", int(start), int(end),
                             wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
                             pattern="24x7")
+        self.dip.coach(stores, floor / max(n, 1), end)
+        if self.sc.central.with_wave == i:
+            self.env.process(self._central(start))
         night = g.stagger_days(len(stores), int(self.p["cutover_stagger_days"]), self.rng)
         for d in np.unique(night):
             self.env.process(self._cutover(stores[night == d], start + 24.0 * d, mult,
@@ -210,7 +227,7 @@ class Rollout(Component):
         self._go_live(stores, mult)
 
     def _go_live(self, stores: np.ndarray, mult: float) -> None:
-        w, now = self.w, float(self.env.now)
+        w, now, p, tr = self.w, float(self.env.now), self.p, self.sc.training
         if now >= w.horizon_hours:
             return
         w.state[stores] = LIVE
@@ -218,18 +235,23 @@ class Rollout(Component):
         self.last_live_hour[stores] = now
         first = np.isnan(self.first_live_hour[stores])
         self.first_live_hour[stores[first]] = now
+        changing = [a for a in self.at_go_live if not w.harmonized[a][stores].all()]
         for area in self.at_go_live:
             w.harmonized[area][stores] = True
-            w.harmonized[area][w.n_stores:] = True  # DCs adopt with the first live store
         self.inv.coexistence = True
-        w.error_multiplier[stores] = self._multiplier(now, stores)
+        share = g.change_share(len(changing), len(AREAS), p["golive_system_share"], True)
+        self.dip.change(stores, g.dip_amplitude(tr.completion, tr.dip_multiplier,
+                                                self.reduction, share), now)
         self._sync_flags()
         week = w.week_of(now)
         regions = w.store_region[stores]
         self.rec.add("go_lives", week, regions)
         self._add_live(week, regions, 1.0)
         self._log.append((now, stores, LIVE))
-        self._raise_defects(stores, now, mult)
+        rates = g.defect_rate(p["cutover_defects_per_store"], w.store_volume[stores], share,
+                              mult, self.train_factor)
+        self._defect_ids.append(self.dip.raise_defects(
+            stores, rates, now, p["cutover_defect_mean_days"] * 24.0, self.rng))
 
     def _retry(self, stores: np.ndarray, week: int):
         """Cut reverted stores over again from a later week (no gates: a remediation)."""
@@ -241,6 +263,29 @@ class Rollout(Component):
         downtime = max(waves[k].cutover_downtime_hours
                        for k in np.unique(self.w.plan.wave_of_store[stores]))
         yield from self._cutover(stores, self.env.now, self._learning(), downtime)
+
+    def _central(self, at: float):
+        """Cut the DCs and the ecommerce platform over at hour ``at`` (the plan's step)."""
+        c, w = self.sc.central, self.w
+        if at >= w.horizon_hours:
+            return
+        if at > self.env.now:
+            yield self.env.timeout(at - self.env.now)
+        w.central_state = CUTOVER
+        self.inv.refresh_profile()
+        yield self.env.timeout(c.cutover_downtime_hours)
+        now = float(self.env.now)
+        if now >= w.horizon_hours:
+            return
+        w.central_state = LIVE
+        self.central_go_live_hour = now
+        for area in self.at_go_live:
+            w.harmonized[area][w.n_stores:] = True
+        self.inv.coexistence = True
+        self._sync_flags()
+        self._defect_ids.append(self.dip.raise_defects(
+            np.array([-1]), np.array([c.defects * self._learning() * self.train_factor]), now,
+            self.p["cutover_defect_mean_days"] * 24.0, self.rng))
 
     # --- cutover effects -----------------------------------------------------------------
     def _migrate(self, stores: np.ndarray) -> None:
@@ -259,16 +304,6 @@ class Rollout(Component):
         w.system[nodes, skus] = np.maximum(w.system[nodes, skus] + sign * size, 0)
         self.rec.add("migration_errors", w.week_of(self.env.now), w.store_region[nodes])
 
-    def _raise_defects(self, stores: np.ndarray, now: float, mult: float) -> None:
-        """Cutover defects: Poisson per store, surfacing over the first days of trading."""
-        rate = self.p["cutover_defects_per_store"] * mult * self.train_factor
-        n = self.rng.poisson(rate, len(stores))
-        times = now + self.rng.exponential(self.p["cutover_defect_mean_days"] * 24.0, n.sum())
-        where = np.repeat(stores, n)
-        keep = times < self.w.horizon_hours
-        ids = self.desk.raise_("cutover_defect", times[keep], where[keep])
-        self._defect_ids.append(ids)
-
     def defects_found(self, t: float) -> int:
         """Cutover defects raised so far and resolved by ``t`` (what the programme learnt)."""
         if not self._defect_ids:
@@ -283,16 +318,26 @@ class Rollout(Component):
                                      self.p["pilot_learning_floor"],
                                      self.p["pilot_learning_defects"])
 
-    # --- harmonization, staffing, training -----------------------------------------------
-    def _enterprise(self, week: int) -> bool:
-        """Switch on enterprise-wide areas whose week has come; True if any changed."""
-        changed = False
-        for area, from_week in self.enterprise.items():
-            if area not in self._enterprise_done and week >= from_week:
-                self.w.harmonized[area][:] = True
-                self._enterprise_done.add(area)
-                changed = True
-        return changed
+    # --- harmonization, staffing ---------------------------------------------------------
+    def _enterprise(self, week: int, dip: bool) -> bool:
+        """Switch on enterprise-wide areas whose week has come; True if any changed.
+
+        Every store's staff change their processes then (on whatever system they run): a dip
+        of the process share of the areas switched, unless the switch predates the run.
+        """
+        switched = [a for a, from_week in self.enterprise.items()
+                    if a not in self._enterprise_done and week >= from_week]
+        for area in switched:
+            self.w.harmonized[area][:] = True
+            self._enterprise_done.add(area)
+        if switched and dip:
+            tr = self.sc.training
+            share = g.change_share(len(switched), len(AREAS), self.p["golive_system_share"],
+                                   False)
+            self.dip.change(np.arange(self.w.n_stores), g.dip_amplitude(
+                tr.completion, tr.dip_multiplier, self.reduction, share),
+                float(self._hour(week)))
+        return bool(switched)
 
     def _sync_flags(self) -> None:
         # Orders read whether routing is orchestrated from the world's flags themselves.
@@ -310,13 +355,6 @@ class Rollout(Component):
                 self.desk.add_staff(team, start, end, staff, pattern)
             self.desk.detection_factor[week] = peak.command_center_detection_factor
 
-    def _multiplier(self, hour: float, stores: np.ndarray) -> np.ndarray:
-        """Error multiplier of live stores at ``hour`` (bool mask or indices)."""
-        tr = self.sc.training
-        weeks = (hour - self.w.live_since[stores]) / HOURS_PER_WEEK
-        return g.error_multiplier(weeks, tr.completion, tr.dip_multiplier, tr.settle_weeks,
-                                  self.reduction)
-
     def _add_live(self, week: int, regions: np.ndarray, sign: float) -> None:
         """``stores_live`` counts stores live at each week's end: change it from ``week`` on."""
         weeks = np.arange(week, self.rec.weeks)
@@ -325,10 +363,8 @@ class Rollout(Component):
 
     def observe(self) -> g.GateObservation:
         """What the stage gates judge now (see :meth:`LiveMonitor.observe`)."""
-        return self.monitor.observe(float(self.env.now), self._proficiency)
-
-    def _proficiency(self, hour: float, stores: np.ndarray) -> np.ndarray:
-        return g.proficiency(self._multiplier(hour, stores))
+        self.dip.advance(float(self.env.now))
+        return self.monitor.observe(float(self.env.now), self.dip.learning)
 
     # --- fallback ------------------------------------------------------------------------
     def _fallback(self, hour: int) -> bool:
@@ -344,7 +380,6 @@ class Rollout(Component):
             return False
         w.state[back] = LEGACY
         w.live_since[back] = np.nan
-        w.error_multiplier[back] = 1.0
         for area in self.at_go_live:
             w.harmonized[area][back] = False
         week = int(hour // HOURS_PER_WEEK)
@@ -357,7 +392,11 @@ class Rollout(Component):
 
     # --- results -------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
-        """Completion week and the rollout timeline (per week and wave, for the Gantt chart)."""
-        return {"completion_week": self.completion_week,
+        """Completion weeks and the rollout timeline (per week and wave, for the Gantt chart)."""
+        central = self.central_go_live_hour
+        return {"rollout_completion_week": self.completion_week,
+                "central_go_live_week": (math.nan if math.isnan(central)
+                                         else float(central // HOURS_PER_WEEK + 1)),
                 "timeline": timeline(self._log, self.w, self.waves, self.windows,
-                                     self.first_live_hour, len(self.sc.waves), self.n_weeks)}
+                                     self.first_live_hour, len(self.sc.waves), self.n_weeks,
+                                     {n: self.rec.by_store(n) for n in BY_STORE})}

@@ -310,30 +310,36 @@ def test_starting_returns_is_the_numpy_batch(n, day, seed, coarse):
     spans = np.array([(pos[a], b - a) for a, b in zip(np.r_[0, breaks], np.r_[breaks, n],
                                                       strict=True) if b > a] or
                      np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
-    u = uniforms(g, (3, n), coarse)
+    u = uniforms(g, (4, n), coarse)
     e_scan = g.standard_exponential(n)
     mail = c["pair"] == ONLINE_TO_MAIL
     transit = g.gamma(4.0, 18.0, int(mail.sum()))
     harmonized = g.random(N_STORES + N_DCS) < 0.5
     error_multiplier = 1.0 + g.integers(0, 3, N_STORES) / 2
+    record_factor = np.where(g.random(N_STORES + N_DCS) < 0.5, 0.5, 1.0)
     price = g.random(N_SKUS) * 100
     members = _members(START_COUNTERS, 3 * N_DISP)
     restock = np.zeros(n, dtype=RESTOCK)
     refunds = np.zeros(n + 2, dtype=REFUND)
     parcels = np.zeros(int(mail.sum()), dtype=PARCEL)
     floor = day + int(g.integers(0, 2))
-    got = start_returns(store, spans, u, e_scan, transit, harmonized, error_multiplier, price,
-                        r, N_WEEKS, members, rec_weeks, rec_regions, restock, refunds, 2,
-                        parcels, floor)
+    central = bool(g.integers(0, 2))
+    got = start_returns(store, spans, u, e_scan, transit, harmonized, central, error_multiplier,
+                        record_factor, price, r, N_WEEKS, members, rec_weeks, rec_regions,
+                        restock, refunds, 2, parcels, floor)
 
     # The journey's NumPy batch (``_start_returns``).
     start, pair, node, sku, region = c["start"], c["pair"], c["node"], c["sku"], c["region"]
     week = np.minimum((start / 168).astype(np.int64), N_WEEKS - 1)
-    harm = harmonized[node]
+    # A BORIS return is harmonized only where the ecommerce platform is too (adoption per node).
+    harm = harmonized[node] & np.where(pair == ONLINE_TO_STORE, central, True)
     at_store = ~mail
     t_scan = e_scan * np.where(mail, r.first_scan_hours, r.refund_till_hours)
     em = np.where(at_store, error_multiplier[np.where(at_store, node, 0)], 1.0)
-    disp = np.where(mail, UNDECIDED, disposition_np(u[0], u[1], harm, em, r))
+    harm = harm & (u[3] * em < 1.0)  # staff in their dip fall back to the old way
+    # Unrecorded restocks also follow the node's record-error factor (approvals do not).
+    em_restock = np.where(at_store, em * record_factor[node], 1.0)
+    disp = np.where(mail, UNDECIDED, disposition_np(u[0], u[1], harm, em_restock, r))
     cell = week * rec_regions + region
     assert np.array_equal(got.counts, counters_np(cell, pair * N_DISP + disp, 3 * N_DISP,
                                                   START_COUNTERS, rec_weeks, rec_regions))
@@ -432,7 +438,8 @@ def test_the_bench_inspects_each_dcs_first_quota_in_queue_order(n, seed, coarse)
     system = physical.copy()
     refunds = np.zeros(n + 1, dtype=REFUND)
     queue = q.copy()
-    got = inspect(queue, n, N_STORES, quota, r, 432.0, physical, system,
+    record_factor = np.where(g.random(N_STORES + N_DCS) < 0.5, 0.5, 1.0)
+    got = inspect(queue, n, N_STORES, quota, r, 432.0, physical, system, record_factor,
                   _members(BENCH_COUNTERS, N_DISP), N_WEEKS, N_REGIONS + 1, refunds, 1)
 
     # The journey's NumPy bench (``_inspect``).
@@ -443,7 +450,8 @@ def test_the_bench_inspects_each_dcs_first_quota_in_queue_order(n, seed, coarse)
         done |= mine & (np.cumsum(mine) <= quota[d])
     fin, rest = q[done], q[~done]
     assert got.queued == len(rest) and same(queue[:len(rest)], rest)
-    disp = disposition_np(fin["u_disp"], fin["u_unrec"], fin["harm"], 1.0, r)
+    disp = disposition_np(fin["u_disp"], fin["u_unrec"], fin["harm"],
+                          record_factor[fin["node"]], r)
     cell = fin["week"].astype(np.int64) * (N_REGIONS + 1) + fin["region"]
     assert np.array_equal(got.counts, counters_np(cell, disp, N_DISP, BENCH_COUNTERS, N_WEEKS,
                                                   N_REGIONS + 1))

@@ -1,0 +1,119 @@
+"""Business rules of stock records and their visibility (DESIGN §5.1), as pure functions.
+
+Which feed a node publishes through and how often, how often a feed fails, how much a node's
+staff get wrong when recording stock, how late a real-time event reaches the record, and the
+size of a receiving error. :mod:`sim.model.inventory.feeds` and
+:mod:`sim.model.inventory.stock` apply them; the demand and returns loops read the record-error
+factor they produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.model.world import CUTOVER, LIVE
+
+
+def legacy_intervals(pos_family: np.ndarray, default_hours: float,
+                     by_family: Mapping[str, float]) -> np.ndarray:
+    """Legacy batch interval of each store: its POS family's own cadence, else the default.
+
+    Args:
+        pos_family: POS family per store.
+        default_hours: ``inventory.legacy_sync_hours``.
+        by_family: ``inventory.legacy_sync_hours_by_pos_family``.
+
+    Returns:
+        Hours between legacy batches, per store.
+    """
+    out = np.full(len(pos_family), float(default_hours))
+    for fam, hours in by_family.items():
+        out[pos_family == fam] = float(hours)
+    return out
+
+
+def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
+                 coexistence: bool, store_legacy_hours: np.ndarray, integration_hours: float,
+                 legacy_per_1000: float, integration_per_1000: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each node's feed: batch interval, failure probability per hour, real-time flag.
+
+    * Real time: a live node (a live store; the DCs once the central systems are live)
+      whose inventory events are harmonized posts each event as it happens, outside the
+      integration layer: it never fails.
+    * Integration layer: live stores without harmonized events, legacy stores during
+      coexistence or once enterprise event definitions apply to them, DCs whose central
+      systems are live without harmonized events or that run alongside live stores
+      (coexistence). Live stores and DCs publish on the layer's interval; legacy stores keep
+      their POS family's cadence unless enterprise definitions let them use the layer's.
+    * Legacy point-to-point: the rest (DCs publish on the integration interval, as their
+      WMS feeds always have).
+
+    A layer or point-to-point feed fails at a rate per hour of *operation*, not per publish
+    (an outage is a broken interface, whatever its cadence); a store in cutover publishes
+    nothing, so its feed cannot fail.
+
+    Args:
+        state: Store states.
+        harmonized: ``inventory_events`` harmonization per node (stores, then DCs).
+        central_live: Whether the central systems (DCs, ecommerce) are live.
+        coexistence: Whether the integration layer runs (something went live).
+        store_legacy_hours: Each store's legacy batch interval (:func:`legacy_intervals`).
+        integration_hours: ``inventory.integration_sync_hours``.
+        legacy_per_1000: Point-to-point outages per 1,000 hours of operation.
+        integration_per_1000: Integration-layer outages per 1,000 hours of operation.
+
+    Returns:
+        ``(interval hours, failure probability per hour, real time)`` per node.
+    """
+    n_stores = len(state)
+    n = len(harmonized)
+    live = np.zeros(n, dtype=bool)
+    live[:n_stores] = state == LIVE
+    live[n_stores:] = central_live
+    realtime = harmonized & live
+    interval = np.full(n, float(integration_hours))
+    interval[:n_stores] = np.where(live[:n_stores] | harmonized[:n_stores],
+                                   integration_hours, store_legacy_hours)
+    through_layer = live | harmonized | coexistence
+    rate = np.where(through_layer, integration_per_1000, legacy_per_1000) / 1000.0
+    rate[realtime] = 0.0
+    rate[:n_stores][state == CUTOVER] = 0.0
+    return interval, rate, realtime
+
+
+def record_error_factor(realtime: np.ndarray, harmonized_factor: float) -> np.ndarray:
+    """Multiplier of each node's record-error rates from how its inventory events post.
+
+    Where harmonized inventory events are live, adjustments, receipts and counts post the
+    same way everywhere, so fewer mistakes reach the record (``harmonized_factor``);
+    elsewhere the legacy rates hold (1). The go-live dip multiplies on top.
+    """
+    return np.where(realtime, float(harmonized_factor), 1.0)
+
+
+def unposted_share(realtime_minutes: float) -> float:
+    """Share of an hour's real-time sales the channel has not seen when the hour's orders come.
+
+    The model promises an hour's orders after the hour's store sales; with events reaching
+    the channel ``realtime_minutes`` after the till, the sales of the last that many minutes
+    before a promise are not in the view it reads: with sales spread evenly over the hour,
+    ``minutes / 60`` of them (all of them from an hour on).
+    """
+    return min(max(float(realtime_minutes), 0.0) / 60.0, 1.0)
+
+
+def error_units(u_size: np.ndarray, u_sign: np.ndarray, mean_units: float) -> np.ndarray:
+    """Signed size of a recording error: geometric with the given mean, either sign.
+
+    Inverse-CDF draws from two uniforms, so the number of draws does not depend on how many
+    errors happen (the caller decides which lines err with a third uniform).
+    """
+    p = 1.0 / max(float(mean_units), 1.0)
+    if p >= 1.0:
+        size = np.ones(np.shape(u_size))
+    else:
+        size = np.maximum(np.ceil(np.log1p(-np.asarray(u_size)) / np.log1p(-p)), 1.0)
+    return np.where(np.asarray(u_sign) < 0.5, -size, size).astype(np.int64)

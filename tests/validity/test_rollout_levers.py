@@ -1,0 +1,113 @@
+"""The rollout's levers act through mechanisms (issue 15; docs/model_validity.md, Checks).
+
+Each test changes one lever of a small plan (40 stores, the first months of a year) and runs
+both sides on three paired seeds (common random numbers); the effect must hold on every seed
+and on average by a stated margin:
+
+* the central cutover (DCs and ecommerce) is what makes orders orchestrated and mailed and
+  cross-channel refunds harmonized, not a store's go-live (adoption per node);
+* a go-live dip follows from state: more process areas changing at a go-live bring more
+  cutover defects; hypercare shortens the dip (IT fixes defects sooner, floor walkers coach);
+* busier stores get more cutover defects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from small_runs import ROOT
+
+import sim
+from sim.model.desk.taxonomy import KIND
+from sim.model.engine import Simulation
+from sim.model.world import HOURS_PER_WEEK
+from sim.scenario import Central
+
+SEEDS = (21, 22, 23)
+SLICE = ["network.stores=40", "network.skus=60", "horizon_weeks=14"]
+
+
+def big_bang(*extra: str):
+    return sim.load_scenario(ROOT / "scenarios" / "big_bang.toml",
+                             [*SLICE, "waves.0.go_live_week=4", *extra])
+
+
+def paired(a, b, metric: str, from_week: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``metric`` of plans ``a`` and ``b`` on each seed (summed over weeks from ``from_week``
+    if given, else the horizon value)."""
+
+    def value(sc, seed: int) -> float:
+        r = sim.run_replication(sc, seed)
+        if from_week is None:
+            return r.metrics[metric]
+        return float(r.weekly.loc[r.weekly["week"] >= from_week, metric].sum())
+
+    return (np.array([value(a, s) for s in SEEDS]), np.array([value(b, s) for s in SEEDS]))
+
+
+def test_central_cutover_not_a_store_go_live_brings_orchestration_and_common_refunds():
+    central = big_bang()
+    stores_only = central.model_copy(update={"central": Central()})  # no central cutover
+    refunds_c, refunds_s = paired(central, stores_only, "refund_cycle_hours_mean")
+    # Mailed and BORIS returns need the central systems: refunds stay slower without them.
+    assert (refunds_s > 1.3 * refunds_c).all(), (refunds_s, refunds_c)
+    rr_c, rr_s = paired(central, stores_only, "exceptions.manual_reroute", from_week=6)
+    # Without the ecommerce platform on orchestration, oversold orders wait for a person.
+    assert (rr_s > 3 * rr_c + 5).all(), (rr_s, rr_c)
+
+
+def test_more_areas_changing_at_go_live_bring_more_defects():
+    every_area = big_bang()
+    harmonized_first = big_bang(*[f"harmonization.{a}.mode=enterprise" for a in (
+        "inventory_events", "order_status", "fulfillment_routing", "return_disposition",
+        "promotions", "financial_posting")], *[f"harmonization.{a}.from_week=1" for a in (
+            "inventory_events", "order_status", "fulfillment_routing", "return_disposition",
+            "promotions", "financial_posting")])
+    many, few = paired(every_area, harmonized_first, "exceptions.cutover_defect")
+    # The system change alone is golive_system_share (0.4) of a full change's defects.
+    assert (few < 0.6 * many).all(), (few, many)
+
+
+def _dip(sc, seed: int) -> tuple[float, float]:
+    """Store exceptions per store in the two weeks from go-live; mean open defects then."""
+    s = Simulation(sc, seed)
+    r = s.run()
+    tl = r.timeline[r.timeline["wave"] == 0]
+    n = tl["stores"].iloc[0]
+    gl = int(tl["go_live_week"].iloc[0])
+    per_store = tl.set_index("week")["store_exceptions"].reindex([gl, gl + 1]).sum() / n
+    kind = np.asarray(s.desk.kind)
+    defects = np.flatnonzero(kind == KIND["cutover_defect"])
+    fin = s.desk.finish_times(defects)
+    hours = float(np.nanmean(fin)) - (gl - 1) * HOURS_PER_WEEK
+    return per_store, hours
+
+
+def test_hypercare_shortens_and_softens_the_dip():
+    none = big_bang("waves.0.hypercare_staff_per_100_stores=0",
+                    "waves.0.hypercare_it_staff_per_100_stores=0")
+    double = big_bang("waves.0.hypercare_staff_per_100_stores=6",
+                      "waves.0.hypercare_it_staff_per_100_stores=3")
+    for seed in SEEDS:
+        exc_none, fix_none = _dip(none, seed)
+        exc_double, fix_double = _dip(double, seed)
+        # IT fixes the defects sooner with hypercare staff...
+        assert fix_double < 0.8 * fix_none, (seed, fix_double, fix_none)
+        # ...so the stores' error rates fall back sooner: fewer exceptions in the dip.
+        assert exc_double < exc_none, (seed, exc_double, exc_none)
+
+
+def test_busier_stores_get_more_cutover_defects():
+    sc = big_bang()
+    per_class = {c: 0.0 for c in "ABC"}
+    count = {c: 0 for c in "ABC"}
+    for seed in SEEDS:
+        s = Simulation(sc, seed)
+        s.run()
+        stores = np.asarray(s.desk.store)[np.asarray(s.desk.kind) == KIND["cutover_defect"]]
+        stores = stores[stores >= 0]
+        classes = s.world.plan.stores["volume_class"].to_numpy()
+        for c in "ABC":
+            per_class[c] += np.isin(stores, np.flatnonzero(classes == c)).sum()
+            count[c] += int((classes == c).sum())
+    rate = {c: per_class[c] / count[c] for c in "ABC"}
+    assert rate["A"] > 1.3 * rate["B"] > 1.3 * 1.3 * rate["C"], rate
