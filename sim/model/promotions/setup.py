@@ -36,7 +36,9 @@ class Promotions(Component):
         discount: Discount fraction per ``(week, sku)`` (0: not promoted).
         event: Index of the event in force per ``(week, sku)`` (-1: none).
         desk: The exception desk (``price_dispute``).
-        rng: The ``promotions`` stream.
+        rng: The ``promotions`` stream (event setups); the till outcomes of mismatched sales
+            draw from a child stream spawned from it, so how many units sell (which depends
+            on the plan) never shifts the setup draws (common random numbers).
         rec: The recorder.
 
     Attributes:
@@ -51,6 +53,7 @@ class Promotions(Component):
                  event: np.ndarray, desk: ExceptionDesk, rng: np.random.Generator,
                  rec: Recorder) -> None:
         self.w, self.demand, self.desk, self.rng, self.rec = world, demand, desk, rng, rec
+        self.rng_till = rng.spawn(1)[0]
         self.p = world.params
         weeks = min(len(discount), world.horizon_hours // HOURS_PER_WEEK)
         self.n_weeks = weeks
@@ -132,10 +135,10 @@ class Promotions(Component):
     def _settle(self, hour: int, week: int, stores: np.ndarray, skus: np.ndarray,
                 ev: np.ndarray, disc: np.ndarray) -> None:
         """Book overrides, disputes and leakage of promoted units sold at mismatched stores."""
-        w, p, rng, rec = self.w, self.p, self.rng, self.rec
+        w, p, rec = self.w, self.p, self.rec
         region = w.store_region[stores]
         over = self.overcharge[ev, stores]
-        u = rng.random((2, len(stores)))
+        u = self.rng_till.random((2, len(stores)))
         override = over & (u[0] < p["promo_override_notice_prob"])
         dispute = override & (u[1] < p["price_dispute_prob"])
         under = ~over
