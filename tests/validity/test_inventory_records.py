@@ -28,7 +28,7 @@ ALL_LIVE = [{"all_remaining": True, "go_live_week": 1, "cutover_downtime_hours":
 PERFECT = {"initial_record_error_prob": 0.0, "shrink_rate": 0.0, "misscan_rate": 0.0,
            "migration_error_prob": 0.0, "unrecorded_restock_prob_legacy": 0.0,
            "unrecorded_restock_prob_harmonized": 0.0, "dc_initial_record_error_prob": 0.0,
-           "dc_receiving_error_prob": 0.0}
+           "dc_receiving_error_prob": 0.0, "store_pick_error_prob": 0.0}
 
 
 def runs(x: dict, base: dict | None = None) -> list:
