@@ -63,11 +63,13 @@ def test_components_add_up_to_the_total_in_every_table(rollout):
 
 
 def test_lost_sales_cost_the_skus_margin(rollout):
-    plan = sim.plan.build_plan(_with_hypercare(10.0))
-    margin = (plan.skus["price"] - plan.skus["cost"]).to_numpy()
+    skus = sim.plan.build_plan(_with_hypercare(10.0)).skus
+    weight = skus["units_per_store_week"]  # demand mix: what walks in, and so what is lost
+    margin = float(((skus["price"] - skus["cost"]) * weight).sum() / weight.sum())
     per_unit = rollout.metrics["cost.lost_margin"] / rollout.metrics["lost_sales_units"]
-    assert margin.min() < per_unit < margin.max()
-    assert per_unit > 2 * 8.0  # well above the retired flat 8 per unit
+    # Near the demand-weighted margin (measured 23 vs 22); price (the margin's double) or
+    # the retired flat 8 per unit would be far off.
+    assert 0.75 * margin < per_unit < 1.3 * margin
 
 
 def test_reroute_cost_holds_no_labour(engine_legacy):
@@ -87,6 +89,7 @@ def test_doubling_hypercare_staff_raises_enablement():
     for seed in SEEDS:
         base = sim.run_replication(_with_hypercare(10.0), seed=seed).metrics
         double = sim.run_replication(_with_hypercare(20.0), seed=seed).metrics
+        assert base["hypercare_staff_hours"] > 0
         assert double["hypercare_staff_hours"] == pytest.approx(2 * base["hypercare_staff_hours"])
         assert double["cost.enablement.hypercare"] >= 1.9 * base["cost.enablement.hypercare"]
         assert double["cost.enablement"] - base["cost.enablement"] >= 0.9 * base[
