@@ -201,8 +201,7 @@ class Rollout(Component):
         end = start + wave.hypercare_weeks * HOURS_PER_WEEK
         n = len(stores)
         floor = wave.staff_for(wave.hypercare_staff_per_100_stores, n)
-        self.desk.add_staff("store_ops", int(start), int(end), floor, pattern="store_hours",
-                            purpose="hypercare")
+        self.desk.add_staff("store_ops", int(start), int(end), floor, purpose="hypercare")
         self.desk.add_staff("it_hypercare", int(start), int(end),
                             wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
                             pattern="24x7", purpose="hypercare")
