@@ -110,6 +110,40 @@ def _summary_table(title: str, summaries: dict[str, dict]) -> None:
     console.print(table)
 
 
+def _cost_table(title: str, summaries: dict[str, dict], differences=None) -> None:
+    """total_risk_cost with its components: mean and share of the total per plan.
+
+    With ``differences`` (a comparison's paired differences), each plan after the first also
+    gets its mean difference from the first, component by component.
+    """
+    from rich.table import Table
+
+    from sim.model.costs import BREAKDOWN
+
+    plans = list(summaries)
+    diff = {} if differences is None else {
+        (r.plan, r.metric): r.mean for r in differences.itertuples(index=False)}
+    table = Table(title=title)
+    table.add_column("component")
+    for i, plan in enumerate(plans):
+        table.add_column(f"{plan}\nmean", justify="right")
+        table.add_column("share", justify="right")
+        if diff and i:
+            table.add_column(f"vs {plans[0]}", justify="right")
+    for name, depth in BREAKDOWN:
+        row = [("  " * depth) + name]
+        for i, (plan, summary) in enumerate(summaries.items()):
+            mean = summary.get(name, {}).get("mean")
+            total = summary.get("total_risk_cost", {}).get("mean")
+            share = f"{mean / total:.1%}" if mean is not None and total else "-"
+            row += [_fmt(mean), share]
+            if diff and i:
+                d = diff.get((plan, name))
+                row.append("-" if d is None else f"{'+' if d > 0 else ''}{_fmt(d)}")
+        table.add_row(*row)
+    console.print(table)
+
+
 def _progress(total: int):
     from rich.progress import (
         BarColumn,
@@ -160,6 +194,7 @@ def run_cmd(
     except ExperimentError as e:
         fail(str(e))
     _summary_table(f"{sc.name}: {res.n} replications, seed {seed}", {sc.name: res.summary})
+    _cost_table(f"{sc.name}: total_risk_cost by component", {sc.name: res.summary})
     if precision is not None:
         console.print(f"precision {precision:g} reached with {res.n} replications"
                       if res.n < max_replications else
@@ -201,6 +236,8 @@ def compare_cmd(
         fail(str(e))
     _summary_table(f"{len(plans)} plans, {replications} replications each, seed {seed}",
                    {r.scenario: r.summary for r in cmp.runs})
+    _cost_table(f"total_risk_cost by component (paired differences against {names[0]})",
+                {r.scenario: r.summary for r in cmp.runs}, cmp.differences)
     from rich.table import Table
 
     table = Table(title=f"ranking on total_risk_cost (paired against {names[0]})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sim.model.costs import COST_INPUTS
+from sim.model.costs import COMPONENTS, COMPOSITES, COST_INPUTS
 from sim.model.desk.taxonomy import EXCEPTION_TYPES
 from sim.model.returns.rules import CHANNEL_PAIRS
 
@@ -31,8 +31,8 @@ class Metric:
             and the horizon's value is the last week's); ``samples_mean`` /
             ``samples_quantile`` (level ``q``) of the observations of the sample counters in
             ``of``; ``peak`` of the hourly open backlog; ``last`` (a week the rollout reports,
-            horizon only); ``cost`` (the scenario's cost weights on the cost drivers,
-            :mod:`sim.model.costs`).
+            horizon only); ``cost`` (a component of ``total_risk_cost``, or the total: the
+            scenario's cost weights on the counters in ``of``, :mod:`sim.model.costs`).
         description: One line for tables and reports.
         lower_is_better: Direction used when plans are ranked and wins are counted.
         of: The declared counters (:mod:`sim.model.counters`) it is computed from.
@@ -64,7 +64,8 @@ _CONTRACT = [
     Metric("oversell_rate", "fraction", "ratio", "oversell_orders / ecommerce_orders",
            of=("oversell_orders", "ecommerce_orders")),
     Metric("reroute_orders", "orders", "sum", "orders moved to another node"),
-    Metric("reroute_cost", "currency", "sum", "extra shipping and labour of reroutes"),
+    Metric("reroute_cost", "currency", "sum",
+           "extra shipping and expedite of reroutes (their labour is exception labour)"),
     Metric("order_fallout_rate", "fraction", "ratio", "orders cancelled for lack of stock or time",
            of=("fallout_orders", "ecommerce_orders")),
     Metric("pickup_ready_rate", "fraction", "ratio", "BOPIS orders ready by the promised time",
@@ -88,11 +89,25 @@ _CONTRACT = [
     Metric("training_proficiency", "fraction", "ratio", "mean proficiency of live stores' staff",
            lower_is_better=False, of=("proficiency_sum", "live_store_weeks")),
     Metric("rollout_completion_week", "week", "last", "week the last store went live"),
-    Metric("total_risk_cost", "currency", "cost", "weighted sum from the scenario's cost section",
+    Metric("total_risk_cost", "currency", "cost",
+           "sum of the cost.<component> metrics (weights from the scenario's [costs])",
            of=COST_INPUTS + _REFUND_SAMPLES),
 ]
 
+
+def _cost_of(name: str) -> tuple[str, ...]:
+    """The counters (and samples) a cost metric is computed from, through its parts."""
+    if name in COMPOSITES:
+        return tuple(dict.fromkeys(c for part in COMPOSITES[name] for c in _cost_of(part)))
+    return COMPONENTS[name][0] or (_REFUND_SAMPLES if name == "cost.refund_goodwill" else ())
+
+
+#: The components of total_risk_cost (DESIGN §6: always reported with it).
+_COSTS = [Metric(name, "currency", "cost", text, of=_cost_of(name))
+          for name, (_, text) in COMPONENTS.items()]
+
 _EXTRA = [
+    *_COSTS,
     *(Metric(f"exceptions.{t}", "count", "sum", f"{t} exceptions raised")
       for t in EXCEPTION_TYPES),
     # Beyond the contract: the counters behind the contract's figures, for diagnosis.
@@ -134,6 +149,14 @@ _EXTRA = [
     Metric("bridge_breaks", "breaks", "sum", "breaks of postings bridged from legacy stores"),
     Metric("month_closes", "closes", "sum", "month-end closes within the horizon",
            lower_is_better=False),
+    Metric("close_delay_days_per_close", "days", "ratio",
+           "mean business days a month-end close ran late",
+           of=("close_delay_days", "month_closes")),
+    Metric("close_surge_staff_hours", "staff-hours", "sum",
+           "finance staff-hours added at month ends (overtime, borrowed staff)"),
+    Metric("hypercare_staff_hours", "staff-hours", "sum", "staff-hours added by hypercare"),
+    Metric("command_center_staff_hours", "staff-hours", "sum",
+           "staff-hours added by the peak command center"),
     Metric("stores_live", "stores", "level", "stores live at the week's (horizon's) end",
            lower_is_better=False),
     Metric("central_go_live_week", "week", "last",

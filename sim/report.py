@@ -27,6 +27,7 @@ import pandas as pd
 
 from sim import plots
 from sim import plotting_data as pdata
+from sim.report_costs import cost_breakdown_html
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -145,14 +146,14 @@ def render_report(runs: Sequence[RunResult], comparison: Comparison | None,
              f"<h1>{_e(title)}</h1>", _meta(runs, out_dir)]
     if comparison is not None:
         parts += [_conclusion(comparison), "<h2>Ranking on total_risk_cost</h2>",
-                  _ranking(comparison), _headline(runs),
+                  _ranking(comparison), cost_breakdown_html(runs, comparison), _headline(runs),
                   "<h2>Paired differences against the reference</h2>",
                   "<p class='note'>Each plan minus the reference, replication by replication "
                   "(the same customers in both): mean and 95% confidence interval. Panels "
                   "show per cent of the reference's mean.</p>",
                   _img(plots.forest_plot(comparison))]
     else:
-        parts.append(_headline(runs))
+        parts += [_headline(runs), cost_breakdown_html(runs, None)]
     parts.append("<h2>Week by week</h2><p class='note'>Median week across replications with "
                  "P25–P75 and P10–P90 bands; grey: peak weeks, hatched: freeze window.</p>")
     for m in FAN_METRICS:

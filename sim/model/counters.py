@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sim.model.desk.taxonomy import EXCEPTION_TYPES
+from sim.model.desk.taxonomy import ADDED_STAFF_PURPOSES, EXCEPTION_TYPES
 from sim.model.returns.rules import CHANNEL_PAIRS
 
 Kind = Literal["sum", "peak", "samples", "by_store"]
@@ -41,6 +41,7 @@ _DECLARED = [
     Counter("store_sales_units", "units", "walk-in units sold"),
     Counter("store_sales_value", "currency", "walk-in sales at list price"),
     Counter("lost_sales_units", "units", "walk-in demand not served (no stock or POS down)"),
+    Counter("lost_margin", "currency", "margin (price - cost) of the walk-in units not served"),
     Counter("downtime_lost_units", "units", "walk-in demand lost while the POS was down"),
     # Online orders (sim.model.orders)
     Counter("ecommerce_orders", "orders", "online orders placed"),
@@ -54,7 +55,8 @@ _DECLARED = [
     Counter("pick_failures", "picks", "failed picks at stores: stock short or a unit missed"),
     Counter("reroute_orders", "orders", "orders moved to another node"),
     Counter("auto_reroute_orders", "orders", "orders moved to another node automatically"),
-    Counter("reroute_cost", "currency", "extra shipping and labour of reroutes"),
+    Counter("reroute_cost", "currency", "extra shipping and expedite of reroutes, and automatic "
+            "reroutes' re-release labour (a manual reroute's labour is exception labour)"),
     Counter("fallout_orders", "orders", "orders cancelled for lack of stock or time"),
     Counter("sync_latency_sum", "hours", "age of the visible stock at promise, summed"),
     # Inventory records (sim.model.inventory)
@@ -96,6 +98,8 @@ _DECLARED = [
     Counter("bridge_breaks", "breaks", "breaks of postings bridged from legacy stores"),
     Counter("close_delay_days", "days", "business days of month-end close delay"),
     Counter("month_closes", "closes", "month-end closes within the horizon"),
+    Counter("stock_value_days", "currency-days",
+            "value at cost of the stock on hand (stores by region, DCs central), each day"),
     # Exceptions and teams (sim.model.desk)
     *(Counter(f"exceptions.{t}", "count", f"{t} exceptions raised") for t in EXCEPTION_TYPES),
     Counter("sla_due", "count", "exceptions whose SLA outcome is known"),
@@ -103,6 +107,11 @@ _DECLARED = [
     Counter("sla_breaches", "count", "exceptions resolved late or overdue"),
     Counter("handling_hours", "hours", "hours of exception work started"),
     Counter("store_exceptions", "count", "exceptions raised at each store", "by_store"),
+    Counter("added_staff_handling_hours", "hours",
+            "the share of handling_hours worked by added staff (hypercare, command center, "
+            "close surge), by the added share of the team on duty when each item started"),
+    *(Counter(f"{p}_staff_hours", "staff-hours", f"staff-hours added: {p.replace('_', ' ')}")
+      for p in ADDED_STAFF_PURPOSES),
     # The rollout (sim.model.rollout)
     Counter("go_lives", "stores", "stores going live"),
     Counter("stores_live", "stores", "stores live at the week's end"),

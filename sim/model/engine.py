@@ -96,7 +96,7 @@ class Simulation:
         for name in FINISH:
             self.components[name].finish(end)
         reports = {name: c.report() for name, c in self.components.items()}
-        return collect(self.rec, reports, self.scenario.costs, self.world.region_names,
+        return collect(self.rec, reports, self.scenario, self.world.region_names,
                        self.seed)
 
 

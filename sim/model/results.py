@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import CONTRACT, REGISTRY, Metric
-from sim.model.costs import COST_INPUTS, risk_cost
-from sim.model.counters import declared
+from sim.model.costs import COMPONENTS, COMPOSITES, COST_INPUTS, cost_columns, with_composites
 from sim.model.plumbing.grouping import group_parts, running_sum
 from sim.model.recorder import Recorder
 from sim.model.returns.rules import CHANNEL_PAIRS
 from sim.numeric import ssum
-from sim.scenario import Costs
+from sim.scenario import Scenario
 
 #: Row of the by-region table for what belongs to no store: DCs, ledgers, IT.
 CENTRAL = "central_functions"
@@ -72,7 +71,16 @@ def _samples(rec: Recorder, m: Metric) -> Samples:
     return [rec.samples(name) for name in m.of]
 
 
-def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], costs: Costs,
+def _costs(rec: Recorder, sc: Scenario, axis: str, total) -> dict[str, np.ndarray]:
+    """Every cost metric per row of the table (:func:`sim.model.costs.cost_columns`)."""
+    size = rec.weeks if axis == "week" else rec.regions
+    refunds = [rec.samples(c) for c in REGISTRY["cost.refund_goodwill"].of]
+    key = tuple(part[0 if axis == "week" else 1] for part in refunds)
+    return cost_columns(sc, {k: total(k) for k in COST_INPUTS}, key,
+                        tuple(part[2] for part in refunds), size)
+
+
+def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], sc: Scenario,
            region_names: list[str]) -> tuple[pd.DataFrame, dict[tuple[str, ...], np.ndarray]]:
     """Weekly (axis='week') or regional (axis='region') table of the registry's metrics.
 
@@ -88,6 +96,7 @@ def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], costs: 
 
     grouped: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     cols: dict[str, np.ndarray] = {}
+    costs: dict[str, np.ndarray] = {}
     for m in REGISTRY.values():
         if m.agg == "sum":
             cols[m.name] = sum(total(c) for c in m.of)
@@ -117,10 +126,8 @@ def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], costs: 
                               else np.quantile(seg, m.q))
             cols[m.name] = col
         elif m.agg == "cost":
-            refunds = [rec.samples(c) for c in m.of if declared(c).kind == "samples"]
-            key = tuple(part[0 if axis == "week" else 1] for part in refunds)
-            cols[m.name] = risk_cost(costs, {k: total(k) for k in COST_INPUTS}, key,
-                                     tuple(part[2] for part in refunds), size)
+            costs = costs or _costs(rec, sc, axis, total)
+            cols[m.name] = costs[m.name]
     df = pd.DataFrame(cols)
     if axis == "week":
         df.insert(0, "week", np.arange(1, size + 1))
@@ -155,8 +162,11 @@ def _horizon(rec: Recorder, reports: dict[str, dict[str, Any]], weekly: pd.DataF
             metrics[m.name] = _quantile(grouped[m.of], m.q)
         elif m.agg == "last":
             metrics[m.name] = float(reports["rollout"][m.name])
-        elif m.agg == "cost":
-            metrics[m.name] = ssum(weekly[m.name].to_numpy())
+    # Each cost component over the horizon is the sum of its weeks; the sums of components
+    # (enablement, total_risk_cost) add those horizon values, so they add up exactly.
+    parts = {name: ssum(weekly[name].to_numpy()) for name in COMPONENTS
+             if name not in COMPOSITES}
+    metrics.update({k: float(v) for k, v in with_composites(parts).items()})
     missing = [m for m in CONTRACT if m not in metrics]
     assert not missing, f"metrics not computed: {missing}"
     return metrics
@@ -177,19 +187,19 @@ def refund_quantiles(rec: Recorder) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def collect(rec: Recorder, reports: dict[str, dict[str, Any]], costs: Costs,
+def collect(rec: Recorder, reports: dict[str, dict[str, Any]], sc: Scenario,
             region_names: list[str], seed: int) -> ReplicationResult:
     """Build the replication's result tables.
 
     Args:
         rec: The recorder, with every component's counters.
         reports: Each component's :meth:`~sim.model.component.Component.report`, by name.
-        costs: The scenario's cost weights.
+        sc: The scenario (its cost weights and the enablement shares the costs read).
         region_names: The regions, in index order.
         seed: The replication's seed.
     """
-    weekly, grouped = _table(rec, "week", reports, costs, region_names)
-    by_region, _ = _table(rec, "region", reports, costs, region_names)
+    weekly, grouped = _table(rec, "week", reports, sc, region_names)
+    by_region, _ = _table(rec, "region", reports, sc, region_names)
     metrics = _horizon(rec, reports, weekly, grouped)
     inv = dict(reports["inventory"])
     extras = {

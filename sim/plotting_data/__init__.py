@@ -18,6 +18,7 @@ from sim.plotting_data.formatting import (
     unit_of,
 )
 from sim.plotting_data.tables import (
+    cost_breakdown_table,
     forest_table,
     headline_table,
     refund_cdf_table,
@@ -43,6 +44,7 @@ __all__ = [
     "FOREST_METRICS",
     "HEADLINE",
     "as_runs",
+    "cost_breakdown_table",
     "description_of",
     "flagged_weeks",
     "fmt_value",

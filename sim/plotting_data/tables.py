@@ -184,3 +184,39 @@ def tornado_table(base: RunResult, variations: Mapping[str, tuple[RunResult, Run
     out = pd.DataFrame(rows, columns=["parameter", "base", "low", "high", "low_delta",
                                       "high_delta", "span"])
     return out.sort_values("span", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def cost_breakdown_table(runs: RunResult | Sequence[RunResult],
+                         comparison: Comparison | None = None) -> pd.DataFrame:
+    """total_risk_cost with its components per plan (DESIGN §6: reported together).
+
+    Args:
+        runs: The plans (reference first for a comparison).
+        comparison: Their comparison, for the paired difference of each plan from the first.
+
+    Returns:
+        One row per plan and component of :data:`sim.model.costs.BREAKDOWN` (the total
+        last): ``plan``, ``metric``, ``depth`` (1: a part of enablement), ``mean``,
+        ``ci_low``, ``ci_high``, ``share`` (of the plan's mean total), and ``diff``,
+        ``diff_low``, ``diff_high`` (paired difference from the reference; NaN without a
+        comparison and for the reference).
+    """
+    from sim.model.costs import BREAKDOWN
+
+    depth = dict(BREAKDOWN)
+    t = headline_table(runs, list(depth))
+    t = t[t["metric"].isin(depth)].drop(columns=["unit", "p90"]).copy()
+    t["depth"] = t["metric"].map(depth)
+    totals = t[t["metric"] == "total_risk_cost"].set_index("plan")["mean"]
+    t["share"] = t["mean"] / t["plan"].map(totals).replace(0.0, np.nan)
+    t[["diff", "diff_low", "diff_high"]] = np.nan
+    if comparison is not None and len(comparison.differences):
+        d = comparison.differences.set_index(["plan", "metric"])
+        for i, (plan, metric) in enumerate(zip(t["plan"], t["metric"], strict=True)):
+            if (plan, metric) in d.index:
+                row = d.loc[(plan, metric)]
+                t.iloc[i, t.columns.get_indexer(["diff", "diff_low", "diff_high"])] = (
+                    row["mean"], row["ci_low"], row["ci_high"])
+    return t[["plan", "metric", "depth", "mean", "ci_low", "ci_high", "share", "diff",
+              "diff_low", "diff_high"]].reset_index(drop=True)
+

@@ -339,6 +339,35 @@ def test_report_of_a_comparison_folder(comparison_folder, monkeypatch):
     assert "Paired differences" in page
 
 
+def test_report_shows_total_risk_cost_with_its_components(comparison_folder):
+    from sim.model.costs import BREAKDOWN
+
+    page = write_report(comparison_folder).read_text()
+    section = page[page.index("<h2>total_risk_cost by component"):]
+    section = section[: section.index("</table>")]
+    cells = _cells(section)
+    diffs = json.loads((comparison_folder / "comparison.json").read_text())["differences"]
+    diff = {(d["plan"], d["metric"]): d["mean"] for d in diffs}
+    for plan in ("baseline_legacy", "pilot_then_waves"):
+        summary = json.loads((comparison_folder / plan / "summary.json").read_text())["metrics"]
+        means = {c["metric"]: float(c["value"]) for c in cells
+                 if c["plan"] == plan and c["stat"] == "mean"}
+        assert list(means) == [name for name, _ in BREAKDOWN]
+        assert all(means[m] == summary[m]["mean"] for m in means)
+    paired = {c["metric"]: float(c["value"]) for c in cells if c["stat"] == "difference"}
+    assert paired and all(v == diff[("pilot_then_waves", m)] for m, v in paired.items())
+
+
+def test_cli_prints_the_cost_breakdown(tmp_path):
+    res = runner.invoke(app, ["run", str(ROOT / "scenarios" / "baseline_legacy.toml"), "-n",
+                              "1", "--set", "network.stores=20", "--set", "network.skus=40",
+                              "--set", "horizon_weeks=2"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    assert "total_risk_cost by component" in res.output
+    for name in ("cost.lost_margin", "cost.holding", "cost.enablement.training"):
+        assert name in res.output
+
+
 def test_report_of_a_run_folder_and_custom_output(comparison_folder, tmp_path):
     out = write_report(comparison_folder / "pilot_then_waves", tmp_path / "sub" / "r.html")
     page = out.read_text()

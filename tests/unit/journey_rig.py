@@ -34,13 +34,15 @@ class Rig:
     """A small world, its recorder and exception desk, driven hour by hour."""
 
     def __init__(self, stores: int = 30, skus: int = 40, teams: dict | None = None,
-                 params: dict[str, float] | None = None, seed: int = 0) -> None:
-        sc = Scenario(network={"stores": stores, "skus": skus}, horizon_weeks=WEEKS,
+                 params: dict[str, float] | None = None, seed: int = 0,
+                 weeks: int = WEEKS) -> None:
+        sc = Scenario(network={"stores": stores, "skus": skus}, horizon_weeks=weeks,
                       teams=teams or {})
         self.w: World = build_world(sc, build_plan(sc))
         self.w.params = {**self.w.params, **(params or {})}
+        self.hours = weeks * 168
         self.env = simpy.Environment()
-        self.rec = Recorder(WEEKS, self.w.n_regions + 1, self.w.n_stores)
+        self.rec = Recorder(weeks, self.w.n_regions + 1, self.w.n_stores)
         self.desk = ExceptionDesk(self.env, self.w, np.random.default_rng(seed), self.rec)
 
     def returns(self, seed: int = 1) -> Returns:
@@ -49,8 +51,9 @@ class Rig:
     def harmonize(self, area: str) -> None:
         self.w.harmonized[area][:] = True
 
-    def run(self, hourly: Callable[[int], None], hours: int = HOURS) -> None:
+    def run(self, hourly: Callable[[int], None], hours: int | None = None) -> None:
         """Call ``hourly(h)`` for every hour, letting the desk serve its queues in between."""
+        hours = self.hours if hours is None else hours
         for h in range(hours):
             hourly(h)
             self.env.run(until=h + 1)

@@ -32,7 +32,8 @@ from sim.model.orders.rules import (
 
 C = RouteCosts(ship_parcel=7.0, ship_per_km=0.005, store_pick=3.5, dc_pick=1.2, expedite=8.0,
                rerelease=1.0, risk_realtime=0.065, risk_batch=0.09, risk_scale=9.0,
-               bopis_max_km=25.0, lost_sale=8.0)
+               bopis_max_km=25.0)
+MARGIN = 20.0  # a SKU's price - cost
 
 heads = st.floats(1.0, 500.0)
 
@@ -61,7 +62,7 @@ def test_walkin_loss_is_close_to_the_poisson_tail(lam, tol):
     # rough for slow movers, close for busy ones.
     for left in range(0, int(3 * lam) + 4):
         exact = 1.0 - sum(math.exp(-lam) * lam**j / math.factorial(j) for j in range(left + 1))
-        assert walkin_loss(float(left), lam, C) / C.lost_sale == pytest.approx(exact, abs=tol)
+        assert walkin_loss(float(left), lam, MARGIN) / MARGIN == pytest.approx(exact, abs=tol)
 
 
 def test_walkin_loss_takes_the_normal_tail():
@@ -69,17 +70,17 @@ def test_walkin_loss_takes_the_normal_tail():
         lam = 16.0
         left = z * math.sqrt(lam) + lam - 0.5
         tail = 0.5 * math.erfc(z / math.sqrt(2.0))
-        assert walkin_loss(left, lam, C) / C.lost_sale == pytest.approx(tail, abs=2e-4)
+        assert walkin_loss(left, lam, MARGIN) / MARGIN == pytest.approx(tail, abs=2e-4)
 
 
 @settings(deadline=None)  # the first call compiles the rule
 @given(st.floats(0.0, 200.0), st.floats(0.01, 100.0))
 def test_walkin_loss_is_a_probability_times_the_margin(left, lam):
-    loss = walkin_loss(left, lam, C)
-    assert 0.0 <= loss <= C.lost_sale
-    assert walkin_loss(left + 5.0, lam, C) <= loss  # a deeper shelf risks less
-    assert walkin_loss(left, lam * 2, C) >= loss  # busier walk-in trade risks more
-    assert walkin_loss(left, 0.0, C) == 0.0
+    loss = walkin_loss(left, lam, MARGIN)
+    assert 0.0 <= loss <= MARGIN
+    assert walkin_loss(left + 5.0, lam, MARGIN) <= loss  # a deeper shelf risks less
+    assert walkin_loss(left, lam * 2, MARGIN) >= loss  # busier walk-in trade risks more
+    assert walkin_loss(left, 0.0, MARGIN) == 0.0
 
 
 @settings(deadline=None)  # the first call compiles the rule
@@ -87,21 +88,21 @@ def test_walkin_loss_is_a_probability_times_the_margin(left, lam):
        st.booleans(), st.floats(0, 100), st.floats(0, 50))
 def test_node_cost_is_handling_plus_walkin_sales_at_a_store(ship, km, det, store, h, rt, left,
                                                            lam):
-    got = node_cost(ship, km, det, store, h, rt, left, lam, C)
+    got = node_cost(ship, km, det, store, h, rt, left, lam, MARGIN, C)
     want = handling_cost(ship, km, det, store, h, rt, C)
     if store:
-        want += walkin_loss(left, lam, C)
+        want += walkin_loss(left, lam, MARGIN)
     assert got == want
 
 
 def test_a_near_deep_store_beats_a_far_dc_and_a_thin_one_does_not():
     def store(head, walkin):
-        return node_cost(True, 5.0, 0.0, True, head, False, head, walkin, C)
+        return node_cost(True, 5.0, 0.0, True, head, False, head, walkin, MARGIN, C)
 
-    dc = node_cost(True, 1200.0, 0.0, False, 500.0, True, 500.0, 0.0, C)
+    dc = node_cost(True, 1200.0, 0.0, False, 500.0, True, 500.0, 0.0, MARGIN, C)
     assert store(40.0, 2.0) < dc  # shipping saved (6 - 0.03) outweighs the labour (2.3)
     assert store(1.0, 2.0) > dc  # one unit left: failure risk and walk-in sales at stake
-    near_dc = node_cost(True, 100.0, 0.0, False, 500.0, True, 500.0, 0.0, C)
+    near_dc = node_cost(True, 100.0, 0.0, False, 500.0, True, 500.0, 0.0, MARGIN, C)
     assert store(40.0, 2.0) > near_dc  # a DC close to the customer wins on labour
 
 
@@ -171,7 +172,8 @@ def _routing(stock, harm, orchestrated=True, walkin=0.0):
         open_res=np.zeros(N_NODES, dtype=np.int32), visible=system.copy(),
         reserved_since_sync=np.zeros(N_NODES, dtype=np.int32), buffer=1, n_skus=N_SKUS,
         n_stores=N_STORES, seen=np.zeros(4 * N_NODES, dtype=np.int32),
-        store_walkin=np.full(N_STORES, walkin), sku_units=np.ones(1), season=1.0, costs=C)
+        store_walkin=np.full(N_STORES, walkin), sku_units=np.ones(1),
+        sku_margin=np.full(1, MARGIN), season=1.0, costs=C)
 
 
 def _route(rt, method, exclude=-1, store=0, reroute=False, legacy_ok=True):

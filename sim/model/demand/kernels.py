@@ -18,9 +18,10 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
                phys: np.ndarray, system: np.ndarray, open_res: np.ndarray,
                realtime: np.ndarray, misscan_rate: float, record_factor: np.ndarray,
                error_multiplier: np.ndarray, unposted_share: float, store_region: np.ndarray,
-               sku_price: np.ndarray, shrink_mark: np.ndarray, stamp: int,
-               region_out: np.ndarray, value_out: np.ndarray, sold_store: np.ndarray,
-               sold_sku: np.ndarray, unposted: np.ndarray) -> tuple[int, int, int]:
+               sku_price: np.ndarray, sku_margin: np.ndarray, shrink_mark: np.ndarray,
+               stamp: int, region_out: np.ndarray, value_out: np.ndarray,
+               lost_margin_out: np.ndarray, sold_store: np.ndarray, sold_sku: np.ndarray,
+               unposted: np.ndarray) -> tuple[int, int, int]:
     """One hour of walk-in units (rows ``:n`` of ``u``) and shrink units (rows ``n:``).
 
     Each unit is placed on a store and SKU by inverse CDF. Then, in arrival order at each
@@ -35,8 +36,9 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     distinct drawn cell that still has stock.
 
     ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
-    ``value_out`` the value sold. Returns ``(units sold, shrink units, unposted sales)``; the
-    sold units' stores and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``.
+    ``value_out`` the value sold; ``lost_margin_out`` the margin (price - cost) of the units
+    not sold. Returns ``(units sold, shrink units, unposted sales)``; the sold units' stores
+    and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``.
     """
     n_stores = len(store_region)
     m = u.shape[0]
@@ -113,6 +115,7 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
             sold += 1
         else:
             region_out[0, r] += 1.0
+            lost_margin_out[r] += sku_margin[sk[i]]
             if outcome[i] == 0:
                 region_out[1, r] += 1.0
     shrunk = 0

@@ -54,6 +54,8 @@ class StoreDemand(Component):
         #: Record cells of this hour's real-time sales the channel has not seen yet.
         self._unposted = np.empty(0, dtype=np.int64)
         self._n_unposted = 0
+        #: Margin of each SKU: what a walk-in unit not served costs (cost.lost_margin).
+        self.sku_margin = world.sku_price - world.sku_cost
         self._sku_cache: dict[int, tuple[np.ndarray, float]] = {}
         #: 1 for stores whose ERP view is real time (set by the engine after state changes).
         self.realtime = np.zeros(world.n_stores, dtype=np.int64)
@@ -108,6 +110,7 @@ class StoreDemand(Component):
         r = self.rec.regions
         counts = np.zeros((3, r))
         value = np.zeros(r)
+        lost_margin = np.zeros(r)
         sold_store = np.empty(n, dtype=np.int32)
         sold_sku = np.empty(n, dtype=np.int32)
         if len(self._unposted) < n:
@@ -117,13 +120,15 @@ class StoreDemand(Component):
             n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, self.lost_share,
             w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
             self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
-            self.unposted_share, w.store_region, w.sku_price, self._shrink_mark, self._stamp,
-            counts, value, sold_store, sold_sku, self._unposted)
+            self.unposted_share, w.store_region, w.sku_price, self.sku_margin,
+            self._shrink_mark, self._stamp, counts, value, lost_margin, sold_store, sold_sku,
+            self._unposted)
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
         if counts[0].any():
             rec.add_row("lost_sales_units", week, counts[0])
+            rec.add_row("lost_margin", week, lost_margin)
         if counts[1].any():
             rec.add_row("downtime_lost_units", week, counts[1])
         rec.add_row("store_sales_units", week, counts[2])

@@ -17,7 +17,7 @@ import simpy
 from sim.model.component import Component
 from sim.model.desk.kernels import record_raised
 from sim.model.desk.outcomes import book_outcomes
-from sim.model.desk.taxonomy import EXCEPTION_TYPES, KIND, OWNER
+from sim.model.desk.taxonomy import ADDED_STAFF_PURPOSES, EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
 from sim.model.plumbing.growth import grown
@@ -73,6 +73,10 @@ class ExceptionDesk(Component):
         self._team_of_kind = [self.teams[OWNER[k]] for k in EXCEPTION_TYPES]
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)
         self.all_hours = np.ones(h, dtype=np.int64)
+        self._patterns = {"store_hours": self.store_hours, "24x7": self.all_hours,
+                          "business_hours": shift_staff(h, 1, "business_hours")}
+        #: Per team, the staff added on top of its shift (hypercare, command center, surge).
+        self.added_by_hour = {name: np.zeros(h, dtype=np.int64) for name in TEAMS}
         self._pending = WorkHeap()  # (arrival, exception id): raised, not yet detected
         self._due = WorkHeap()  # (finish, exception id): started, effects not yet applied
         # Register handlers through on_done / on_done_batch: they keep these lookups in step.
@@ -108,16 +112,38 @@ class ExceptionDesk(Component):
         return _read_only(self._team_item[: self._n])
 
     def add_staff(self, team: str, start_hour: int, end_hour: int, staff: int,
-                  pattern: str = "store_hours") -> None:
-        """Add staff to a team for future hours (hypercare, command center)."""
+                  pattern: str = "store_hours", *, purpose: str) -> None:
+        """Add staff to a team for future hours, and book the staff-hours added.
+
+        Args:
+            team: The team reinforced.
+            start_hour: First hour (hours already served are skipped).
+            end_hour: Hour after the last (clipped to the horizon).
+            staff: Servers added whenever the pattern is on duty.
+            pattern: Shift pattern of the added staff (``store_hours``, ``24x7`` or
+                ``business_hours``).
+            purpose: Why (one of :data:`~sim.model.desk.taxonomy.ADDED_STAFF_PURPOSES`): the
+                hours added are booked as ``<purpose>_staff_hours`` (central, by week), which
+                the enablement and close-surge costs pay for.
+        """
+        if purpose not in ADDED_STAFF_PURPOSES:
+            raise ValueError(f"unknown purpose {purpose!r}; expected one of "
+                             f"{ADDED_STAFF_PURPOSES}")
         if staff <= 0:
             return
         start = max(start_hour, int(self.env.now) + 1)
         end = min(end_hour, self.w.horizon_hours)
         if end <= start:
             return
-        mask = self.store_hours if pattern == "store_hours" else self.all_hours
-        self.teams[team].staff_by_hour[start:end] += staff * mask[start:end]
+        if pattern not in self._patterns:
+            raise ValueError(f"unknown pattern {pattern!r}; expected one of "
+                             f"{tuple(self._patterns)}")
+        hours = staff * self._patterns[pattern][start:end]
+        self.teams[team].staff_by_hour[start:end] += hours
+        self.added_by_hour[team][start:end] += hours
+        weeks = np.arange(start, end) // HOURS_PER_WEEK
+        self.rec.add_at(f"{purpose}_staff_hours", weeks, np.array([self.w.n_regions]),
+                        hours.astype(float))
 
     def on_done(self, kind: str, handler: Handler) -> None:
         """Call ``handler(finish_time, exception_id)`` when an exception of ``kind`` is done."""
@@ -236,7 +262,8 @@ class ExceptionDesk(Component):
         """Apply the effects of items finished by ``end``; book SLA outcomes and labour."""
         self._dispatch(end)
         self._outcomes = book_outcomes(self.w, self.rec, self.teams,
-                                       np.asarray(self.store, dtype=np.int64))
+                                       np.asarray(self.store, dtype=np.int64),
+                                       self.added_by_hour)
 
     def report(self) -> dict[str, np.ndarray]:
         """Weekly backlog peaks (see :func:`~sim.model.desk.outcomes.book_outcomes`)."""

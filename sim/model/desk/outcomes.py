@@ -23,18 +23,24 @@ def item_regions(w: World, store_of: np.ndarray, refs: np.ndarray) -> np.ndarray
 
 
 def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
-                  store_of: np.ndarray) -> dict[str, np.ndarray]:
+                  store_of: np.ndarray, added: dict[str, np.ndarray] | None = None
+                  ) -> dict[str, np.ndarray]:
     """Book SLA outcomes and handling hours; return the weekly backlog peaks.
 
     An item counts toward the SLA rate once its outcome is known by the horizon end: met
     (finished within the SLA) or due (its SLA expired). Handling hours are those of started
-    items, by arrival week (the labour cost input).
+    items, by arrival week (the labour cost input). Added staff (hypercare, command center,
+    close surge) are paid for all their hours as such, so the part of the handling hours they
+    worked is booked apart (``added_staff_handling_hours``) and labour is counted once: an
+    item's share is the added share of its team on duty in the hour it started (servers are
+    interchangeable, so that is the chance it was an added server's).
 
     Args:
         w: The replication's world (regions, horizon).
         rec: The recorder.
         teams: The desk's team queues.
         store_of: Store of every exception id (-1: central).
+        added: Per team, the staff added on top of its shift in each hour.
 
     Returns:
         ``backlog_week_region`` (weeks x regions: the largest open count of any team in the
@@ -83,5 +89,12 @@ def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
         reg = item_regions(w, store_of, r["ref"])
         wk = np.minimum((r["arrival"] // HOURS_PER_WEEK).astype(np.int64), rec.weeks - 1)
         rec.add_at("handling_hours", wk[started], reg[started], r["handling"][started])
+        extra = None if added is None else added.get(name)
+        if extra is not None and extra.any() and started.any():
+            hour = np.minimum(r["start"][started].astype(np.int64), len(extra) - 1)
+            on_duty = teams[name].staff_by_hour[hour]
+            share = np.where(on_duty > 0, extra[hour] / np.maximum(on_duty, 1), 0.0)
+            rec.add_at("added_staff_handling_hours", wk[started], reg[started],
+                       r["handling"][started] * share)
     return {"backlog_week_region": backlog_week, "backlog_week": backlog_total,
             "handling_hours": np.array(handling_hours)}

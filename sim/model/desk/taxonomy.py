@@ -33,3 +33,7 @@ OWNER = {
 
 #: Integer code of each type (the desk's columns hold codes).
 KIND = {name: i for i, name in enumerate(EXCEPTION_TYPES)}
+
+#: Why staff are added to a team for a while (:meth:`ExceptionDesk.add_staff`); each has its
+#: ``<purpose>_staff_hours`` counter, so the staff-hours a plan adds are paid for.
+ADDED_STAFF_PURPOSES = ("hypercare", "command_center", "close_surge")

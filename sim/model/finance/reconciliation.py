@@ -13,7 +13,16 @@ Where ``financial_posting`` is harmonized at the store, each probability is mult
 ``posting_harmonized_factor``. Each break is one ``reconciliation`` exception for the finance
 team and one manual journal. The month's books close when every break from its postings is
 resolved: the close delay is the business days after month end that this takes beyond the
-``close_window_days`` target (breaks unresolved at the horizon end count up to the end).
+``close_window_days`` target (breaks unresolved at the horizon end count up to the end), at
+most the following month (:func:`~sim.model.finance.rules.close_delay_days`).
+
+At each month end the team answers a backlog as finance teams do: overtime and accountants
+borrowed from other teams for the first ``close_surge_business_days`` business days, sized to
+the open breaks (:func:`~sim.model.finance.rules.close_surge_staff`); the staff-hours added
+are booked as ``close_surge_staff_hours`` and paid for (``cost.close_surge``).
+
+Each night finance also values the stock on hand at cost (stores by region, DCs central) as
+``stock_value_days``, the base of the holding cost (``cost.holding``).
 """
 
 from __future__ import annotations
@@ -22,7 +31,8 @@ import numpy as np
 
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
-from sim.model.finance.rules import break_probabilities, close_delay_days
+from sim.model.finance.kernels import stock_value_by_region
+from sim.model.finance.rules import break_probabilities, close_delay_days, close_surge_staff
 from sim.model.recorder import Recorder
 from sim.model.world import LIVE, World
 
@@ -55,6 +65,11 @@ class Finance(Component):
         self.open = np.zeros(n_months, dtype=np.int64)
         self.raised = np.zeros(n_months, dtype=np.int64)
         self._month_of: dict[int, int] = {}
+        #: Days that start a month (the day after a month end): the surge is decided then.
+        self._month_starts = set((np.flatnonzero(np.diff(self.day_month) > 0) + 1).tolist())
+        team = world.scenario.teams.finance
+        self.team_staff = team.staff_for(world.n_stores, world.plan.volume_share)
+        self.surge_max = round(self.p["close_surge_max_factor"] * self.team_staff)
         desk.on_done("reconciliation", self._done)
 
     def error_probs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +79,17 @@ class Finance(Component):
                                    w.error_multiplier, self.p)
 
     def step(self, hour: int) -> None:
-        """Draw today's breaks; the nightly reconciliation raises them at the end of the day."""
+        """Value the stock; at a month's start staff the surge; draw today's breaks.
+
+        The nightly reconciliation raises the day's breaks at the end of the day.
+        """
         w = self.w
         day = hour // 24
+        self.rec.add_row("stock_value_days", w.week_of(hour),
+                         stock_value_by_region(w.physical, w.sku_cost, w.store_region,
+                                               w.n_regions))
+        if day in self._month_starts:
+            self._surge(hour, day)
         channel, bridge = self.error_probs()
         # Two uniforms per store-day whatever the plan (common random numbers).
         u = self.rng.random((2, w.n_stores))
@@ -85,6 +108,17 @@ class Finance(Component):
         self.raised[month] += n
         for i in ids.tolist():
             self._month_of[i] = month
+
+    def _surge(self, hour: int, day: int) -> None:
+        """Month end: add the surge staff the open breaks call for, in business hours."""
+        days = int(self.p["close_surge_business_days"])
+        staff = close_surge_staff(int(self.open.sum()), self.p["handling_hours_reconciliation"],
+                                  self.team_staff, days, self.surge_max)
+        if staff:
+            last = np.busday_offset(self.start + day, days, roll="forward")
+            end = int((last - self.start).astype(np.int64)) * 24
+            self.desk.add_staff("finance", hour, end, staff, "business_hours",
+                                purpose="close_surge")
 
     def _done(self, finish: float, exc_id: int) -> None:
         month = self._month_of.pop(exc_id, None)

@@ -79,6 +79,8 @@ class Orders(Component):
         # review period to the next order on average, plus its DC's lead time.
         cover = (p["store_review_hours"] / 2 + world.dc_lead_hours[world.store_dc]) / HOURS_PER_WEEK
         self.store_walkin = world.store_volume * cover
+        #: What a walk-in sale lost costs, per SKU (cost.lost_margin's price - cost).
+        self.sku_margin = world.sku_price - world.sku_cost
         self.pending = PickQueue(ORDER)
         self._channel = ok_.Channel(
             self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
@@ -193,7 +195,7 @@ class Orders(Component):
             self.inv.realtime_nodes,
             w.system.reshape(-1), w.open_reservations.reshape(-1), w.visible.reshape(-1),
             w.reserved_since_sync.reshape(-1), int(self.buffer), w.n_skus, w.n_stores,
-            self._seen, self.store_walkin, w.sku_weekly_units,
+            self._seen, self.store_walkin, w.sku_weekly_units, self.sku_margin,
             float(w.seasonality[w.calendar_week(w.week_of(hour))]), self.costs)
 
     def _schedule(self, b: np.ndarray, t: float | np.ndarray) -> None:

@@ -42,7 +42,7 @@ class Routing(NamedTuple):
     first (-1 pads), and ``*_km`` their distances. ``node_x``, ``node_y``: node locations
     (km). ``seen``: zeroed scratch counters, 4 per cell (slot 0 orchestration, 2 and 3 the
     legacy stages). ``store_walkin`` x ``sku_units`` x ``season``: a store-SKU's expected
-    walk-in units until its next delivery.
+    walk-in units until its next delivery; ``sku_margin`` what a lost walk-in sale costs.
     """
 
     orchestrated: bool
@@ -65,6 +65,7 @@ class Routing(NamedTuple):
     seen: np.ndarray
     store_walkin: np.ndarray
     sku_units: np.ndarray
+    sku_margin: np.ndarray
     season: float
     costs: RouteCosts
 
@@ -106,7 +107,7 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     near_sfs, near_sfs_km = rt.near_sfs, rt.near_sfs_km
     near_bopis, near_bopis_km = rt.near_bopis, rt.near_bopis_km
     node_x, node_y = rt.node_x, rt.node_y
-    walkin, units = rt.store_walkin * rt.season, rt.sku_units
+    walkin, units, margin = rt.store_walkin * rt.season, rt.sku_units, rt.sku_margin
     n_sfs, n_bopis = near_sfs.shape[1], near_bopis.shape[1]
     cands = np.empty(2 + n_sfs + n_bopis, dtype=np.int64)
     ships = np.empty(len(cands), dtype=np.bool_)
@@ -177,7 +178,8 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
                 at_store = cand < n_stores
                 x = handling_cost(ships[j], kms[j], detours[j], at_store, float(head), rt_view, c)
                 if at_store and x < best_cost:
-                    x += walkin_loss(float(head + buffer - 1), walkin[cand] * units[k], c)
+                    x += walkin_loss(float(head + buffer - 1), walkin[cand] * units[k],
+                                     margin[k])
                 if x < best_cost:
                     best, best_ship, best_cost = cand, ships[j], x
             if best >= 0:

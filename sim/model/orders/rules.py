@@ -36,7 +36,6 @@ class RouteCosts(NamedTuple):
         risk_batch: The same for a batch (snapshot) view.
         risk_scale: Units of headroom over which that chance falls by a factor e.
         bopis_max_km: Farthest another pickup store may be from the customer's chosen one.
-        lost_sale: Margin lost when a walk-in customer finds the shelf empty.
     """
 
     ship_parcel: float
@@ -49,7 +48,6 @@ class RouteCosts(NamedTuple):
     risk_batch: float
     risk_scale: float
     bopis_max_km: float
-    lost_sale: float
 
 
 def route_costs(costs: Costs, p: dict[str, float]) -> RouteCosts:
@@ -57,8 +55,7 @@ def route_costs(costs: Costs, p: dict[str, float]) -> RouteCosts:
     return RouteCosts(costs.ship_parcel, costs.ship_per_km, costs.store_pick_order,
                       costs.dc_pick_order, costs.expedite_premium, costs.auto_reroute_labour,
                       p["atp_fail_risk_realtime"], p["atp_fail_risk_batch"],
-                      p["atp_fail_headroom_units"], p["bopis_reroute_max_km"],
-                      costs.lost_sale_unit)
+                      p["atp_fail_headroom_units"], p["bopis_reroute_max_km"])
 
 
 @inline_kernel
@@ -102,22 +99,23 @@ def fail_risk(headroom: float, realtime: bool, c: RouteCosts) -> float:
 
 
 @inline_kernel
-def walkin_loss(left: float, walkin_units: float, c: RouteCosts) -> float:
+def walkin_loss(left: float, walkin_units: float, margin: float) -> float:
     """Expected walk-in margin lost by taking a store's unit for an online order.
 
     The chance the store's walk-in demand until its next delivery (Poisson with mean
-    ``walkin_units``) exceeds the ``left`` units it would still hold, times the margin of a
-    lost sale: nothing while the shelf is deep, a lost sale's margin when it is about to run
-    out. The Poisson tail is taken as a normal one (continuity-corrected), through Bowling et
-    al.'s (2009) logistic form of the normal distribution (error < 1.4e-4, one ``exp``
-    rather than an ``erfc``: this runs for every nearby store of most online orders).
+    ``walkin_units``) exceeds the ``left`` units it would still hold, times the SKU's
+    ``margin`` (price - cost, what a lost walk-in sale costs, ``cost.lost_margin``): nothing
+    while the shelf is deep, a lost sale's margin when it is about to run out. The Poisson
+    tail is taken as a normal one (continuity-corrected), through Bowling et al.'s (2009)
+    logistic form of the normal distribution (error < 1.4e-4, one ``exp`` rather than an
+    ``erfc``: this runs for every nearby store of most online orders).
     """
     if walkin_units <= 0.0:
         return 0.0
     z = (left + 0.5 - walkin_units) / math.sqrt(walkin_units)
     if z > 6.0:  # under 1e-9 of a lost sale (most deep shelves)
         return 0.0
-    return c.lost_sale / (1.0 + math.exp(z * (1.5976 + 0.07056 * z * z)))
+    return margin / (1.0 + math.exp(z * (1.5976 + 0.07056 * z * z)))
 
 
 @inline_kernel
@@ -137,16 +135,18 @@ def handling_cost(shipped: bool, km: float, detour_km: float, at_store: bool, he
 
 @inline_kernel
 def node_cost(shipped: bool, km: float, detour_km: float, at_store: bool, headroom: float,
-              realtime: bool, left: float, walkin_units: float, c: RouteCosts) -> float:
+              realtime: bool, left: float, walkin_units: float, margin: float,
+              c: RouteCosts) -> float:
     """Expected cost of fulfilling one order from a node (DESIGN §5.2).
 
     :func:`handling_cost` plus, at a store, the walk-in sales its unit may have served
-    (:func:`walkin_loss`, ``left`` the units the store would still hold). The routing loop
+    (:func:`walkin_loss`, ``left`` the units the store would still hold, ``margin`` the
+    SKU's). The routing loop
     adds the two parts itself, the second only for a candidate the first leaves in the race.
     """
     cost = handling_cost(shipped, km, detour_km, at_store, headroom, realtime, c)
     if at_store:
-        cost += walkin_loss(left, walkin_units, c)
+        cost += walkin_loss(left, walkin_units, margin)
     return cost
 
 

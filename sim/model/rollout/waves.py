@@ -201,10 +201,10 @@ class Rollout(Component):
         end = start + wave.hypercare_weeks * HOURS_PER_WEEK
         n = len(stores)
         floor = wave.staff_for(wave.hypercare_staff_per_100_stores, n)
-        self.desk.add_staff("store_ops", int(start), int(end), floor, pattern="store_hours")
+        self.desk.add_staff("store_ops", int(start), int(end), floor, purpose="hypercare")
         self.desk.add_staff("it_hypercare", int(start), int(end),
                             wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
-                            pattern="24x7")
+                            pattern="24x7", purpose="hypercare")
         self.dip.coach(stores, floor / max(n, 1), end)
         if self.sc.central.with_wave == i:
             self.env.process(self._central(start))
@@ -352,7 +352,7 @@ class Rollout(Component):
         for week in np.flatnonzero(self.w.peak_week[: self.n_weeks]).tolist():
             start, end = week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK
             for team, pattern in COMMAND_CENTER.items():
-                self.desk.add_staff(team, start, end, staff, pattern)
+                self.desk.add_staff(team, start, end, staff, pattern, purpose="command_center")
             self.desk.detection_factor[week] = peak.command_center_detection_factor
 
     def _add_live(self, week: int, regions: np.ndarray, sign: float) -> None:
