@@ -122,6 +122,9 @@ _EXTRA = [
            lower_is_better=False, of=("store_fulfilled_orders", "online_fulfilled_orders")),
     Metric("pick_failures", "picks", "sum",
            "failed picks at stores (stock short, or a unit on the shelf missed)"),
+    Metric("fulfillment_cost", "currency", "sum",
+           "shipping and pick labour of the online orders fulfilled (not in total_risk_cost: "
+           "what routing saves or spends on every order)"),
     Metric("auto_reroute_orders", "orders", "sum",
            "orders rerouted automatically by the orchestration (the rest by hand)",
            lower_is_better=False),

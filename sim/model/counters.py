@@ -55,6 +55,7 @@ _DECLARED = [
     Counter("pick_failures", "picks", "failed picks at stores: stock short or a unit missed"),
     Counter("reroute_orders", "orders", "orders moved to another node"),
     Counter("auto_reroute_orders", "orders", "orders moved to another node automatically"),
+    Counter("fulfillment_cost", "currency", "shipping and pick labour of the orders picked"),
     Counter("reroute_cost", "currency", "extra shipping and expedite of reroutes, and automatic "
             "reroutes' re-release labour (a manual reroute's labour is exception labour)"),
     Counter("fallout_orders", "orders", "orders cancelled for lack of stock or time"),

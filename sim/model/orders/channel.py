@@ -24,7 +24,7 @@ from sim.model.orders import kernels as ok_
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import ORDER, READY, SHORT
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, reroute_cost, route_costs
+from sim.model.orders.rules import BOPIS, SHIP, fulfillment_cost, reroute_cost, route_costs
 from sim.model.plumbing.growth import grown
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
@@ -249,6 +249,8 @@ class Orders(Component):
             rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
                        b["region"][earlier])
         fail = outcome >= SHORT
+        if picked:
+            self._book_fulfillment(week, b if picked == len(b) else select(b, ~fail))
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
         if not fail.any():
@@ -271,6 +273,13 @@ class Orders(Component):
             self._reroute(f[auto], hour + 1.0)
         if (~auto).any():
             self._park(f[~auto], hour + 1.0)
+
+    def _book_fulfillment(self, week: int, g: np.ndarray) -> None:
+        """The shipping and pick labour of the orders picked (``fulfillment_cost``)."""
+        node, cust = g["node"], g["home"]
+        km = np.hypot(self.node_x[node] - self.node_x[cust], self.node_y[node] - self.node_y[cust])
+        self.rec.add("fulfillment_cost", week, g["region"], fulfillment_cost(
+            km, g["method"] != BOPIS, node < self.w.n_stores, self.costs))
 
     def _weeks(self, hours: np.ndarray) -> np.ndarray:
         return np.minimum((hours // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)

@@ -167,6 +167,17 @@ def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray
     return extra + (c.rerelease if automatic else 0.0)
 
 
+def fulfillment_cost(km: np.ndarray, shipped: np.ndarray, at_store: np.ndarray,
+                     c: RouteCosts) -> np.ndarray:
+    """What fulfilling orders costs, per order.
+
+    The parcel (by distance) if delivered, plus the pick labour at the store or DC: the terms
+    of :func:`handling_cost` spent on every order, not only on the ones that fail.
+    """
+    ship = np.where(shipped, c.ship_parcel + c.ship_per_km * km, 0.0)
+    return ship + np.where(at_store, c.store_pick, c.dc_pick)
+
+
 @inline_kernel
 def pick_uniform(u: float, tries: int) -> float:
     """The pick-error uniform of an order's pick after ``tries`` failed ones.
