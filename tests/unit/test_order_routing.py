@@ -21,6 +21,7 @@ from sim.model.orders.rules import (
     SHIP,
     RouteCosts,
     fail_risk,
+    fulfillment_cost,
     handling_cost,
     node_cost,
     pick_missed,
@@ -120,6 +121,12 @@ def test_reroute_cost_is_extra_shipping_expedite_and_automatic_labour(old, new, 
     else:  # the new parcel beyond the old one, and the expedite to keep the promise
         extra = max(ship_cost(new, C) - (ship_cost(old, C) if was else 0.0), 0.0)
         assert manual == pytest.approx(extra + C.expedite)
+
+
+def test_fulfilling_an_order_costs_its_parcel_and_its_pick():
+    assert fulfillment_cost(100.0, True, True, C) == pytest.approx(7.0 + 0.5 + 3.5)
+    assert fulfillment_cost(100.0, True, False, C) == pytest.approx(7.0 + 0.5 + 1.2)
+    assert fulfillment_cost(100.0, False, True, C) == 3.5  # a pickup: no parcel
 
 
 def test_a_pickup_turned_delivery_pays_a_whole_parcel():

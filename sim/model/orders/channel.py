@@ -24,7 +24,7 @@ from sim.model.orders import kernels as ok_
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import ORDER, READY, SHORT
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, fulfillment_cost, reroute_cost, route_costs
+from sim.model.orders.rules import BOPIS, SHIP, reroute_cost, route_costs
 from sim.model.plumbing.growth import grown
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
@@ -230,18 +230,20 @@ class Orders(Component):
                 node = b["node"]
         week = w.week_of(hour)
         outcome = np.empty(len(b), dtype=np.int8)
-        counts = np.zeros((4, self.rec.regions))
+        counts = np.zeros((5, self.rec.regions))
         week_start = float(week * HOURS_PER_WEEK)
         picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
-                          b["pick_u"], b["tries"], b["placed"], week_start, w.n_stores,
-                          w.error_multiplier, p["store_pick_error_prob"], w.n_skus,
+                          b["pick_u"], b["tries"], b["placed"], b["home"], week_start,
+                          w.n_stores, w.error_multiplier, p["store_pick_error_prob"], w.n_skus,
                           w.open_reservations.reshape(-1), w.physical.reshape(-1),
-                          w.system.reshape(-1), outcome, counts)
+                          w.system.reshape(-1), self.node_x, self.node_y, self.costs, outcome,
+                          counts)
         self.picked_units += picked
         rec = self.rec
         rec.add_row("online_fulfilled_orders", week, counts[ok_.FULFILLED])
         rec.add_row("store_fulfilled_orders", week, counts[ok_.STORE_FULFILLED])
         rec.add_row("pick_failures", week, counts[ok_.STORE_PICK_FAILED])
+        rec.add_row("fulfillment_cost", week, counts[ok_.FULFILLMENT_COST])
         # Pickups ready are booked in the week they were promised, like bopis_orders.
         rec.add_row("bopis_ready_orders", week, counts[ok_.READY_THIS_WEEK])
         earlier = (outcome == READY) & (b["placed"] < week_start)
@@ -249,8 +251,6 @@ class Orders(Component):
             rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
                        b["region"][earlier])
         fail = outcome >= SHORT
-        if picked:
-            self._book_fulfillment(week, b if picked == len(b) else select(b, ~fail))
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
         if not fail.any():
@@ -273,13 +273,6 @@ class Orders(Component):
             self._reroute(f[auto], hour + 1.0)
         if (~auto).any():
             self._park(f[~auto], hour + 1.0)
-
-    def _book_fulfillment(self, week: int, g: np.ndarray) -> None:
-        """The shipping and pick labour of the orders picked (``fulfillment_cost``)."""
-        node, cust = g["node"], g["home"]
-        km = np.hypot(self.node_x[node] - self.node_x[cust], self.node_y[node] - self.node_y[cust])
-        self.rec.add("fulfillment_cost", week, g["region"], fulfillment_cost(
-            km, g["method"] != BOPIS, node < self.w.n_stores, self.costs))
 
     def _weeks(self, hours: np.ndarray) -> np.ndarray:
         return np.minimum((hours // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)

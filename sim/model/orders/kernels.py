@@ -7,12 +7,21 @@ arrays are the fields of an :data:`ORDER` batch.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 from sim.model.orders.routing import Routing, route
-from sim.model.orders.rules import BOPIS, SFS, SHIP, pick_missed, pick_uniform
+from sim.model.orders.rules import (
+    BOPIS,
+    SFS,
+    SHIP,
+    RouteCosts,
+    fulfillment_cost,
+    pick_missed,
+    pick_uniform,
+)
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
 from sim.model.world import next_open_at
 
@@ -27,7 +36,7 @@ ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
 #: Rows of the per-region counts :func:`arrive` returns.
 PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
 #: Rows of the per-region counts :func:`pick` returns.
-FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED, READY_THIS_WEEK = 0, 1, 2, 3
+FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED, READY_THIS_WEEK, FULFILLMENT_COST = 0, 1, 2, 3, 4
 #: Outcomes of a pick (:func:`pick`): picked; picked and a pickup ready by its promised time;
 #: the shelf lacked the unit (oversell); the store's picker missed a unit that was there.
 PICKED, READY, SHORT, MISSED = 0, 1, 2, 3
@@ -198,9 +207,10 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 @kernel
 def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarray,
          pick_at: np.ndarray, ready_by: np.ndarray, pick_u: np.ndarray, tries: np.ndarray,
-         placed: np.ndarray, week_start: float, n_stores: int, error_multiplier: np.ndarray,
-         error_prob: float, n_skus: int, open_res: np.ndarray, physical: np.ndarray,
-         system: np.ndarray, outcome: np.ndarray, counts: np.ndarray) -> int:
+         placed: np.ndarray, home: np.ndarray, week_start: float, n_stores: int,
+         error_multiplier: np.ndarray, error_prob: float, n_skus: int, open_res: np.ndarray,
+         physical: np.ndarray, system: np.ndarray, node_x: np.ndarray, node_y: np.ndarray,
+         c: RouteCosts, outcome: np.ndarray, counts: np.ndarray) -> int:
     """Pick a batch in order; return the number of units picked.
 
     Each order releases its reservation and takes a unit if the shelf still has one and, at
@@ -209,8 +219,10 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
     the module constants; a pickup is ``READY`` when picked by the promised time, the pick
     being done at its own time within the hour the step stands for). ``counts`` rows
     accumulate per region the orders fulfilled, those fulfilled from stores, the failed
-    picks at stores, and the pickups ready that were placed this week (from ``week_start``;
-    the channel books the others in the week they were placed).
+    picks at stores, the pickups ready that were placed this week (from ``week_start``;
+    the channel books the others in the week they were placed), and what the orders picked
+    cost to fulfil (:func:`sim.model.orders.rules.fulfillment_cost`, the customer at their
+    ``home`` store's location).
     """
     picked = 0
     for i in range(len(node)):
@@ -231,6 +243,10 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
             counts[FULFILLED, region[i]] += 1.0
             if at_store:
                 counts[STORE_FULFILLED, region[i]] += 1.0
+            h = home[i]
+            dx, dy = node_x[s] - node_x[h], node_y[s] - node_y[h]
+            counts[FULFILLMENT_COST, region[i]] += fulfillment_cost(
+                math.sqrt(dx * dx + dy * dy), method[i] != BOPIS, at_store, c)
             ready = method[i] == BOPIS and pick_at[i] <= ready_by[i]
             outcome[i] = READY if ready else PICKED
             if ready and placed[i] >= week_start:

@@ -167,15 +167,14 @@ def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray
     return extra + (c.rerelease if automatic else 0.0)
 
 
-def fulfillment_cost(km: np.ndarray, shipped: np.ndarray, at_store: np.ndarray,
-                     c: RouteCosts) -> np.ndarray:
-    """What fulfilling orders costs, per order.
+@inline_kernel
+def fulfillment_cost(km: float, shipped: bool, at_store: bool, c: RouteCosts) -> float:
+    """What fulfilling one order costs.
 
     The parcel (by distance) if delivered, plus the pick labour at the store or DC: the terms
     of :func:`handling_cost` spent on every order, not only on the ones that fail.
     """
-    ship = np.where(shipped, c.ship_parcel + c.ship_per_km * km, 0.0)
-    return ship + np.where(at_store, c.store_pick, c.dc_pick)
+    return (ship_cost(km, c) if shipped else 0.0) + pick_labour(at_store, c)
 
 
 @inline_kernel
