@@ -4,7 +4,8 @@ A scenario is a TOML file of choices on top of the reference network in ``seeds/
 field is typed and checked here; unknown keys are errors (``extra="forbid"``). Defaults that
 are model assumptions carry their provenance in the field description. Checks that need the
 network (regions and store ids named by waves) live in :mod:`sim.plan`; loading and ``--set``
-overrides live in :mod:`sim.loader`.
+overrides live in :mod:`sim.loader`. The teams and the cost weights are sections of their own
+(:mod:`sim.scenario_teams`, :mod:`sim.scenario_costs`).
 """
 
 from __future__ import annotations
@@ -13,25 +14,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
-AREAS = (
-    "inventory_events",
-    "order_status",
-    "fulfillment_routing",
-    "return_disposition",
-    "promotions",
-    "financial_posting",
-)
-TEAMS = ("store_ops", "customer_service", "finance", "it_hypercare")
-Mode = Literal["legacy", "at_go_live", "enterprise"]
-Shift = Literal["business_hours", "store_hours", "24x7"]
+from sim.scenario_base import AREAS, TEAMS, Mode, PathError, Strict
+from sim.scenario_costs import Costs
+from sim.scenario_teams import Teams
 
-
-class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, assignments are re-validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+# The schema's public names, wherever their sections are defined.
+__all__ = ["AREAS", "TEAMS", "Central", "Costs", "Gates", "InventorySettings", "PathError",
+           "Scenario", "Teams"]
 
 
 class NetworkSelection(Strict):
@@ -222,75 +213,6 @@ class Peak(Strict):
         "center; assumption: monitoring halves the time before an issue is raised")
 
 
-class Team(Strict):
-    """One exception-handling team."""
-
-    staff: int | None = Field(
-        None, ge=0, description="staff on duty per shift; default: staff_per_100_stores scaled "
-        "to the network size")
-    staff_per_100_stores: float = Field(1.0, ge=0)
-    shift: Shift = "business_hours"
-    sla_hours: float = Field(24.0, gt=0, description="resolution SLA from arrival, hours")
-
-    def staff_for(self, n_stores: int, volume_share: float = 1.0) -> int:
-        """Staff on duty for a network of ``n_stores`` stores.
-
-        Args:
-            n_stores: Stores in the network the plan runs on.
-            volume_share: Share of the reference assortment's unit volume the run carries
-                (a ``network.skus`` subset carries less work per store).
-        """
-        if self.staff is not None:
-            return self.staff
-        return max(1, round(self.staff_per_100_stores * n_stores / 100 * volume_share))
-
-
-class StoreOpsTeam(Team):
-    """Store-operations support: store hours; ~4.5 per 100 stores keeps it ~70% busy."""
-
-    staff_per_100_stores: float = Field(4.5, ge=0)
-    shift: Shift = "store_hours"
-
-
-class CustomerServiceTeam(Team):
-    """Customer service: 24x7 contact centre."""
-
-    staff_per_100_stores: float = Field(1.2, ge=0)
-    shift: Shift = "24x7"
-
-
-class FinanceTeam(Team):
-    """Finance operations: business hours, three-day SLA on reconciliation breaks."""
-
-    staff_per_100_stores: float = Field(0.5, ge=0)
-    shift: Shift = "business_hours"
-    sla_hours: float = Field(72.0, gt=0, description="resolution SLA from arrival, hours")
-
-
-class ITHypercareTeam(Team):
-    """IT support and hypercare: 24x7, eight-hour SLA."""
-
-    staff_per_100_stores: float = Field(0.5, ge=0)
-    shift: Shift = "24x7"
-    sla_hours: float = Field(8.0, gt=0, description="resolution SLA from arrival, hours")
-
-
-class Teams(Strict):
-    """The four teams of DESIGN §5.5.
-
-    Default staffing is an assumption: each team sized per 100 stores so that the legacy
-    baseline's exception load keeps it about 70% busy outside the peak (measured with the
-    reference network), leaving peaks and go-lives to build backlogs.
-    """
-
-    # Each team has its own defaults, so overriding one field (`teams.finance.staff=2`)
-    # keeps the team's shift and SLA.
-    store_ops: StoreOpsTeam = Field(default_factory=StoreOpsTeam)
-    customer_service: CustomerServiceTeam = Field(default_factory=CustomerServiceTeam)
-    finance: FinanceTeam = Field(default_factory=FinanceTeam)
-    it_hypercare: ITHypercareTeam = Field(default_factory=ITHypercareTeam)
-
-
 class Training(Strict):
     """Training completion and the post-go-live learning curve (McAfee 2002)."""
 
@@ -327,63 +249,6 @@ class Fallback(Strict):
 
     enabled: bool = False
     backlog_threshold: int = Field(50, ge=1, description="open exceptions of one store")
-
-
-class Costs(Strict):
-    """Weights of total_risk_cost's components (currency; :mod:`sim.model.costs` says more).
-
-    Licences and the build, the same for every rollout plan, are left out. The flat
-    ``lost_sale_unit`` was retired: a lost store sale costs its SKU's margin (price - cost).
-    """
-
-    # Orchestration and reroutes (DESIGN §5.2). FACTS §5 has no published cost of a split or
-    # rerouted shipment, and puts the value of better routing at ~1% of outbound shipping
-    # (Acimovic & Graves 2015): these are assumptions, sized so routing differences stay small.
-    ship_parcel: float = Field(
-        7.0, ge=0, description="base cost of one parcel to the customer, per order; "
-        "assumption: a negotiated ground rate for a small parcel in the nearest zone")
-    ship_per_km: float = Field(
-        0.005, ge=0, description="shipping cost per km from the node to the customer; "
-        "assumption: zone-based ground rates for a parcel of a few pounds rise by about 10-15 "
-        "from the nearest to the farthest zone (~3,000 km)")
-    store_pick_order: float = Field(
-        3.5, ge=0, description="store labour to pick and pack one online order; assumption: "
-        "about 6 minutes of an associate at the loaded 35/h")
-    dc_pick_order: float = Field(
-        1.2, ge=0, description="DC labour to pick and pack one online order; assumption: about "
-        "2 minutes in a DC's batch picking at 35/h")
-    expedite_premium: float = Field(
-        8.0, ge=0, description="premium of a faster service so a rerouted shipment keeps its "
-        "promised date; assumption: about one more parcel")
-    auto_reroute_labour: float = Field(
-        1.0, ge=0, description="labour of an automatic reroute (the miss confirmed on the "
-        "handheld, the order re-released); assumption: under 2 minutes at 35/h. A manual "
-        "reroute's labour is its exception's handling hours")
-    exception_handling_hour: float = Field(35.0, ge=0, description="loaded labour; assumption")
-    fallout_order: float = Field(25.0, ge=0, description="lost margin and goodwill; assumption")
-    refund_delay_day: float = Field(1.5, ge=0, description="per refund-day beyond 2; assumption")
-    sla_breach: float = Field(10.0, ge=0, description="per exception resolved late; assumption")
-    close_delay_day: float = Field(20000.0, ge=0, description="per late close-day; assumption")
-    close_surge_staff_hour: float = Field(
-        52.5, ge=0, description="an hour of month-end surge staff; assumption: overtime at "
-        "time and a half of exception_handling_hour")
-    holding_rate_per_year: float = Field(
-        0.2, ge=0, le=1, description="yearly cost of holding stock, fraction of its value at "
-        "cost; assumption: low end of the textbook 20-25 %/year (no figure in FACTS)")
-    enablement_staff_hour: float = Field(
-        55.0, ge=0, description="an hour of added hypercare or command-center staff; "
-        "assumption: largely contractors and overtime, above in-house handlers' 35")
-    staff_per_store: float = Field(
-        25.0, ge=0, description="store staff to train; assumption: a specialty store of this "
-        "size employs about 20-30 people, full and part time")
-    training_per_trainee: float = Field(
-        300.0, ge=0, description="training one employee before go-live; assumption: about a "
-        "day of paid class time plus trainer and materials")
-    cleansing_per_store: float = Field(
-        4000.0, ge=0, description="cleansing all of a store's data (master_data.cleansing pays "
-        "that share); assumption: ~80 data-team hours at 50")
-    cutover_it_per_store: float = Field(
-        3000.0, ge=0, description="IT cost of a store cutover (technician, POS swap); assumption")
 
 
 class Scenario(Strict):
@@ -469,14 +334,3 @@ class Scenario(Strict):
                                 f"({self.horizon_weeks} weeks)")
         return self
 
-class PathError(Exception):
-    """A validation problem at a known field path.
-
-    Deliberately not a ``ValueError``: pydantic would wrap it and lose the path, so it passes
-    through ``model_validate`` untouched and the loader reports it with its own path.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(problem)
-        self.path = path
-        self.problem = problem

@@ -10,6 +10,9 @@ What each component pays for, and what it leaves to another so nothing is paid t
 * ``cost.lost_margin``: walk-in units not served, each at its SKU's margin (price - cost).
 * ``cost.reroutes``: the ``reroute_cost`` counter: extra shipping and expedite, and an
   automatic reroute's re-release labour (no exception is raised for it).
+* ``cost.fulfillment``: shipping and pick labour of every online order picked, so routing's
+  choice of node is judged on both sides: what ship-from-store saves in parcels and what its
+  picks put at stake in walk-in sales (``cost.lost_margin``).
 * ``cost.fallout``: cancelled online orders (lost margin and goodwill).
 * ``cost.sla_breaches``: exceptions resolved late or overdue.
 * ``cost.margin_leakage``: value lost to promotion mismatches.
@@ -43,7 +46,8 @@ ENABLEMENT_PARTS = ("cost.enablement.hypercare", "cost.enablement.command_center
                     "cost.enablement.cutover_it")
 
 #: The components ``total_risk_cost`` sums, in the order they are summed.
-TOTAL_OF = ("cost.lost_margin", "cost.reroutes", "cost.fallout", "cost.sla_breaches",
+TOTAL_OF = ("cost.lost_margin", "cost.reroutes", "cost.fulfillment", "cost.fallout",
+            "cost.sla_breaches",
             "cost.margin_leakage", "cost.refund_goodwill", "cost.close_delay",
             "cost.close_surge", "cost.exception_labour", "cost.holding", "cost.enablement")
 
@@ -62,6 +66,8 @@ COMPONENTS: dict[str, tuple[tuple[str, ...], str]] = {
     "cost.lost_margin": (("lost_margin",), "walk-in units not served, at their SKU's margin"),
     "cost.reroutes": (("reroute_cost",), "extra shipping and expedite of reroutes, automatic "
                       "re-release labour"),
+    "cost.fulfillment": (("fulfillment_cost",), "shipping and pick labour of the online orders "
+                         "picked"),
     "cost.fallout": (("fallout_orders",), "cancelled online orders x costs.fallout_order"),
     "cost.sla_breaches": (("sla_breaches",), "exceptions resolved late x costs.sla_breach"),
     "cost.margin_leakage": (("margin_leakage",), "value lost to promotion mismatches"),
@@ -112,6 +118,7 @@ def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
     cols = {
         "cost.lost_margin": 1.0 * t["lost_margin"],
         "cost.reroutes": 1.0 * t["reroute_cost"],
+        "cost.fulfillment": 1.0 * t["fulfillment_cost"],
         "cost.fallout": c.fallout_order * t["fallout_orders"],
         "cost.sla_breaches": c.sla_breach * t["sla_breaches"],
         "cost.margin_leakage": 1.0 * t["margin_leakage"],

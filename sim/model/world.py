@@ -40,6 +40,7 @@ class World:
         harmonized: Area name → bool per node: the area's common definition in force there
             (the DC rows stand for the central systems, which adopt together).
         error_multiplier: Each store's staff error-rate multiplier (the go-live dip, >= 1).
+        work_slowdown: How much longer each store's staff take over a task in the dip (>= 1).
         pos_family: Legacy POS family of each store (``stores.csv``), which sets its legacy
             batch cadence.
         record_error_factor: Per node, the multiplier on its staff's record-error rates
@@ -84,6 +85,7 @@ class World:
     central_state: int = field(init=False)
     harmonized: dict[str, np.ndarray] = field(init=False)
     error_multiplier: np.ndarray = field(init=False)
+    work_slowdown: np.ndarray = field(init=False)
     record_error_factor: np.ndarray = field(init=False)
     region_dc: np.ndarray = field(init=False)
 
@@ -103,6 +105,7 @@ class World:
         self.central_state = LEGACY
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
+        self.work_slowdown = np.ones(self.n_stores)
         self.record_error_factor = np.ones(n)
         self.region_dc = region_dc_nodes(self.n_stores, len(self.region_names), self.dc_regions,
                                          self.store_region, self.store_dc)

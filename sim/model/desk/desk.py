@@ -91,7 +91,6 @@ class ExceptionDesk(Component):
         self._store = np.empty(1024, dtype=np.int64)
         self._team_item = np.empty(1024, dtype=np.int64)
         self.detection_factor = np.ones(world.horizon_hours // HOURS_PER_WEEK + 1)
-        self._dip_elasticity = p["dip_handling_elasticity"]
         env.process(self._serve())
 
     # Read-only views of the per-exception columns, indexed by exception id (they do not
@@ -204,7 +203,7 @@ class ExceptionDesk(Component):
         arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
                                                                    len(EXCEPTION_TYPES))
         rng, lognormal, team_of_kind = self.rng, self._lognormal, self._team_of_kind
-        slow = self.w.error_multiplier ** self._dip_elasticity
+        slow = self.w.work_slowdown
         store = self._store
         for g, code in enumerate(codes):
             lo, hi = bounds[g], bounds[g + 1]

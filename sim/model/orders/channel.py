@@ -84,7 +84,7 @@ class Orders(Component):
         self.pending = PickQueue(ORDER)
         self._channel = ok_.Channel(
             self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
-            world.last_sync, world.harmonized["order_status"], world.error_multiplier,
+            world.last_sync, world.harmonized["order_status"], world.work_slowdown,
             world.n_stores)
         self._rules = ok_.Rules(
             p["bopis_share"], p["bopis_share"] + p["ship_from_store_share"],
@@ -152,7 +152,7 @@ class Orders(Component):
         latency = np.zeros(self.rec.regions)
         due = np.empty(n, dtype=np.int64)
         # The world's arrays are read at each call (the rollout may replace one).
-        ch = self._channel._replace(error_multiplier=w.error_multiplier)
+        ch = self._channel._replace(slowdown=w.work_slowdown)
         promised = ok_.arrive(u, pu, t, cdf, total, b, due, counts, latency, ch, self._rules,
                               self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
@@ -206,7 +206,7 @@ class Orders(Component):
         pick_at = np.empty(n)
         due = np.empty(n, dtype=np.int64)
         ok_.schedule(b["node"], b["lag"], t, w.n_stores, w.harmonized["order_status"],
-                     w.open_hour, w.close_hour, w.error_multiplier, p["dc_pick_hours"],
+                     w.open_hour, w.close_hour, w.work_slowdown, p["dc_pick_hours"],
                      p["store_pick_hours"], pick_at, due)
         b["pick_at"] = pick_at
         self.pending.push(b, due)

@@ -64,7 +64,7 @@ class Channel(NamedTuple):
     close_hour: np.ndarray
     last_sync: np.ndarray
     order_status_harmonized: np.ndarray
-    error_multiplier: np.ndarray
+    slowdown: np.ndarray
     n_stores: int
 
 
@@ -172,7 +172,7 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, t: float, sku_cdf: np.ndarray, sku
             b_lag[kept], b.pick_u[kept] = b_lag[i], b.pick_u[i]
         kept += 1
     schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), ch.n_stores,
-             ch.order_status_harmonized, open_hour, close_hour, ch.error_multiplier,
+             ch.order_status_harmonized, open_hour, close_hour, ch.slowdown,
              rules.dc_pick_hours, rules.store_pick_hours, b.pick_at[:kept], due[:kept])
     return kept
 
@@ -180,12 +180,13 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, t: float, sku_cdf: np.ndarray, sku
 @kernel
 def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
              order_status_harmonized: np.ndarray, open_hour: np.ndarray,
-             close_hour: np.ndarray, error_multiplier: np.ndarray, dc_pick_hours: float,
+             close_hour: np.ndarray, slowdown: np.ndarray, dc_pick_hours: float,
              store_pick_hours: float, pick_at: np.ndarray, due: np.ndarray) -> None:
     """Pick times: DCs pick within a shift, stores in open hours after they see the order.
 
-    A store's pick takes longer by its go-live dip multiplier (staff still learning the new
-    handhelds and screens); one that would run past closing is done after the next opening.
+    A store's pick takes longer by its go-live dip's slowdown (staff still learning the new
+    handhelds and screens, ``world.work_slowdown``); one that would run past closing is done
+    after the next opening.
     ``due`` is the simulated hour whose step performs the pick (never the hour the order was
     placed in).
     """
@@ -194,7 +195,7 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
         if s < n_stores:
             seen_at = t[i] + (0.0 if order_status_harmonized[s] else lag[i])
             start = next_open_at(seen_at, open_hour[s], close_hour[s])
-            hours = store_pick_hours * error_multiplier[s]
+            hours = store_pick_hours * slowdown[s]
             pick = start + hours
             if pick - np.floor(start / 24.0) * 24.0 > close_hour[s]:
                 pick = next_open_at(pick, open_hour[s], close_hour[s]) + hours

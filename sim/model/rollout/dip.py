@@ -28,6 +28,7 @@ class GoLiveDip:
         settle_weeks: Time constant of the learning curve, weeks.
         coaching: Extra learning weeks per week per hypercare floor walker per store.
         defect_impact: Error-rate increase per open cutover defect.
+        elasticity: How work time follows the error multiplier (``work_slowdown``).
 
     Attributes:
         learning: Each store's learning multiplier (>= 1; 1 when settled).
@@ -35,9 +36,10 @@ class GoLiveDip:
     """
 
     def __init__(self, world: World, desk: ExceptionDesk, settle_weeks: float, coaching: float,
-                 defect_impact: float) -> None:
+                 defect_impact: float, elasticity: float) -> None:
         self.w, self.desk = world, desk
         self.settle, self.coaching, self.impact = settle_weeks, coaching, defect_impact
+        self.elasticity = elasticity
         n = world.n_stores
         self.amplitude = np.zeros(n)
         self.clock = np.zeros(n)  # learning weeks since the last change
@@ -111,5 +113,6 @@ class GoLiveDip:
         self._ids, self._store, self._at = self._ids[keep], self._store[keep], self._at[keep]
 
     def _apply(self, stores: np.ndarray | slice) -> None:
-        self.w.error_multiplier[stores] = (self.learning[stores] * g.defect_factor(
-            self.open_defects[stores], self.impact))
+        em = self.learning[stores] * g.defect_factor(self.open_defects[stores], self.impact)
+        self.w.error_multiplier[stores] = em
+        self.w.work_slowdown[stores] = g.work_slowdown(em, self.elasticity)

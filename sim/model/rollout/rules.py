@@ -181,6 +181,15 @@ def defect_factor(open_defects: np.ndarray, impact: float) -> np.ndarray:
     return 1.0 + impact * np.asarray(open_defects, dtype=float)
 
 
+def work_slowdown(error_multiplier: np.ndarray, elasticity: float) -> np.ndarray:
+    """How much longer staff in the dip take over a task (a pick, an exception's questions).
+
+    ``error_multiplier ** elasticity``: time grows more slowly than error rates (an error
+    costs a redo, a slower task only some minutes).
+    """
+    return np.asarray(error_multiplier, dtype=float) ** elasticity
+
+
 def proficiency(multiplier: np.ndarray) -> np.ndarray:
     """Staff proficiency on [0, 1] from the learning multiplier (1 = settled)."""
     return 1.0 / np.maximum(np.asarray(multiplier, dtype=float), 1.0)

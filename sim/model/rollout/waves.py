@@ -49,6 +49,7 @@ from sim.model.inventory.stock import Inventory
 from sim.model.orders.channel import Orders
 from sim.model.recorder import Recorder
 from sim.model.rollout import rules as g
+from sim.model.rollout.cutover import migrate
 from sim.model.rollout.dip import GoLiveDip
 from sim.model.rollout.monitor import LiveMonitor
 from sim.model.rollout.timeline import timeline
@@ -111,7 +112,7 @@ class Rollout(Component):
         self._defect_ids: list[np.ndarray] = []
         self.monitor = LiveMonitor(world, desk, rec, sc.gates, self.lookback)
         self.dip = GoLiveDip(world, desk, tr.settle_weeks, p["hypercare_coaching"],
-                             p["defect_impact"])
+                             p["defect_impact"], p["dip_handling_elasticity"])
 
     # --- engine interface ----------------------------------------------------------------
     def start(self) -> None:
@@ -221,7 +222,8 @@ class Rollout(Component):
             yield self.env.timeout(at - self.env.now)
         self.w.state[stores] = CUTOVER
         self._log.append((self.env.now, stores, CUTOVER))
-        self._migrate(stores)
+        migrate(self.w, stores, self.sc.master_data.cleansing, self.rng, self.rec,
+                float(self.env.now))
         self.inv.refresh_profile()
         yield self.env.timeout(downtime)
         self._go_live(stores, mult)
@@ -288,22 +290,6 @@ class Rollout(Component):
             self.p["cutover_defect_mean_days"] * 24.0, self.rng))
 
     # --- cutover effects -----------------------------------------------------------------
-    def _migrate(self, stores: np.ndarray) -> None:
-        """Stock-record migration errors (fewer with master-data cleansing)."""
-        w, p = self.w, self.p
-        prob = p["migration_error_prob"] * (1.0 - self.sc.master_data.cleansing)
-        if prob <= 0 or not len(stores):
-            return
-        rows, skus = np.nonzero(self.rng.random((len(stores), w.n_skus)) < prob)
-        n = len(rows)
-        if not n:
-            return
-        size = self.rng.geometric(1.0 / max(p["migration_error_mean_units"], 1.0), n)
-        sign = np.where(self.rng.random(n) < 0.5, -1, 1)
-        nodes = stores[rows]
-        w.system[nodes, skus] = np.maximum(w.system[nodes, skus] + sign * size, 0)
-        self.rec.add("migration_errors", w.week_of(self.env.now), w.store_region[nodes])
-
     def defects_found(self, t: float) -> int:
         """Cutover defects raised so far and resolved by ``t`` (what the programme learnt)."""
         if not self._defect_ids:
