@@ -110,8 +110,11 @@ class Inventory(Component):
         return err * sign * size
 
     def store_target(self, week: int) -> np.ndarray:
-        """Order-up-to level per store-SKU: weeks of cover of next week's demand.
+        """Order-up-to level per store-SKU: weeks of cover of the coming days' demand.
 
+        A review made during week ``w`` must carry the shelf until the next delivery, which
+        may fall in ``w`` or ``w + 1``: the level covers the busier of the two (a store heading
+        into a promotion week, or in the middle of one, does not stock for a quieter week).
         A function of the week alone, reviewed daily: the last week's levels are kept (the
         caller must not modify the array).
         """
@@ -123,25 +126,41 @@ class Inventory(Component):
 
     def _store_target(self, week: int) -> np.ndarray:
         w = self.w
-        nxt = min(week + 1, w.horizon_hours // HOURS_PER_WEEK - 1)
-        store = self.expected_store_week(nxt)
-        online = self.online_sku_week(nxt) * (self.p["bopis_share"] + self.p[
-            "ship_from_store_share"])
+        last = w.horizon_hours // HOURS_PER_WEEK - 1
         share = w.store_volume / w.store_volume.sum()
-        demand = store + np.outer(share, online)
+        on_stores = self.p["bopis_share"] + self.p["ship_from_store_share"]
+        demand = None
+        for k in (min(week, last), min(week + 1, last)):
+            week_demand = (self.expected_store_week(k)
+                           + np.outer(share, self.online_sku_week(k) * on_stores))
+            demand = week_demand if demand is None else np.maximum(demand, week_demand)
         return np.ceil(self.p["store_order_up_to_weeks"] * demand).astype(np.int64) + 1
 
     def dc_target(self, week: int) -> np.ndarray:
-        """Order-up-to level per DC-SKU from the demand of the stores and regions it serves."""
+        """Order-up-to level per DC-SKU: the forecast demand of the weeks it must cover.
+
+        Forward cover: the demand of the stores and regions a DC serves over the next
+        ``dc_order_up_to_weeks`` weeks (the calendar's seasonality and promotions included),
+        so a DC builds stock ahead of a peak instead of meeting it with a week's notice.
+        """
         w = self.w
-        store = self.expected_store_week(min(week + 1, w.horizon_hours // HOURS_PER_WEEK - 1))
-        online = self.online_sku_week(week)
+        last = w.horizon_hours // HOURS_PER_WEEK - 1
+        cover = self.p["dc_order_up_to_weeks"]
+        full = int(cover)
         out = np.zeros((w.n_dcs, w.n_skus))
-        for d in range(w.n_dcs):
-            mine = w.store_dc == d
-            share = mine.sum() / max(w.n_stores, 1)
-            out[d] = store[mine].sum(axis=0) + online * share
-        return np.ceil(self.p["dc_order_up_to_weeks"] * out).astype(np.int64)
+        for k in range(1, full + 2):
+            weight = 1.0 if k <= full else cover - full
+            if weight <= 0:
+                break
+            ahead = week + k
+            # Past the horizon the last week stands in (promotions are known within it only).
+            store = self.expected_store_week(min(ahead, last))
+            online = self.online_sku_week(min(ahead, last))
+            for d in range(w.n_dcs):
+                mine = w.store_dc == d
+                share = mine.sum() / max(w.n_stores, 1)
+                out[d] += weight * (store[mine].sum(axis=0) + online * share)
+        return np.ceil(out).astype(np.int64)
 
     # --- replenishment -------------------------------------------------------------------
     def replenish_stores(self, hour: int) -> None:
