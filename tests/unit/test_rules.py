@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.desk.rules import sla_due, sla_met
+from sim.model.desk.rules import season_hours, sla_due, sla_met
 from sim.model.desk.taxonomy import EXCEPTION_TYPES, OWNER
 from sim.model.finance.rules import break_probabilities, close_delay_days
 from sim.model.orders.rules import BOPIS, SFS, SHIP, legacy_node
@@ -148,3 +148,15 @@ def test_schedule_rejects_a_period_that_does_not_fit_a_week():
         hourly_plan([Task("demand", every=5)], {"demand": object()})
     with pytest.raises(ValueError, match="does not fit"):
         hourly_plan([Task("demand", every=DAY, at=24)], {"demand": object()})
+
+
+def test_seasonal_staff_cover_the_peak_and_the_returns_weeks_after_it():
+    peak = np.zeros(10, dtype=bool)
+    peak[[2, 3, 7]] = True
+    on = season_hours(peak, 2, 10 * 168).reshape(10, 168)
+    assert on.all(axis=1).tolist() == [False, False, True, True, True, True, False,
+                                       True, True, True]
+    assert not on.any(axis=1)[[0, 1, 6]].any()
+    # No weeks after: exactly the peak; a horizon cut mid-week keeps its length.
+    assert (season_hours(peak, 0, 10 * 168).reshape(10, 168).all(axis=1) == peak).all()
+    assert season_hours(peak, 5, 1000).shape == (1000,)

@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model.inventory.rules import legacy_intervals
+from sim.model.inventory.rules import legacy_intervals, order_up_to
 from sim.model.promotions.calendar import promo_tables
 from sim.model.world import HOURS_PER_WEEK, World, build_world
 from sim.plan import build_plan
@@ -253,23 +253,34 @@ class ReferenceModel:
         return self.online_scale * sku * w.seasonality[cal] * w.online_multiplier[cal]
 
     def _store_target(self, week: int) -> np.ndarray:
-        """Order-up-to level per store-SKU: weeks of cover of next week's store+store-online."""
-        nxt = min(week + 1, self.weeks - 1)
+        """Order-up-to level per store-SKU: cover of the busier of this and next week."""
         w, p = self.w, self.p
-        online = self._online_week(nxt) * (p["bopis_share"] + p["ship_from_store_share"])
-        demand = self._expected_store_week(nxt) + np.outer(
-            w.store_volume / w.store_volume.sum(), online)
-        return np.ceil(p["store_order_up_to_weeks"] * demand).astype(np.int64) + 1
+        demand = None
+        for k in (min(week, self.weeks - 1), min(week + 1, self.weeks - 1)):
+            online = self._online_week(k) * (p["bopis_share"] + p["ship_from_store_share"])
+            week_demand = self._expected_store_week(k) + np.outer(
+                w.store_volume / w.store_volume.sum(), online)
+            demand = week_demand if demand is None else np.maximum(demand, week_demand)
+        return order_up_to(demand, p["store_order_up_to_weeks"], p["store_safety_z"])
 
     def _dc_target(self, week: int) -> np.ndarray:
+        """Forward cover: the demand of the next ``dc_order_up_to_weeks`` weeks."""
         w = self.w
-        store = self._expected_store_week(min(week + 1, self.weeks - 1))
-        online = self._online_week(week)
+        cover = self.p["dc_order_up_to_weeks"]
+        full = int(cover)
         out = np.zeros((self.D, self.K))
-        for d in range(self.D):
-            mine = w.store_dc == d
-            out[d] = store[mine].sum(axis=0) + online * mine.sum() / max(self.S, 1)
-        return np.ceil(self.p["dc_order_up_to_weeks"] * out).astype(np.int64)
+        for k in range(1, full + 2):
+            weight = 1.0 if k <= full else cover - full
+            if weight <= 0:
+                break
+            ahead = min(week + k, self.weeks - 1)
+            store = self._expected_store_week(ahead)
+            online = self._online_week(ahead)
+            for d in range(self.D):
+                mine = w.store_dc == d
+                out[d] += weight * (store[mine].sum(axis=0)
+                                    + online * mine.sum() / max(self.S, 1))
+        return np.ceil(out).astype(np.int64)
 
     def _stock_initial(self) -> None:
         p, s = self.p, self.S

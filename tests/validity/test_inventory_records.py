@@ -21,6 +21,9 @@ import sim
 from sim.scenario import Scenario
 
 SEEDS = (1, 2, 3)
+#: Stores without safety stock, so shelves run near zero between deliveries: where a stale or
+#: late view is what oversells (with safety stock the shelf rarely gets there).
+LEAN_STORES = {"store_safety_z": 0.0}
 BASE = {"network": {"stores": 30, "skus": 60}, "horizon_weeks": 6}
 ALL_LIVE = [{"all_remaining": True, "go_live_week": 1, "cutover_downtime_hours": 0,
              "hypercare_weeks": 0}]
@@ -44,8 +47,8 @@ def pair(a: dict, b: dict, base: dict | None = None) -> list[tuple[dict, dict, d
 
 
 def test_longer_legacy_sync_gives_more_oversell_and_as_many_outages():
-    runs = pair(*({"inventory": {"legacy_sync_hours": h, "legacy_sync_hours_by_pos_family": {}}}
-                  for h in (2.0, 24.0)))
+    runs = pair(*({"inventory": {"legacy_sync_hours": h, "legacy_sync_hours_by_pos_family": {}},
+                   "parameters": LEAN_STORES} for h in (2.0, 24.0)))
     for short, long, _, _ in runs:
         assert long["inventory_sync_latency_hours"] > 5 * short["inventory_sync_latency_hours"]
         # Measured +10..16 % over these seeds; 5 % is the margin.
@@ -56,8 +59,10 @@ def test_longer_legacy_sync_gives_more_oversell_and_as_many_outages():
 
 
 def test_a_nightly_pos_family_makes_views_older_and_oversells_more():
-    runs = pair({"inventory": {"legacy_sync_hours_by_pos_family": {}}},
-                {"inventory": {"legacy_sync_hours_by_pos_family": {"pos_c": 24.0}}})
+    runs = pair({"inventory": {"legacy_sync_hours_by_pos_family": {}},
+                 "parameters": LEAN_STORES},
+                {"inventory": {"legacy_sync_hours_by_pos_family": {"pos_c": 24.0}},
+                 "parameters": LEAN_STORES})
     for four_hourly, nightly, _, _ in runs:
         assert nightly["inventory_sync_latency_hours"] > 1.5 * four_hourly[
             "inventory_sync_latency_hours"]
@@ -95,16 +100,17 @@ def test_more_it_staff_end_feed_outages_sooner_so_views_are_younger():
 def test_longer_real_time_latency_gives_more_oversell_at_real_time_nodes():
     """Every node real time, exact records, no buffer: only the event latency can oversell."""
     base = {"network": {"stores": 60, "skus": 60}, "horizon_weeks": 8}
-    live = {"parameters": PERFECT, "waves": ALL_LIVE,
+    live = {"parameters": {**PERFECT, **LEAN_STORES}, "waves": ALL_LIVE,
             "harmonization": {"inventory_events": {"mode": "at_go_live"}}}
     sides = [{**live, "inventory": {"realtime_sync_minutes": m, "safety_buffer_units": 0}}
              for m in (0.0, 30.0, 60.0)]
     now, half, hour = ([r.metrics for r in runs(side, base)] for side in sides)
     for a, b, c in zip(now, half, hour, strict=True):
         assert a["unposted_sales_units"] == 0 < b["unposted_sales_units"]
-        # Measured 0-3, 8-9 and 14-17 oversold orders.
-        assert b["oversell_orders"] >= a["oversell_orders"] + 3
-        assert c["oversell_orders"] >= b["oversell_orders"] + 3
+        assert a["oversell_orders"] <= b["oversell_orders"] <= c["oversell_orders"]
+    # Measured 4, 17 and 32 oversold orders over the three seeds: each step adds at least 6.
+    total = [sum(r["oversell_orders"] for r in side) for side in (now, half, hour)]
+    assert total[1] >= total[0] + 6 and total[2] >= total[1] + 6, total
 
 
 def test_wrong_dc_records_make_dc_picks_fail_when_dc_stock_runs_low():

@@ -17,6 +17,7 @@ import simpy
 from sim.model.component import Component
 from sim.model.desk.kernels import record_raised
 from sim.model.desk.outcomes import book_outcomes
+from sim.model.desk.rules import season_hours
 from sim.model.desk.taxonomy import ADDED_STAFF_PURPOSES, EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
@@ -69,6 +70,10 @@ class ExceptionDesk(Component):
             team = getattr(sc.teams, name)
             n = team.staff_for(world.n_stores, world.plan.volume_share)
             staff = shift_staff(h, n, team.shift, open_h, close_h)
+            seasonal = int(round(n * team.seasonal_staff_factor))
+            if seasonal > n:
+                hours = season_hours(world.peak_week, sc.teams.season_weeks_after_peak, h)
+                staff[hours] = shift_staff(h, seasonal, team.shift, open_h, close_h)[hours]
             self.teams[name] = TeamQueue(name, staff, team.sla_hours)
         self._team_of_kind = [self.teams[OWNER[k]] for k in EXCEPTION_TYPES]
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)

@@ -117,3 +117,20 @@ def error_units(u_size: np.ndarray, u_sign: np.ndarray, mean_units: float) -> np
     else:
         size = np.maximum(np.ceil(np.log1p(-np.asarray(u_size)) / np.log1p(-p)), 1.0)
     return np.where(np.asarray(u_sign) < 0.5, -size, size).astype(np.int64)
+
+
+def order_up_to(weekly_demand: np.ndarray, cover_weeks: float, safety_z: float) -> np.ndarray:
+    """A store's order-up-to level per SKU: cover plus safety stock, the (R, S) policy.
+
+    ``cover_weeks`` of the expected demand, plus ``safety_z`` standard deviations of the
+    (Poisson) demand over that cover, plus one unit on display. Without the safety stock a
+    store runs out so often that any stock it holds beyond its records (a restock nobody
+    booked) saves sales, which no store would plan for.
+
+    Args:
+        weekly_demand: Expected units a week per store-SKU.
+        cover_weeks: Weeks of demand the level covers (review period plus lead time).
+        safety_z: Safety factor (standard normal quantile of the cycle service level).
+    """
+    cover = cover_weeks * np.asarray(weekly_demand, dtype=float)
+    return np.ceil(cover + safety_z * np.sqrt(cover)).astype(np.int64) + 1

@@ -16,7 +16,7 @@ import numpy as np
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.feeds import Feeds
-from sim.model.inventory.rules import error_units, record_error_factor
+from sim.model.inventory.rules import error_units, order_up_to, record_error_factor
 from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
@@ -134,7 +134,7 @@ class Inventory(Component):
             week_demand = (self.expected_store_week(k)
                            + np.outer(share, self.online_sku_week(k) * on_stores))
             demand = week_demand if demand is None else np.maximum(demand, week_demand)
-        return np.ceil(self.p["store_order_up_to_weeks"] * demand).astype(np.int64) + 1
+        return order_up_to(demand, self.p["store_order_up_to_weeks"], self.p["store_safety_z"])
 
     def dc_target(self, week: int) -> np.ndarray:
         """Order-up-to level per DC-SKU: the forecast demand of the weeks it must cover.
