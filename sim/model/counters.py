@@ -108,6 +108,8 @@ _DECLARED = [
     Counter("sla_breaches", "count", "exceptions resolved late or overdue"),
     Counter("handling_hours", "hours", "hours of exception work started"),
     Counter("store_exceptions", "count", "exceptions raised at each store", "by_store"),
+    Counter("store_pick_failures", "picks", "failed picks at each store (stock short or a unit "
+            "missed)", "by_store"),
     Counter("added_staff_handling_hours", "hours",
             "the share of handling_hours worked by added staff (hypercare, command center, "
             "close surge), by the added share of the team on duty when each item started"),

@@ -63,7 +63,8 @@ def run(seed: int, live: np.ndarray | None = None, central: bool = False,
 
     orders.step, orders._move = forced_step, spy_move
     res = s.run()
-    return {"m": res.metrics, "region": res.by_region, "moved": moved}
+    return {"m": res.metrics, "region": res.by_region, "moved": moved,
+            "store_fails": s.rec.by_store("store_pick_failures").sum(axis=0)}
 
 
 PILOT = np.zeros(30, dtype=bool)
@@ -149,4 +150,11 @@ def test_a_store_in_its_dip_fails_more_picks_and_has_fewer_pickups_ready():
         assert d0["pickup_ready_rate"] <= r0["pickup_ready_rate"] - 0.1, seed
         base_fail += r0["pick_failures"]
         dip_fail += d0["pick_failures"]
+        # The per-store count (what a wave's dip table reads) sees it at the dip stores only,
+        # and agrees with the regional total.
+        mine = np.zeros(30, dtype=bool)
+        mine[stores] = True
+        assert dip["store_fails"][mine].sum() > base["store_fails"][mine].sum(), seed
+        assert dip["store_fails"][~mine].sum() <= 1.1 * base["store_fails"][~mine].sum() + 3
+        assert base["store_fails"].sum() == base["m"]["pick_failures"]
     assert dip_fail >= 1.3 * base_fail, (base_fail, dip_fail)

@@ -251,6 +251,9 @@ class Orders(Component):
             rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
                        b["region"][earlier])
         fail = outcome >= SHORT
+        at_store = fail & (node < w.n_stores)
+        if at_store.any():  # per store, for the dip of a wave's own stores
+            rec.add_stores("store_pick_failures", week, node[at_store])
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
         if not fail.any():
