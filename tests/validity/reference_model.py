@@ -71,7 +71,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model.inventory.rules import legacy_intervals, order_up_to
+from sim.model.inventory.rules import (
+    busier_week,
+    forward_cover,
+    legacy_intervals,
+    order_up_to,
+    store_demand,
+)
 from sim.model.promotions.calendar import promo_tables
 from sim.model.world import HOURS_PER_WEEK, World, build_world
 from sim.plan import build_plan
@@ -255,32 +261,18 @@ class ReferenceModel:
     def _store_target(self, week: int) -> np.ndarray:
         """Order-up-to level per store-SKU: cover of the busier of this and next week."""
         w, p = self.w, self.p
-        demand = None
-        for k in (min(week, self.weeks - 1), min(week + 1, self.weeks - 1)):
-            online = self._online_week(k) * (p["bopis_share"] + p["ship_from_store_share"])
-            week_demand = self._expected_store_week(k) + np.outer(
-                w.store_volume / w.store_volume.sum(), online)
-            demand = week_demand if demand is None else np.maximum(demand, week_demand)
+        share = w.store_volume / w.store_volume.sum()
+        on_stores = p["bopis_share"] + p["ship_from_store_share"]
+        demand = busier_week(lambda k: store_demand(self._expected_store_week(k),
+                                                    self._online_week(k), share, on_stores),
+                             week, self.weeks - 1)
         return order_up_to(demand, p["store_order_up_to_weeks"], p["store_safety_z"])
 
     def _dc_target(self, week: int) -> np.ndarray:
         """Forward cover: the demand of the next ``dc_order_up_to_weeks`` weeks."""
-        w = self.w
-        cover = self.p["dc_order_up_to_weeks"]
-        full = int(cover)
-        out = np.zeros((self.D, self.K))
-        for k in range(1, full + 2):
-            weight = 1.0 if k <= full else cover - full
-            if weight <= 0:
-                break
-            ahead = min(week + k, self.weeks - 1)
-            store = self._expected_store_week(ahead)
-            online = self._online_week(ahead)
-            for d in range(self.D):
-                mine = w.store_dc == d
-                out[d] += weight * (store[mine].sum(axis=0)
-                                    + online * mine.sum() / max(self.S, 1))
-        return np.ceil(out).astype(np.int64)
+        return forward_cover(self._expected_store_week, self._online_week, week,
+                             self.weeks - 1, self.p["dc_order_up_to_weeks"], self.w.store_dc,
+                             self.D, self.K)
 
     def _stock_initial(self) -> None:
         p, s = self.p, self.S

@@ -9,7 +9,7 @@ factor they produce.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -117,6 +117,66 @@ def error_units(u_size: np.ndarray, u_sign: np.ndarray, mean_units: float) -> np
     else:
         size = np.maximum(np.ceil(np.log1p(-np.asarray(u_size)) / np.log1p(-p)), 1.0)
     return np.where(np.asarray(u_sign) < 0.5, -size, size).astype(np.int64)
+
+
+def store_demand(walkin_week: np.ndarray, online_week: np.ndarray, store_share: np.ndarray,
+                 on_stores_share: float) -> np.ndarray:
+    """A week's expected demand per store-SKU that a store's shelf serves.
+
+    Its walk-in units plus its share (by volume) of the online units fulfilled at stores
+    (pickups and ship-from-store).
+
+    Args:
+        walkin_week: Expected walk-in units per store-SKU.
+        online_week: Expected online units per SKU, network-wide.
+        store_share: Each store's share of the network's volume.
+        on_stores_share: Share of online units fulfilled at stores.
+    """
+    return walkin_week + np.outer(store_share, online_week * on_stores_share)
+
+
+def busier_week(demand: Callable[[int], np.ndarray], week: int, last: int) -> np.ndarray:
+    """The larger, cell by cell, of ``week``'s and the next week's demand.
+
+    A review made during a week must carry the shelf until the next delivery, which may fall
+    in this week or the next (weeks past ``last`` read ``last``).
+    """
+    return np.maximum(demand(min(week, last)), demand(min(week + 1, last)))
+
+
+def forward_cover(store_week: Callable[[int], np.ndarray],
+                  online_week: Callable[[int], np.ndarray], week: int, last: int,
+                  cover_weeks: float, store_dc: np.ndarray, n_dcs: int, n_skus: int
+                  ) -> np.ndarray:
+    """A DC's order-up-to level per SKU: the forecast demand of the weeks it must cover.
+
+    The walk-in demand of its stores and its share (by store count) of the online units
+    over the ``cover_weeks`` weeks after ``week`` (a fractional last week weighted by its
+    fraction), seasonality and promotions included: a DC builds stock ahead of a peak.
+
+    Args:
+        store_week: Expected walk-in units per store-SKU of a week.
+        online_week: Expected online units per SKU of a week.
+        week: The week of the review (0-based).
+        last: Last week of the horizon (later weeks read it: promotions are known within it).
+        cover_weeks: ``dc_order_up_to_weeks``.
+        store_dc: Serving DC of each store.
+        n_dcs: Number of DCs.
+        n_skus: Number of SKUs.
+    """
+    full = int(cover_weeks)
+    out = np.zeros((n_dcs, n_skus))
+    for k in range(1, full + 2):
+        weight = 1.0 if k <= full else cover_weeks - full
+        if weight <= 0:
+            break
+        ahead = min(week + k, last)
+        store, online = store_week(ahead), online_week(ahead)
+        for d in range(n_dcs):
+            mine = store_dc == d
+            share = mine.sum() / max(len(store_dc), 1)
+            out[d] += weight * (store[mine].sum(axis=0) + online * share)
+    return np.ceil(out).astype(np.int64)
 
 
 def order_up_to(weekly_demand: np.ndarray, cover_weeks: float, safety_z: float) -> np.ndarray:

@@ -16,7 +16,14 @@ import numpy as np
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.feeds import Feeds
-from sim.model.inventory.rules import error_units, order_up_to, record_error_factor
+from sim.model.inventory.rules import (
+    busier_week,
+    error_units,
+    forward_cover,
+    order_up_to,
+    record_error_factor,
+    store_demand,
+)
 from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
@@ -129,11 +136,9 @@ class Inventory(Component):
         last = w.horizon_hours // HOURS_PER_WEEK - 1
         share = w.store_volume / w.store_volume.sum()
         on_stores = self.p["bopis_share"] + self.p["ship_from_store_share"]
-        demand = None
-        for k in (min(week, last), min(week + 1, last)):
-            week_demand = (self.expected_store_week(k)
-                           + np.outer(share, self.online_sku_week(k) * on_stores))
-            demand = week_demand if demand is None else np.maximum(demand, week_demand)
+        demand = busier_week(lambda k: store_demand(self.expected_store_week(k),
+                                                    self.online_sku_week(k), share, on_stores),
+                             week, last)
         return order_up_to(demand, self.p["store_order_up_to_weeks"], self.p["store_safety_z"])
 
     def dc_target(self, week: int) -> np.ndarray:
@@ -145,22 +150,8 @@ class Inventory(Component):
         """
         w = self.w
         last = w.horizon_hours // HOURS_PER_WEEK - 1
-        cover = self.p["dc_order_up_to_weeks"]
-        full = int(cover)
-        out = np.zeros((w.n_dcs, w.n_skus))
-        for k in range(1, full + 2):
-            weight = 1.0 if k <= full else cover - full
-            if weight <= 0:
-                break
-            ahead = week + k
-            # Past the horizon the last week stands in (promotions are known within it only).
-            store = self.expected_store_week(min(ahead, last))
-            online = self.online_sku_week(min(ahead, last))
-            for d in range(w.n_dcs):
-                mine = w.store_dc == d
-                share = mine.sum() / max(w.n_stores, 1)
-                out[d] += weight * (store[mine].sum(axis=0) + online * share)
-        return np.ceil(out).astype(np.int64)
+        return forward_cover(self.expected_store_week, self.online_sku_week, week, last,
+                             self.p["dc_order_up_to_weeks"], w.store_dc, w.n_dcs, w.n_skus)
 
     # --- replenishment -------------------------------------------------------------------
     def replenish_stores(self, hour: int) -> None:
