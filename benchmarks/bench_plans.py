@@ -96,14 +96,21 @@ def ranking(cmp) -> pd.DataFrame:
 
 
 def dip_table(run, hypercare_weeks: int) -> pd.DataFrame:
-    """Per wave: per-store exceptions (and pick failures) before, after and at hypercare end.
+    """Per wave: exceptions, pick failures and failures per pick, before and after go-live.
 
-    ``before`` is the mean of the three weeks before the go-live week, ``first`` the go-live
-    week, ``weeks 1-3`` the mean of the go-live week and the two after, ``end`` the last week
-    of hypercare. Means over replications.
+    Exceptions and failures are per store. ``before`` is the mean of the three weeks before
+    the go-live week, ``first`` the go-live week, ``weeks 1-3`` the mean of the go-live week
+    and the two after, ``end`` the last week of hypercare. Means over replications.
+    ``pick_failure_rate`` is failures per pick attempted at the wave's stores (a go-live also
+    changes how many orders a store is sent).
     """
-    tl = run.timeline
-    cols = [c for c in ("store_exceptions", "store_pick_failures") if c in tl.columns]
+    tl = run.timeline.copy()
+    if {"store_pick_failures", "store_picks"} <= set(tl.columns):
+        # Per store below, so the rate is multiplied back by the wave's store count.
+        tl["pick_failure_rate"] = (tl["store_pick_failures"] / tl["store_picks"].where(
+            tl["store_picks"] > 0) * tl["stores"])
+    cols = [c for c in ("store_exceptions", "store_pick_failures", "pick_failure_rate")
+            if c in tl.columns]
     rows = []
     for wave, g in tl[tl["wave"] >= 0].groupby("wave"):
         name = g["wave_name"].iloc[0]

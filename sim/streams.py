@@ -6,7 +6,7 @@ decision that makes one component draw more, never shifts the draws of another: 
 with the same seed see the same customers (DESIGN §7).
 
 The engine's streams: ``demand``, ``orders``, ``stock``, ``sync``, ``counts``, ``returns``,
-``promotions``, ``exceptions``, ``finance``, ``rollout``. Names are part of the
+``promotions``, ``exceptions``, ``finance``, ``rollout``, ``learning``. Names are part of the
 reproducibility contract: renaming one changes every draw it makes.
 """
 

@@ -108,6 +108,7 @@ _DECLARED = [
     Counter("sla_breaches", "count", "exceptions resolved late or overdue"),
     Counter("handling_hours", "hours", "hours of exception work started"),
     Counter("store_exceptions", "count", "exceptions raised at each store", "by_store"),
+    Counter("store_picks", "picks", "picks attempted at each store", "by_store"),
     Counter("store_pick_failures", "picks", "failed picks at each store (stock short or a unit "
             "missed)", "by_store"),
     Counter("added_staff_handling_hours", "hours",

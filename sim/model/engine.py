@@ -69,7 +69,8 @@ class Simulation:
         self.promotions = Promotions(w, self.demand, discount, event, desk, s["promotions"],
                                      rec)
         self.finance = Finance(w, desk, s["finance"], rec)
-        self.rollout = Rollout(self.env, w, self.inventory, self.orders, desk, s["rollout"], rec)
+        self.rollout = Rollout(self.env, w, self.inventory, self.orders, desk, s["rollout"], rec,
+                               s["learning"])
         self.components: dict[str, Component] = {
             c.name: c for c in (desk, self.demand, self.inventory, self.orders, self.returns,
                                 self.promotions, self.finance, self.rollout)}

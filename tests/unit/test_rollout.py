@@ -72,7 +72,8 @@ def rig(seed: int = 1, horizon: int = 12, stores: int = 30, params: dict | None 
     inv = Inventory(w, lambda wk: np.zeros((w.n_stores, w.n_skus)), lambda wk: np.zeros(w.n_skus),
                     desk, {"sync": side, "counts": side}, rec)
     orders = Orders(w, inv, lambda wk: (np.linspace(0.1, 1.0, w.n_skus), 1.0), desk, side, rec)
-    ro = Rollout(env, w, inv, orders, desk, np.random.default_rng(seed), rec)
+    ro = Rollout(env, w, inv, orders, desk, np.random.default_rng(seed), rec,
+                 np.random.default_rng(seed + 1))
     r = Rig(env, w, rec, desk, inv, orders, ro)
     if start:
         r.start()

@@ -160,3 +160,18 @@ def test_seasonal_staff_cover_the_peak_and_the_returns_weeks_after_it():
     # No weeks after: exactly the peak; a horizon cut mid-week keeps its length.
     assert (season_hours(peak, 0, 10 * 168).reshape(10, 168).all(axis=1) == peak).all()
     assert season_hours(peak, 5, 1000).shape == (1000,)
+
+
+@given(st.floats(0.0, 3.0), st.floats(0.1, 3.0), st.floats(0.0, 2.0))
+def test_staff_incidents_follow_the_learning_curve_and_floor_walkers_absorb_them(
+        excess, volume, walkers):
+    from sim.model.rollout.rules import ticket_rate
+
+    rate = float(ticket_rate(12.0, np.array([volume]), np.array([1.0 + excess]),
+                             np.array([walkers]))[0])
+    # In proportion to how far from proficient and to the store's trade...
+    assert rate == pytest.approx(12.0 * volume * excess * (1.0 - min(walkers, 1.0)))
+    # ...none once settled, none reaching the desk with a walker in the store all the time.
+    assert float(ticket_rate(12.0, np.array([volume]), np.array([1.0]), np.array([0.0]))[0]) == 0
+    assert float(ticket_rate(12.0, np.array([volume]), np.array([1.0 + excess]),
+                             np.array([1.0]))[0]) == 0

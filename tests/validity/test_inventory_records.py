@@ -106,9 +106,11 @@ def test_longer_real_time_latency_gives_more_oversell_at_real_time_nodes():
              for m in (0.0, 30.0, 60.0)]
     now, half, hour = ([r.metrics for r in runs(side, base)] for side in sides)
     for a, b, c in zip(now, half, hour, strict=True):
-        assert a["unposted_sales_units"] == 0 < b["unposted_sales_units"]
-        assert a["oversell_orders"] <= b["oversell_orders"] <= c["oversell_orders"]
-    # Measured 4, 17 and 32 oversold orders over the three seeds: each step adds at least 6.
+        assert a["unposted_sales_units"] == 0 < b["unposted_sales_units"] < c[
+            "unposted_sales_units"]
+    # A handful of oversold orders per seed, where one seed can go either way (5 at 30 minutes,
+    # 4 at an hour), so the effect is judged on the three seeds together: each step adds at
+    # least 6 (measured 4, 14 and 25 oversold orders).
     total = [sum(r["oversell_orders"] for r in side) for side in (now, half, hour)]
     assert total[1] >= total[0] + 6 and total[2] >= total[1] + 6, total
 

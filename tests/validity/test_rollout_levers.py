@@ -8,7 +8,10 @@ and on average by a stated margin:
   cross-channel refunds harmonized, not a store's go-live (adoption per node);
 * a go-live dip follows from state: more process areas changing at a go-live bring more
   cutover defects; hypercare shortens the dip (IT fixes defects sooner, floor walkers coach);
-* busier stores get more cutover defects.
+* busier stores get more cutover defects;
+* every wave's stores raise more exceptions per store in the three weeks from their go-live
+  than in the two before it (the legacy exceptions harmonization removes included), and the
+  excess has faded by the end of hypercare.
 """
 
 from __future__ import annotations
@@ -95,6 +98,34 @@ def test_hypercare_shortens_and_softens_the_dip():
     # Fewer failed picks and fewer exceptions (cutover defects aside) in the dip, on average.
     assert mean["pick_failures"][1] < 0.95 * mean["pick_failures"][0], mean
     assert mean["exceptions"][1] < 0.95 * mean["exceptions"][0], mean
+
+
+#: pilot_then_waves in miniature: four waves three weeks apart (the last beyond the horizon),
+#: so each wave has two weeks before its go-live and three after inside the run.
+WAVES = ["horizon_weeks=15", "waves.0.go_live_week=3", "waves.1.go_live_week=6",
+         "waves.2.go_live_week=9", "waves.3.go_live_week=12", "waves.4.go_live_week=15"]
+
+
+def test_every_wave_shows_its_dip_in_exceptions_and_it_fades_within_hypercare():
+    sc = sim.load_scenario(ROOT / "scenarios" / "pilot_then_waves.toml",
+                           [*SLICE, *WAVES])
+    before, after, late = {}, {}, {}
+    for seed in SEEDS:
+        tl = sim.run_replication(sc, seed).timeline
+        for wave, g in tl[tl["wave"] >= 0].groupby("wave"):
+            gl = int(g["go_live_week"].iloc[0])
+            per_store = g.set_index("week")["store_exceptions"] / g["stores"].iloc[0]
+            if gl + 2 > 15:
+                continue
+            before[wave] = before.get(wave, 0.0) + per_store.loc[[gl - 2, gl - 1]].mean()
+            after[wave] = after.get(wave, 0.0) + per_store.loc[[gl, gl + 1, gl + 2]].mean()
+            if gl + 6 <= 15:  # the end of its six weeks of hypercare
+                late[wave] = late.get(wave, 0.0) + per_store.loc[[gl + 5, gl + 6]].mean()
+    assert len(after) == 4, after
+    for wave in after:
+        assert after[wave] > 1.1 * before[wave], (wave, before, after)
+    for wave in late:
+        assert late[wave] < 0.8 * after[wave], (wave, after, late)
 
 
 def test_busier_stores_get_more_cutover_defects():

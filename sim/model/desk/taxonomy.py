@@ -16,6 +16,7 @@ EXCEPTION_TYPES = (
     "sync_failure",
     "reconciliation",
     "cutover_defect",
+    "user_incident",
 )
 
 #: Which team owns each exception type.
@@ -29,6 +30,7 @@ OWNER = {
     "sync_failure": "it_hypercare",
     "reconciliation": "finance",
     "cutover_defect": "it_hypercare",
+    "user_incident": "it_hypercare",
 }
 
 #: Integer code of each type (the desk's columns hold codes).

@@ -251,8 +251,13 @@ class Orders(Component):
             rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
                        b["region"][earlier])
         fail = outcome >= SHORT
-        at_store = fail & (node < w.n_stores)
-        if at_store.any():  # per store, for the dip of a wave's own stores
+        # Per store, for the dip of a wave's own stores (failures per pick as well as counts:
+        # a go-live changes how many orders a store is sent).
+        store_pick = node < w.n_stores
+        if store_pick.any():
+            rec.add_stores("store_picks", week, node[store_pick])
+        at_store = fail & store_pick
+        if at_store.any():
             rec.add_stores("store_pick_failures", week, node[at_store])
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))

@@ -88,6 +88,26 @@ class GoLiveDip:
         self._at = np.concatenate([self._at, times[keep][mine]])
         return ids
 
+    def raise_tickets(self, now: float, hours: float, per_store_week: float,
+                      rng: np.random.Generator) -> None:
+        """Staff incidents of the coming ``hours`` from stores on their learning curve.
+
+        Raised as ``user_incident`` items for the IT hypercare desk (the go-live's service
+        desk), Poisson per store at :func:`~sim.model.rollout.rules.ticket_rate` and uniform in
+        time. They are questions and slips, not defects: they neither break transactions nor
+        count as defects found for pilot learning.
+        """
+        walkers = np.where(self.coach_until >= now, self.coach_staff, 0.0)
+        rate = g.ticket_rate(per_store_week, self.w.store_volume, self.learning, walkers)
+        on = np.flatnonzero(rate > 0)
+        if not len(on):
+            return
+        n = rng.poisson(rate[on] * hours / HOURS_PER_WEEK)
+        times = now + rng.uniform(0.0, hours, int(n.sum()))
+        where = np.repeat(on, n)
+        keep = times < self.w.horizon_hours
+        self.desk.raise_("user_incident", times[keep], where[keep])
+
     def advance(self, now: float) -> None:
         """Move every learning clock to ``now`` and recount open defects."""
         dt = (now - self._last) / HOURS_PER_WEEK

@@ -205,6 +205,29 @@ def training_factor(completion: float, dip: float, reduction: float) -> float:
     return (1.0 + dip_amplitude(completion, dip, reduction, 1.0)) / full
 
 
+def ticket_rate(per_store_week: float, volume: np.ndarray, learning: np.ndarray,
+                floor_walkers: np.ndarray) -> np.ndarray:
+    """Expected staff incidents per week that stores on their learning curve send the desk.
+
+    Staff early on a new system or process raise how-to and user-error incidents (a refund
+    keyed the old way, a pick list they cannot read, a till locked by a wrong sequence) in
+    proportion to how far they are from proficient and to how much they trade:
+    ``per_store_week * volume * (learning - 1)``. Nothing once the store has settled. A
+    hypercare floor walker answers the questions of the store they stand in on the spot, so
+    a store with ``w`` walkers (a share of one, over a wave) sends ``1 - min(w, 1)`` of them.
+
+    Args:
+        per_store_week: Incidents per week of a class-B store whose error rates are doubled
+            by the learning curve (``learning = 2``).
+        volume: Each store's volume relative to a class-B store.
+        learning: Each store's learning multiplier (:func:`learning`).
+        floor_walkers: Hypercare floor walkers per store now (0 outside hypercare).
+    """
+    excess = np.maximum(np.asarray(learning, dtype=float) - 1.0, 0.0)
+    on_desk = 1.0 - np.minimum(np.asarray(floor_walkers, dtype=float), 1.0)
+    return per_store_week * np.asarray(volume, dtype=float) * excess * on_desk
+
+
 def defect_rate(per_store: float, volume: np.ndarray, share: float, learned: float,
                 trained: float) -> np.ndarray:
     """Expected cutover defects of each store going live.

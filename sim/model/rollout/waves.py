@@ -57,7 +57,7 @@ from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World
 from sim.scenario import AREAS
 
 #: Per-store counters the timeline totals per wave and week (the dip of a wave's stores).
-BY_STORE = ("store_exceptions", "store_pick_failures")
+BY_STORE = ("store_exceptions", "store_picks", "store_pick_failures")
 #: Teams a peak command center reinforces, with the shift pattern its extra staff work.
 COMMAND_CENTER = {"store_ops": "store_hours", "customer_service": "24x7",
                   "it_hypercare": "24x7"}
@@ -74,6 +74,8 @@ class Rollout(Component):
         desk: The exception desk (defects, hypercare staff, backlog).
         rng: The ``rollout`` stream.
         rec: The recorder.
+        ticket_rng: The ``learning`` stream (staff incidents of the learning curve: their own
+            stream, so how many a plan raises shifts no other draw).
 
     Attributes:
         waves: Per wave: planned week, actual go-live week, deferrals, learning multiplier.
@@ -84,9 +86,9 @@ class Rollout(Component):
 
     def __init__(self, env: simpy.Environment, world: World, inventory: Inventory,
                  orders: Orders, desk: ExceptionDesk, rng: np.random.Generator,
-                 rec: Recorder) -> None:
+                 rec: Recorder, ticket_rng: np.random.Generator) -> None:
         self.env, self.w, self.inv, self.orders, self.desk = env, world, inventory, orders, desk
-        self.rng, self.rec = rng, rec
+        self.rng, self.rec, self.ticket_rng = rng, rec, ticket_rng
         self.sc = sc = world.scenario
         self.p = p = world.params
         self.n_weeks = sc.horizon_weeks
@@ -145,8 +147,10 @@ class Rollout(Component):
         self.rec.add("live_store_weeks", week, regions)
 
     def start_day(self, hour: int) -> None:
-        """Day start: learning clocks and open defects move on; fallback; gate observations."""
+        """Day start: learning clocks, open defects, the day's staff incidents, fallback, gates."""
         self.dip.advance(float(hour))
+        self.dip.raise_tickets(float(hour), 24.0, self.p["learning_tickets_per_store_week"],
+                               self.ticket_rng)
         self.monitor.snapshot(float(hour))
         if self.sc.fallback.enabled and self._fallback(hour):
             self._sync_flags()
