@@ -65,11 +65,17 @@ def test_unreachable_scheduler_is_one_line_error(tmp_path):
 
 
 def test_precision_adds_replications(tmp_path):
-    result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "2",
-                                 "--precision", "0.5", "--max-replications", "6",
-                                 *sum([["--set", s] for s in TINY], [])])
-    assert result.exit_code == 0, result.output
-    assert "replications" in result.output
+    """A precision the start cannot reach adds replications up to the cap; a loose one none."""
+    def replications(precision: str, out: Path) -> int:
+        result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"),
+                                     "-n", "2", "--precision", precision,
+                                     "--max-replications", "5", "--out", str(out),
+                                     *sum([["--set", s] for s in TINY], [])])
+        assert result.exit_code == 0, result.output
+        return json.loads((out / "summary.json").read_text())["replications"]
+
+    assert replications("0.0001", tmp_path / "tight") == 5
+    assert replications("50", tmp_path / "loose") == 2  # any CI is within 50x its mean
 
 
 def test_precision_batches_report_each_replication_once():
