@@ -102,15 +102,19 @@ def dip_table(run, hypercare_weeks: int) -> pd.DataFrame:
     the go-live week, ``first`` the go-live week, ``weeks 1-3`` the mean of the go-live week
     and the two after, ``end`` the last week of hypercare. Means over replications.
     ``pick_failure_rate`` is failures per pick attempted at the wave's stores (a go-live also
-    changes how many orders a store is sent).
+    changes how many orders a store is sent), ``pick_miss_rate`` the staff's part of it (a
+    unit on the shelf not found), apart from the records' part (a live store's real-time view
+    also ends the double promises of batch views).
     """
     tl = run.timeline.copy()
-    if {"store_pick_failures", "store_picks"} <= set(tl.columns):
-        # Per store below, so the rate is multiplied back by the wave's store count.
-        tl["pick_failure_rate"] = (tl["store_pick_failures"] / tl["store_picks"].where(
-            tl["store_picks"] > 0) * tl["stores"])
-    cols = [c for c in ("store_exceptions", "store_pick_failures", "pick_failure_rate")
-            if c in tl.columns]
+    picks = tl["store_picks"].where(tl["store_picks"] > 0) if "store_picks" in tl else None
+    for count, rate in (("store_pick_failures", "pick_failure_rate"),
+                        ("store_pick_misses", "pick_miss_rate")):
+        if picks is not None and count in tl:
+            # Per store below, so the rate is multiplied back by the wave's store count.
+            tl[rate] = tl[count] / picks * tl["stores"]
+    cols = [c for c in ("store_exceptions", "store_pick_failures", "pick_failure_rate",
+                        "pick_miss_rate") if c in tl.columns]
     rows = []
     for wave, g in tl[tl["wave"] >= 0].groupby("wave"):
         name = g["wave_name"].iloc[0]

@@ -109,6 +109,8 @@ _DECLARED = [
     Counter("handling_hours", "hours", "hours of exception work started"),
     Counter("store_exceptions", "count", "exceptions raised at each store", "by_store"),
     Counter("store_picks", "picks", "picks attempted at each store", "by_store"),
+    Counter("store_pick_misses", "picks", "picks failed at each store because the picker "
+            "missed a unit that was there", "by_store"),
     Counter("store_pick_failures", "picks", "failed picks at each store (stock short or a unit "
             "missed)", "by_store"),
     Counter("added_staff_handling_hours", "hours",

@@ -22,7 +22,7 @@ from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
-from sim.model.orders.kernels import ORDER, READY, SHORT
+from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
 from sim.model.orders.pick_queue import PickQueue
 from sim.model.orders.rules import BOPIS, SHIP, reroute_cost, route_costs
 from sim.model.plumbing.growth import grown
@@ -259,6 +259,10 @@ class Orders(Component):
         at_store = fail & store_pick
         if at_store.any():
             rec.add_stores("store_pick_failures", week, node[at_store])
+            # The staff's share of them (a unit on the shelf not found): the dip's own effect,
+            # apart from the records' (a go-live's real-time view also ends double promises).
+            missed = at_store & (outcome == MISSED)
+            rec.add_stores("store_pick_misses", week, node[missed])
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
         if not fail.any():

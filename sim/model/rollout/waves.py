@@ -57,7 +57,7 @@ from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World
 from sim.scenario import AREAS
 
 #: Per-store counters the timeline totals per wave and week (the dip of a wave's stores).
-BY_STORE = ("store_exceptions", "store_picks", "store_pick_failures")
+BY_STORE = ("store_exceptions", "store_picks", "store_pick_failures", "store_pick_misses")
 #: Teams a peak command center reinforces, with the shift pattern its extra staff work.
 COMMAND_CENTER = {"store_ops": "store_hours", "customer_service": "24x7",
                   "it_hypercare": "24x7"}
