@@ -9,7 +9,7 @@ the change, not from the customers:
 * the journeys on 30 stores x 8 weeks against the shared legacy run (``small_runs.journey_run``,
   tests/conftest.py): harmonizing an area moves its journey's metrics (issue 4);
 * the shipped plans, full year, on a 60-store slice: the differences a PMO lead recognises
-  (issue 5).
+  (issue 5); the stochastic ones on three paired seeds, each with its margin (issue 15).
 """
 
 from __future__ import annotations
@@ -119,20 +119,23 @@ def test_starved_finance_team_delays_the_close(legacy):
 # --- the shipped plans (issue 5) ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def big_bang():
-    return sim.run_replication(plan("big_bang"), SEED)
+#: Paired seeds of the shipped-plan checks: each must hold on every one, with its margin.
+SEEDS = (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def phased():
-    return sim.run_replication(plan("pilot_then_waves"), SEED)
+def paired(*sides: tuple[str, ...]) -> list[list[dict]]:
+    """Metrics of each side (a plan name and overrides) on every seed of SEEDS."""
+    return [[sim.run_replication(plan(*side), seed).metrics for seed in SEEDS]
+            for side in sides]
 
 
-def test_big_bang_finishes_earlier_but_peaks_higher(big_bang, phased):
-    assert big_bang.metrics["rollout_completion_week"] < phased.metrics["rollout_completion_week"]
-    assert big_bang.metrics["exception_backlog_peak"] > phased.metrics["exception_backlog_peak"]
-    assert big_bang.metrics["exceptions.cutover_defect"] > 0
+def test_big_bang_finishes_earlier_but_peaks_higher():
+    big_bang, phased = paired(("big_bang",), ("pilot_then_waves",))
+    for b, p in zip(big_bang, phased, strict=True):
+        assert b["rollout_completion_week"] < p["rollout_completion_week"]
+        # Measured 857-879 against 20-55 open items (60 stores).
+        assert b["exception_backlog_peak"] > 3 * p["exception_backlog_peak"], (b, p)
+        assert b["exceptions.cutover_defect"] > 0
 
 
 def test_no_rollout_is_the_legacy_baseline():
@@ -173,30 +176,33 @@ def test_defer_finishes_later_than_allow_and_error_is_rejected():
 
 
 def test_low_training_raises_exceptions():
-    low = sim.run_replication(plan("big_bang", "training.completion=0.1", "horizon_weeks=28"),
-                              SEED)
-    high = sim.run_replication(plan("big_bang", "training.completion=1.0", "horizon_weeks=28"),
-                               SEED)
-    assert low.metrics["exceptions_total"] > high.metrics["exceptions_total"]
-    assert low.metrics["training_proficiency"] < high.metrics["training_proficiency"]
+    lows, highs = paired(("big_bang", "training.completion=0.1", "horizon_weeks=28"),
+                         ("big_bang", "training.completion=1.0", "horizon_weeks=28"))
+    for low, high in zip(lows, highs, strict=True):
+        # Measured ~11,400 against ~6,100 exceptions.
+        assert low["exceptions_total"] > 1.3 * high["exceptions_total"], (low, high)
+        assert low["training_proficiency"] < high["training_proficiency"] - 0.1
 
 
 def test_swamped_teams_trip_the_gates_and_finish_later():
     """With the whole assortment 60 stores need about three store-ops staff; one drowns."""
     full = ["network.skus=200", "gates.max_backlog=40"]
-    swamped = sim.run_replication(plan(
-        "pilot_then_waves", *full, "teams.store_ops.staff=1", "teams.customer_service.staff=1",
-        "teams.it_hypercare.staff=1"), SEED)
-    staffed = sim.run_replication(plan("pilot_then_waves", *full), SEED)
-    assert swamped.timeline["gate_deferrals"].sum() > staffed.timeline["gate_deferrals"].sum()
-    done_s = swamped.metrics["rollout_completion_week"]
-    done_ok = staffed.metrics["rollout_completion_week"]
-    assert math.isnan(done_s) or done_s > done_ok
+    swamped = plan("pilot_then_waves", *full, "teams.store_ops.staff=1",
+                   "teams.customer_service.staff=1", "teams.it_hypercare.staff=1")
+    staffed = plan("pilot_then_waves", *full)
+    for seed in SEEDS:
+        s, ok = sim.run_replication(swamped, seed), sim.run_replication(staffed, seed)
+        deferrals = [r.timeline.groupby("wave")["gate_deferrals"].max().sum() for r in (s, ok)]
+        assert deferrals[0] >= deferrals[1] + 2, deferrals  # at least two weeks held back
+        done_s = s.metrics["rollout_completion_week"]
+        assert math.isnan(done_s) or done_s > ok.metrics["rollout_completion_week"] + 1
 
 
 def test_more_hypercare_staff_gives_smaller_backlog():
-    less = sim.run_replication(plan("big_bang", "horizon_weeks=28"), SEED)
-    more = sim.run_replication(plan("big_bang", "horizon_weeks=28",
-                                    "waves.0.hypercare_staff_per_100_stores=30",
-                                    "waves.0.hypercare_it_staff_per_100_stores=15"), SEED)
-    assert more.metrics["exception_backlog_peak"] < less.metrics["exception_backlog_peak"]
+    less, more = paired(("big_bang", "horizon_weeks=28"),
+                        ("big_bang", "horizon_weeks=28",
+                         "waves.0.hypercare_staff_per_100_stores=30",
+                         "waves.0.hypercare_it_staff_per_100_stores=15"))
+    for a, b in zip(less, more, strict=True):
+        # Measured 857-879 against 170-214 open items at the peak.
+        assert b["exception_backlog_peak"] < 0.5 * a["exception_backlog_peak"], (a, b)
