@@ -1,15 +1,16 @@
 """The model moves the way an architect expects, through mechanisms (DESIGN §9).
 
 docs/model_validity.md, Checks: the directional and metamorphic properties. Each test changes
-one thing and runs both sides under one seed (common random numbers), so a difference comes from
-the change, not from the customers:
+one thing and runs both sides under the same seeds (common random numbers), so a difference
+comes from the change, not from the customers; where the outcome is random it must hold on three
+paired seeds, each with a stated margin:
 
 * the operations engine on 30 stores x 6 weeks (``small_runs.scenario``): sync interval, staff,
   order routing, order status, unresolved mismatches;
 * the journeys on 30 stores x 8 weeks against the shared legacy run (``small_runs.journey_run``,
   tests/conftest.py): harmonizing an area moves its journey's metrics (issue 4);
 * the shipped plans, full year, on a 60-store slice: the differences a PMO lead recognises
-  (issue 5); the stochastic ones on three paired seeds, each with its margin (issue 15).
+  (issue 5).
 """
 
 from __future__ import annotations
@@ -36,45 +37,61 @@ def plan(name: str, *extra: str):
 # --- the operations engine ----------------------------------------------------------------------
 
 
+#: Paired seeds: each check must hold on every one, with its margin.
+SEEDS = (1, 2, 3)
+
+
+def both(a: dict, b: dict) -> list[tuple]:
+    """Two small-engine scenarios (``small_runs.scenario`` keywords) under each seed."""
+    return [(sim.run_replication(scenario(**a), s), sim.run_replication(scenario(**b), s))
+            for s in SEEDS]
+
+
 def test_longer_legacy_sync_gives_more_oversell():
-    short = sim.run_replication(scenario(inventory={"legacy_sync_hours": 1}), seed=5)
-    long = sim.run_replication(scenario(inventory={"legacy_sync_hours": 24}), seed=5)
-    assert long.metrics["inventory_sync_latency_hours"] > short.metrics[
-        "inventory_sync_latency_hours"]
-    assert long.metrics["oversell_orders"] > short.metrics["oversell_orders"]
+    """On stores without safety stock, where a stale view is what oversells (with it, record
+    errors dominate: 1 h and 24 h measured 92-93 and 89-96 oversold orders)."""
+    lean = {"store_safety_z": 0.0}
+    for short, long in both({"inventory": {"legacy_sync_hours": 1}, "parameters": lean},
+                            {"inventory": {"legacy_sync_hours": 24}, "parameters": lean}):
+        assert long.metrics["inventory_sync_latency_hours"] > 2 * short.metrics[
+            "inventory_sync_latency_hours"]
+        assert long.metrics["oversell_orders"] > 1.05 * short.metrics["oversell_orders"]
 
 
 def test_fewer_staff_gives_larger_backlog():
     """60 stores with the whole assortment need about three store-ops staff; one drowns."""
     net = {"stores": 60, "skus": 200}
-    lean = sim.run_replication(scenario(network=net, teams={"store_ops": {"staff": 1}}), seed=9)
-    rich = sim.run_replication(scenario(network=net, teams={"store_ops": {"staff": 6}}), seed=9)
-    assert lean.metrics["exception_backlog_peak"] > rich.metrics["exception_backlog_peak"]
-    assert lean.metrics["exception_sla_met_rate"] < rich.metrics["exception_sla_met_rate"]
+    for lean, rich in both({"network": net, "teams": {"store_ops": {"staff": 1}}},
+                           {"network": net, "teams": {"store_ops": {"staff": 6}}}):
+        # Measured 335-458 against 27-31 open items, SLA 0.50-0.53 against ~1.
+        assert lean.metrics["exception_backlog_peak"] > 5 * rich.metrics[
+            "exception_backlog_peak"]
+        assert lean.metrics["exception_sla_met_rate"] < rich.metrics[
+            "exception_sla_met_rate"] - 0.2
 
 
 def test_orchestrated_routing_reroutes_automatically():
-    legacy_r = sim.run_replication(scenario(), seed=8)
-    orch = sim.run_replication(scenario(harmonization={
-        "fulfillment_routing": {"mode": "enterprise", "from_week": 1}}), seed=8)
-    assert legacy_r.metrics["exceptions.manual_reroute"] > 0
-    assert orch.metrics["exceptions.manual_reroute"] == 0
-    assert orch.metrics["order_fallout_rate"] <= legacy_r.metrics["order_fallout_rate"]
+    for legacy_r, orch in both({}, {"harmonization": {
+            "fulfillment_routing": {"mode": "enterprise", "from_week": 1}}}):
+        assert legacy_r.metrics["exceptions.manual_reroute"] > 30  # measured 62-72
+        assert orch.metrics["exceptions.manual_reroute"] == 0
+        # Measured 0.46-0.56 % against 0.14-0.17 %.
+        assert orch.metrics["order_fallout_rate"] < 0.5 * legacy_r.metrics["order_fallout_rate"]
 
 
 def test_harmonized_order_status_improves_pickup_readiness():
-    a = sim.run_replication(scenario(), seed=4)
-    b = sim.run_replication(scenario(harmonization={
-        "order_status": {"mode": "enterprise", "from_week": 1}}), seed=4)
-    assert b.metrics["pickup_ready_rate"] > a.metrics["pickup_ready_rate"]
+    for a, b in both({}, {"harmonization": {"order_status": {"mode": "enterprise",
+                                                             "from_week": 1}}}):
+        # Measured 0.914-0.921 against 0.973-0.977.
+        assert b.metrics["pickup_ready_rate"] > a.metrics["pickup_ready_rate"] + 0.03
 
 
 def test_unresolved_mismatches_keep_records_wrong():
     """A starved store-ops team leaves counted mismatches uncorrected: more record errors."""
-    lean = sim.run_replication(scenario(teams={"store_ops": {"staff": 0}}), seed=6)
-    ok = sim.run_replication(scenario(), seed=6)
-    assert lean.extras["record_error_share"] > ok.extras["record_error_share"]
-    assert np.isfinite(lean.metrics["exception_sla_met_rate"])
+    for lean, ok in both({"teams": {"store_ops": {"staff": 0}}}, {}):
+        # Measured 0.68-0.70 against 0.65-0.67 of store-SKU records wrong.
+        assert lean.extras["record_error_share"] > ok.extras["record_error_share"] + 0.01
+        assert np.isfinite(lean.metrics["exception_sla_met_rate"])
 
 
 # --- the journeys: harmonizing an area (issue 4) ------------------------------------------------
@@ -117,10 +134,6 @@ def test_starved_finance_team_delays_the_close(legacy):
 
 
 # --- the shipped plans (issue 5) ----------------------------------------------------------------
-
-
-#: Paired seeds of the shipped-plan checks: each must hold on every one, with its margin.
-SEEDS = (1, 2, 3)
 
 
 def paired(*sides: tuple[str, ...]) -> list[list[dict]]:
