@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.metrics import value_range
 from sim.numeric import smean, svar
 
 PERCENTILES = {"p50": 50, "p80": 80, "p90": 90, "p95": 95}
 
 
-def describe(values: np.ndarray) -> dict[str, Any]:
+def describe(values: np.ndarray,
+             bounds: tuple[float, float] = (-math.inf, math.inf)) -> dict[str, Any]:
     """Mean, t-based 95% CI of the mean, standard error and percentiles of one metric.
 
     Replications where a metric is undefined (NaN, e.g. no live store yet) are left out; a
-    metric undefined everywhere reports nulls.
+    metric undefined everywhere reports nulls. The interval is clipped to ``bounds``, the
+    values the metric can take (a share's interval never passes 100 %, a count's never goes
+    below zero: the t interval of a few replications near a bound would).
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
@@ -31,15 +36,22 @@ def describe(values: np.ndarray) -> dict[str, Any]:
         half = float(stats.t.ppf(0.975, n - 1) * se)
     else:
         se, half = float("nan"), float("nan")
-    out: dict[str, Any] = {"mean": mean, "ci95": [mean - half, mean + half], "se": se, "n": n}
+    lo, hi = bounds
+    ci = [mean - half, mean + half]
+    if n > 1:
+        ci = [max(ci[0], lo), min(ci[1], hi)]
+    out: dict[str, Any] = {"mean": mean, "ci95": ci, "se": se, "n": n}
     for k, q in PERCENTILES.items():
         out[k] = float(np.percentile(v, q))
     return out
 
 
 def summarize(table: pd.DataFrame, metrics: list[str]) -> dict[str, dict[str, Any]]:
-    """Describe every metric column of a per-replication table."""
-    return {m: describe(table[m].to_numpy(dtype=float)) for m in metrics}
+    """Describe every metric column of a per-replication table.
+
+    Each interval stays within its metric's :func:`~sim.metrics.value_range`.
+    """
+    return {m: describe(table[m].to_numpy(dtype=float), value_range(m)) for m in metrics}
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:

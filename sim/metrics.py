@@ -6,6 +6,7 @@ baselines depend on them. Per-type exception counts are reported as ``exceptions
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -176,4 +177,16 @@ REGISTRY: dict[str, Metric] = {m.name: m for m in _CONTRACT + _EXTRA}
 
 #: The names DESIGN §6 fixes.
 CONTRACT: tuple[str, ...] = tuple(m.name for m in _CONTRACT)
+
+
+def value_range(name: str) -> tuple[float, float]:
+    """The values a metric can take, which its confidence interval must not leave.
+
+    Fractions lie in [0, 1]; every other registered metric counts, times or prices something
+    and is never negative. Names not in the registry are unbounded.
+    """
+    m = REGISTRY.get(name)
+    if m is None:
+        return (-math.inf, math.inf)
+    return (0.0, 1.0) if m.unit == "fraction" else (0.0, math.inf)
 
