@@ -66,7 +66,8 @@ _CONTRACT = [
            of=("oversell_orders", "ecommerce_orders")),
     Metric("reroute_orders", "orders", "sum", "orders moved to another node"),
     Metric("reroute_cost", "currency", "sum",
-           "extra shipping and expedite of reroutes (their labour is exception labour)"),
+           "extra shipping and expedite of reroutes, priced per rerouted order by "
+           "orders.rules.reroute_cost (their labour is exception labour)"),
     Metric("order_fallout_rate", "fraction", "ratio", "orders cancelled for lack of stock or time",
            of=("fallout_orders", "ecommerce_orders")),
     Metric("pickup_ready_rate", "fraction", "ratio", "BOPIS orders ready by the promised time",
@@ -74,7 +75,10 @@ _CONTRACT = [
     Metric("refund_cycle_hours_mean", "hours", "samples_mean",
            "mean hours from return start to refund", of=_REFUND_SAMPLES),
     Metric("refund_cycle_hours_p90", "hours", "samples_quantile",
-           "90th percentile of return-to-refund hours", of=_REFUND_SAMPLES, q=0.9),
+           "90th percentile of return-to-refund hours over every channel pair: a mix of till "
+           "refunds (hours) and mailed ones (days), so it can jump between the two modes; the "
+           "pairs' own samples are the refund_cycle_hours.<pair> extras",
+           of=_REFUND_SAMPLES, q=0.9),
     Metric("exceptions_total", "count", "sum", "all exceptions raised", of=_EXCEPTIONS),
     Metric("exception_backlog_peak", "count", "peak", "largest open backlog of any team"),
     Metric("exception_sla_met_rate", "fraction", "ratio", "exceptions resolved within SLA",
@@ -84,10 +88,14 @@ _CONTRACT = [
     Metric("margin_leakage", "currency", "sum", "value lost to promotion mismatches"),
     Metric("inventory_sync_latency_hours", "hours", "ratio", "mean age of visible stock at promise",
            of=("sync_latency_sum", "promised_orders")),
-    Metric("manual_journals", "count", "sum", "reconciliation journal entries"),
+    Metric("manual_journals", "count", "sum",
+           "reconciliation journal entries: one per reconciliation exception (the same count "
+           "as exceptions.reconciliation)"),
     Metric("close_delay_days", "days", "sum", "total month-end close delay"),
     Metric("lost_sales_units", "units", "sum", "store demand not served"),
-    Metric("training_proficiency", "fraction", "ratio", "mean proficiency of live stores' staff",
+    Metric("training_proficiency", "fraction", "ratio",
+           "mean proficiency of live stores' staff: 1 / their learning multiplier (training, "
+           "dip and time since go-live), over live store-weeks; NaN before any store is live",
            lower_is_better=False, of=("proficiency_sum", "live_store_weeks")),
     Metric("rollout_completion_week", "week", "last", "week the last store went live"),
     Metric("total_risk_cost", "currency", "cost",
