@@ -66,16 +66,20 @@ def test_unreachable_scheduler_is_one_line_error(tmp_path):
 
 def test_precision_adds_replications(tmp_path):
     """A precision the start cannot reach adds replications up to the cap; a loose one none."""
-    def replications(precision: str, out: Path) -> int:
+    def replications(precision: str, out: Path) -> tuple[int, float]:
         result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"),
                                      "-n", "2", "--precision", precision,
                                      "--max-replications", "5", "--out", str(out),
                                      *sum([["--set", s] for s in TINY], [])])
         assert result.exit_code == 0, result.output
-        return json.loads((out / "summary.json").read_text())["replications"]
+        summary = json.loads((out / "summary.json").read_text())
+        lo, hi = summary["metrics"]["ecommerce_orders"]["ci95"]
+        return summary["replications"], hi - lo
 
-    assert replications("0.0001", tmp_path / "tight") == 5
-    assert replications("50", tmp_path / "loose") == 2  # any CI is within 50x its mean
+    tight = replications("0.0001", tmp_path / "tight")
+    loose = replications("50", tmp_path / "loose")
+    assert tight[0] == 5 and loose[0] == 2  # any interval is within 50x its mean
+    assert tight[1] < 0.5 * loose[1]  # and the added replications narrowed it
 
 
 def test_precision_batches_report_each_replication_once():

@@ -53,8 +53,24 @@ def test_one_person_team_waits_as_pollaczek_khinchine_says():
 
 
 def test_reported_backlog_obeys_littles_law_on_every_team():
-    """Time-average of each team's reported backlog = arrival rate x mean time in system."""
+    """Time-average of each team's reported backlog = arrival rate x mean time in system.
+
+    The backlog is read as the gates read it, during the run: each hour, half an hour after
+    the desk served up to it, ``open_count`` of that hour (its incremental path, from the
+    items in service and the waiting queue, not from the records compared with).
+    """
     s = sim.Simulation(scenario(), seed=2)
+    trace: dict[str, list[int]] = {name: [] for name in s.desk.teams}
+
+    def sample():
+        yield s.env.timeout(0.5)
+        while True:
+            t = s.env.now - 0.5
+            for name, team in s.desk.teams.items():
+                trace[name].append(team.open_count(t))
+            yield s.env.timeout(1.0)
+
+    s.env.process(sample())
     s.run()
     end = float(s.world.horizon_hours)
     checked = 0
@@ -66,10 +82,7 @@ def test_reported_backlog_obeys_littles_law_on_every_team():
         arr = r["arrival"][mine]
         fin = np.where(np.isnan(r["finish"][mine]), end, np.minimum(r["finish"][mine], end))
         lam_w = float(np.sum(fin - arr)) / end  # lambda x W over the horizon
-        # The backlog as the team reports it, every 10 minutes (``open_count`` walks back
-        # from the served time for earlier instants: a different path from the records).
-        grid = np.arange(0.0, end, 1 / 6)
-        l_avg = float(np.mean([team.open_count(t) for t in grid]))
-        assert l_avg == pytest.approx(lam_w, rel=0.03, abs=0.02), name
+        l_avg = float(np.mean(trace[name][: int(end)]))
+        assert l_avg == pytest.approx(lam_w, rel=0.05, abs=0.02), name
         checked += 1
     assert checked >= 2
