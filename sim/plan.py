@@ -76,12 +76,27 @@ def _subset(scenario: Scenario, net: Network) -> tuple[pd.DataFrame, pd.DataFram
     return stores.reset_index(drop=True), skus.reset_index(drop=True)
 
 
-def assign_waves(scenario: Scenario, stores: pd.DataFrame) -> np.ndarray:
+def slice_count(count: int, stores: int, network_stores: int) -> int:
+    """A wave's ``count`` on a slice of the network: the same share of stores, at least one.
+
+    ``count`` is written for the whole network the scenario names; a run on ``network.stores``
+    of them keeps the wave's share (8 of 600 stores is 1 of 30, not 8), so a slice is a
+    miniature of the plan rather than a plan whose pilot is a quarter of the network.
+    """
+    if stores >= network_stores:
+        return count
+    return max(1, round(count * stores / network_stores))
+
+
+def assign_waves(scenario: Scenario, stores: pd.DataFrame,
+                 network_stores: int | None = None) -> np.ndarray:
     """Resolve each wave's selectors to stores, in wave order.
 
     Args:
         scenario: The plan.
         stores: The stores the plan runs on.
+        network_stores: Stores of the whole network, when ``stores`` is a slice of it (wave
+            counts keep their share, :func:`slice_count`).
 
     Returns:
         The wave index of each store (-1 for stores no wave selects).
@@ -130,7 +145,8 @@ def assign_waves(scenario: Scenario, stores: pd.DataFrame) -> np.ndarray:
         match &= ~chosen
         if wave.count is not None and match.sum() > 0:
             pool = stores[match]
-            take = select_stores(pool, min(wave.count, len(pool)))
+            count = slice_count(wave.count, len(stores), network_stores or len(stores))
+            take = select_stores(pool, min(count, len(pool)))
             match = stores["store_id"].isin(take["store_id"]).to_numpy()
         chosen |= match
         if not chosen.any():
@@ -168,7 +184,7 @@ def build_plan(scenario: Scenario) -> Plan:
     net = scenario_network(scenario)
     check_pos_families(scenario, net)
     stores, skus = _subset(scenario, net)
-    wave_of = assign_waves(scenario, stores)
+    wave_of = assign_waves(scenario, stores, len(net.stores))
     folder = scenario.network_dir() or default_seeds_dir()
     try:
         defaults = load_parameters(folder)

@@ -113,7 +113,8 @@ class Wave(Strict):
 
     Selectors combine: a store is in the wave when it matches every selector given
     (``regions``, ``volume_classes``) or is listed in ``store_ids``; stores claimed by an
-    earlier wave are skipped; ``count`` keeps the first N matches (regions in proportion).
+    earlier wave are skipped; ``count`` keeps the first N matches (regions in proportion), N
+    out of the whole network: a run on a slice (``network.stores``) keeps the same share.
     ``all_remaining`` takes every store no earlier wave claimed.
     """
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given
+from hypothesis import strategies as st
+from small_runs import ROOT
 
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.desk.taxonomy import KIND
@@ -22,7 +25,7 @@ from sim.model.recorder import Recorder
 from sim.model.rollout import rules as g
 from sim.model.rollout.waves import Rollout
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LEGACY, LIVE, World, build_world
-from sim.plan import build_plan
+from sim.plan import build_plan, scenario_network, slice_count
 from sim.scenario import AREAS, Gates, Scenario
 
 WEEK = HOURS_PER_WEEK
@@ -62,6 +65,10 @@ class Rig:
 def rig(seed: int = 1, horizon: int = 12, stores: int = 30, params: dict | None = None,
         start: bool = True, **kw) -> Rig:
     p = {"cutover_stagger_days": 1.0} | (params or {})
+    if "waves" in kw:  # the rig's wave counts are of its slice; a scenario's are of the network
+        full = len(scenario_network(Scenario()).stores)
+        kw["waves"] = [{**wv, "count": math.ceil(wv["count"] * full / stores)}
+                       if wv.get("count") else wv for wv in kw["waves"]]
     sc = Scenario(network={"stores": stores, "skus": 40}, horizon_weeks=horizon, parameters=p,
                   **kw)
     w = build_world(sc, build_plan(sc))
@@ -491,3 +498,20 @@ def test_views_of_real_time_stores_are_current_whenever_one_falls_back() -> None
     r.inv.refresh_profile()
     assert not r.inv.realtime_nodes[s]
     assert (r.w.visible[s] == r.w.system[s]).all() and not r.w.reserved_since_sync[s].any()
+
+
+@given(st.integers(1, 600), st.integers(1, 600))
+def test_a_wave_count_keeps_its_share_of_the_network_on_a_slice(count, stores):
+    n = slice_count(count, stores, 600)
+    assert n >= 1
+    assert abs(n - count * stores / 600) <= 0.5 or n == 1
+    assert slice_count(count, 600, 600) == count  # the whole network: as written
+
+
+def test_a_30_store_slice_has_the_pilot_share_of_600_stores():
+    from sim import load_scenario
+    from sim.model.world import build_world as world_of
+
+    sc = load_scenario(ROOT / "scenarios" / "pilot_then_waves.toml", ["network.stores=30"])
+    waves = world_of(sc, build_plan(sc)).plan.wave_of_store
+    assert (waves == 0).sum() == 1  # 8 of 600 stores is 0.4 of 30: one store, not eight
