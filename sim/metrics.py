@@ -176,7 +176,8 @@ _EXTRA = [
     Metric("go_lives", "stores", "sum", "store go-lives (a retried cutover counts again)",
            lower_is_better=False),
     Metric("fallbacks", "stores", "sum", "live stores reverted to legacy"),
-    Metric("gate_deferrals", "wave-weeks", "sum", "weeks a wave was held by a stage gate"),
+    Metric("gate_deferrals", "wave-days", "sum",
+           "days a wave was held by a stage gate (gates are checked daily)"),
     Metric("migration_errors", "store-SKUs", "sum", "stock records migrated wrong at cutover"),
 ]
 

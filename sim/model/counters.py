@@ -122,7 +122,7 @@ _DECLARED = [
     Counter("go_lives", "stores", "stores going live"),
     Counter("stores_live", "stores", "stores live at the week's end"),
     Counter("fallbacks", "stores", "live stores reverted to legacy"),
-    Counter("gate_deferrals", "wave-weeks", "weeks a wave was held by a stage gate"),
+    Counter("gate_deferrals", "wave-days", "days a wave was held by a stage gate (checked daily)"),
     Counter("migration_errors", "store-SKUs", "stock records migrated wrong at cutover"),
     Counter("proficiency_sum", "store-weeks", "proficiency of live stores, summed weekly"),
     Counter("live_store_weeks", "store-weeks", "live stores counted at each week's start"),

@@ -71,9 +71,10 @@ def timeline(log: Sequence[tuple[float, np.ndarray, int]], w: World,
         ``week`` (1-based), ``wave``, ``wave_name``, ``planned_week``, ``go_live_week``
         (after freeze and gate deferrals; nan if it never started), ``complete_week``
         (every store of the wave first live), ``freeze_deferral_weeks``,
-        ``gate_deferrals``, ``stores``, ``legacy``, ``cutover``, ``live``, ``cutovers``,
-        ``go_lives``, ``fallbacks`` (in the week), ``freeze`` and ``peak`` (bool), and one
-        column per ``by_store`` count (the wave's stores' total in the week).
+        ``gate_deferrals`` (days held by the gates), ``stores``, ``legacy``, ``cutover``,
+        ``live``, ``cutovers``, ``go_lives``, ``fallbacks`` (in the week), ``freeze`` and
+        ``peak`` (bool), and one column per ``by_store`` count (the wave's stores' total in
+        the week).
     """
     col = w.plan.wave_of_store + 1
     nw = n_waves + 1
