@@ -97,8 +97,8 @@ class GoLiveDip:
         time. They are questions and slips, not defects: they neither break transactions nor
         count as defects found for pilot learning.
         """
-        walkers = np.where(self.coach_until >= now, self.coach_staff, 0.0)
-        rate = g.ticket_rate(per_store_week, self.w.store_volume, self.learning, walkers)
+        rate = g.ticket_rate(per_store_week, self.w.store_volume, self.learning,
+                             self.floor_walkers(now))
         on = np.flatnonzero(rate > 0)
         if not len(on):
             return
@@ -108,12 +108,15 @@ class GoLiveDip:
         keep = times < self.w.horizon_hours
         self.desk.raise_("user_incident", times[keep], where[keep])
 
+    def floor_walkers(self, now: float) -> np.ndarray:
+        """Hypercare floor walkers per store on duty at ``now`` (0 outside hypercare)."""
+        return np.where(self.coach_until >= now, self.coach_staff, 0.0)
+
     def advance(self, now: float) -> None:
         """Move every learning clock to ``now`` and recount open defects."""
         dt = (now - self._last) / HOURS_PER_WEEK
         if dt > 0:
-            coached = self.coach_until >= now
-            speed = g.coaching_speed(np.where(coached, self.coach_staff, 0.0), self.coaching)
+            speed = g.coaching_speed(self.floor_walkers(now), self.coaching)
             self.clock += dt * speed
             self._last = now
         self.learning = g.learning(self.amplitude, self.clock, self.settle)
