@@ -7,7 +7,12 @@ with the same seed see the same customers (DESIGN §7).
 
 The engine's streams: ``demand``, ``orders``, ``stock``, ``sync``, ``counts``, ``returns``,
 ``promotions``, ``exceptions``, ``finance``, ``rollout``, ``learning``. Names are part of the
-reproducibility contract: renaming one changes every draw it makes.
+reproducibility contract: renaming one changes every draw it makes. A component with several
+separate random decisions spawns child streams for them (``Generator.spawn`` draws nothing
+from the parent): each exception type's detection delays and handling times, pick errors,
+store and online return thinning, promotion till outcomes. Draws about an entity whose numbers
+differ between plans are tied to the entity (docs/model_validity.md, "Which area reaches which
+output").
 """
 
 from __future__ import annotations

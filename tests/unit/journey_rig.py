@@ -82,4 +82,5 @@ def online_batch(w: World, units: int, g: np.random.Generator) -> dict[str, np.n
     """Synthetic picked online units: customer region, their store, the SKU."""
     store = g.integers(0, w.n_stores, units)
     return {"sku": g.integers(0, w.n_skus, units), "region": w.store_region[store],
-            "store": store, "node": store, "method": np.full(units, 2)}
+            "store": store, "node": store, "method": np.full(units, 2),
+            "return_u": g.random(units, dtype=np.float32)}

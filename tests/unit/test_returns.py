@@ -196,3 +196,25 @@ def test_refund_distribution_tables_by_channel_pair(legacy):
     assert q["hours"].is_monotonic_increasing
     assert legacy.weekly["refund_cycle_hours_mean"].notna().any()
     assert legacy.by_region["refund_cycle_hours_p90"].notna().any()
+
+
+def test_a_store_sales_return_draw_belongs_to_its_customer() -> None:
+    """Common random numbers per sale: whether a sale comes back does not depend on which
+    other walk-in units of the hour sold (a plan that loses some sales to empty shelves
+    must not reshuffle the returns of the sales both plans make)."""
+    w = Rig().w
+    # One walk-in unit per store-SKU cell, so a staged return names its sale.
+    stores, skus = (a.ravel().astype(np.int32) for a in np.meshgrid(
+        np.arange(w.n_stores), np.arange(w.n_skus), indexing="ij"))
+    walkins = len(skus)
+    weeks = np.zeros(walkins, dtype=np.int32)
+    kept = np.sort(np.random.default_rng(5).choice(walkins, walkins // 2, replace=False))
+    returned = []
+    for sold in (np.arange(walkins, dtype=np.int32), kept.astype(np.int32)):
+        r = Rig().returns(seed=3)
+        r.store_sold(0, [(weeks[sold], stores[sold], skus[sold])], (walkins, sold))
+        rows = r._staged_store.view()
+        returned.append(set((rows["store"] * w.n_skus + rows["sku"]).tolist()))
+    everyone, some = returned
+    assert len(some) > 20
+    assert some == everyone & set(kept.tolist())

@@ -21,7 +21,7 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
                sku_price: np.ndarray, sku_margin: np.ndarray, shrink_mark: np.ndarray,
                stamp: int, region_out: np.ndarray, value_out: np.ndarray,
                lost_margin_out: np.ndarray, sold_store: np.ndarray, sold_sku: np.ndarray,
-               unposted: np.ndarray) -> tuple[int, int, int]:
+               sold_at: np.ndarray, unposted: np.ndarray) -> tuple[int, int, int]:
     """One hour of walk-in units (rows ``:n`` of ``u``) and shrink units (rows ``n:``).
 
     Each unit is placed on a store and SKU by inverse CDF. Then, in arrival order at each
@@ -38,7 +38,9 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
     ``value_out`` the value sold; ``lost_margin_out`` the margin (price - cost) of the units
     not sold. Returns ``(units sold, shrink units, unposted sales)``; the sold units' stores
-    and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``.
+    and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``, and their places
+    among the hour's walk-in units to ``sold_at`` (what a sale's own later draws are keyed
+    to: the walk-in units do not depend on the plan, the sales do).
     """
     n_stores = len(store_region)
     m = u.shape[0]
@@ -112,6 +114,7 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
             value_out[r] += sku_price[sk[i]]
             sold_store[sold] = st[i]
             sold_sku[sold] = sk[i]
+            sold_at[sold] = i
             sold += 1
         else:
             region_out[0, r] += 1.0

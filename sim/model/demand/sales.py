@@ -68,6 +68,10 @@ class StoreDemand(Component):
         #: This hour's sales as ``(weeks, stores, skus)`` batches (promotions and returns
         #: read them after :meth:`step`).
         self.hour_sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: This hour's walk-in units (the same under every plan) and each sale's place among
+        #: them, so a draw about a sale (will it come back?) can be keyed to its customer.
+        self.hour_walkins = 0
+        self.hour_sold_at = np.zeros(0, dtype=np.int32)
 
     def sku_cdf(self, week: int) -> tuple[np.ndarray, float]:
         """Cumulative SKU weights of a week (weekly units x promotion lift) and their total."""
@@ -91,6 +95,7 @@ class StoreDemand(Component):
         hod = hour % 24
         open_mask = (w.open_hour <= hod) & (hod < w.close_hour)
         self.hour_sales = []
+        self.hour_walkins = 0
         if not open_mask.any():
             return
         week = w.week_of(hour)
@@ -113,6 +118,7 @@ class StoreDemand(Component):
         lost_margin = np.zeros(r)
         sold_store = np.empty(n, dtype=np.int32)
         sold_sku = np.empty(n, dtype=np.int32)
+        sold_at = np.empty(n, dtype=np.int32)
         if len(self._unposted) < n:
             self._unposted = np.empty(2 * n, dtype=np.int64)
         self._stamp += 1
@@ -122,7 +128,7 @@ class StoreDemand(Component):
             self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
             self.unposted_share, w.store_region, w.sku_price, self.sku_margin,
             self._shrink_mark, self._stamp, counts, value, lost_margin, sold_store, sold_sku,
-            self._unposted)
+            sold_at, self._unposted)
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
@@ -135,6 +141,7 @@ class StoreDemand(Component):
         rec.add_row("store_sales_value", week, value)
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]
+        self.hour_walkins, self.hour_sold_at = n, sold_at[:sold]
         if self._n_unposted:
             # A real-time node's available to promise is its record less its open
             # reservations; until the orders are promised, the sales still in flight are

@@ -41,7 +41,10 @@ class ExceptionDesk(Component):
     Args:
         env: The SimPy environment.
         world: Replication state.
-        rng: The ``exceptions`` stream.
+        rng: The ``exceptions`` stream. Each exception type draws its detection delays and
+            its handling times from two child streams of its own (spawning draws nothing),
+            so a plan that raises more items of one type never shifts another type's draws:
+            a change reaches another type's items only through a queue they share.
         rec: The recorder.
     """
 
@@ -52,6 +55,9 @@ class ExceptionDesk(Component):
         self.env = env
         self.w = world
         self.rng = rng
+        n_types = len(EXCEPTION_TYPES)
+        children = rng.spawn(2 * n_types)
+        self._detect_rng, self._handle_rng = children[:n_types], children[n_types:]
         self.rec = rec
         p = world.params
         self.cv = p["handling_cv"]
@@ -177,7 +183,7 @@ class ExceptionDesk(Component):
         w = self.w
         week = np.minimum((np.asarray(times) // HOURS_PER_WEEK).astype(np.int64),
                           len(self.detection_factor) - 1)
-        delay = self.rng.exponential(w.params["detection_hours"], n) * \
+        delay = self._detect_rng[KIND[kind]].exponential(w.params["detection_hours"], n) * \
             self.detection_factor[week]
         arrival = np.asarray(times, float) + delay
         first = self._n
@@ -207,13 +213,13 @@ class ExceptionDesk(Component):
             return
         arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
                                                                    len(EXCEPTION_TYPES))
-        rng, lognormal, team_of_kind = self.rng, self._lognormal, self._team_of_kind
+        rngs, lognormal, team_of_kind = self._handle_rng, self._lognormal, self._team_of_kind
         slow = self.w.work_slowdown
         store = self._store
         for g, code in enumerate(codes):
             lo, hi = bounds[g], bounds[g + 1]
             mu, sigma = lognormal[code]  # handling times: lognormal, the type's mean and cv
-            handling = rng.lognormal(mu, sigma, hi - lo)
+            handling = rngs[code].lognormal(mu, sigma, hi - lo)
             # A store's exceptions take longer while its staff are in the go-live dip.
             st = store[ids[lo:hi]]
             handling *= np.where(st >= 0, slow[np.maximum(st, 0)], 1.0)

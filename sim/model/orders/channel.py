@@ -40,7 +40,8 @@ class Orders(Component):
         sku_cdf: Callable giving ``(cdf, total)`` of SKU weights for a week.
         desk: The exception desk (``manual_reroute``, ``pickup_failure``).
         rng: The ``orders`` stream (plan-independent customer draws); the pick-error draws
-            come from a child stream spawned from it (spawning draws nothing from it).
+            and whether the customer will send the unit back come from child streams spawned
+            from it (spawning draws nothing from it), one of each per order placed.
         rec: The recorder.
     """
 
@@ -54,7 +55,7 @@ class Orders(Component):
         self.inv = inventory
         self.sku_cdf = sku_cdf
         self.rng = rng
-        self.pick_rng = rng.spawn(1)[0]
+        self.pick_rng, self.return_rng = rng.spawn(2)
         self.rec = rec
         p = world.params
         self.p = p
@@ -99,6 +100,7 @@ class Orders(Component):
         self._slot_of = np.zeros(0, dtype=np.int64)
         self._u = np.empty((0, 7))
         self._pu = np.empty(0)
+        self._ru = np.empty(0, dtype=np.float32)
         self._b = np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int32)
@@ -141,11 +143,14 @@ class Orders(Component):
         if len(self._u) < n:  # reused buffers (fresh ones every hour cost page faults)
             self._u = np.empty((2 * n, 7))
             self._pu = np.empty(2 * n)
+            self._ru = np.empty(2 * n, dtype=np.float32)
             self._b = np.zeros(2 * n, dtype=ORDER)
         u = self._u[:n]
         rng.random(out=u)
         pu = self._pu[:n]
         self.pick_rng.random(out=pu)
+        ru = self._ru[:n]
+        self.return_rng.random(out=ru, dtype=np.float32)
         t = hour + 0.5
         b = self._b[:n]  # queued orders are copied out of it, so it can be reused
         counts = np.zeros((4, self.rec.regions))
@@ -153,7 +158,7 @@ class Orders(Component):
         due = np.empty(n, dtype=np.int64)
         # The world's arrays are read at each call (the rollout may replace one).
         ch = self._channel._replace(slowdown=w.work_slowdown)
-        promised = ok_.arrive(u, pu, t, cdf, total, b, due, counts, latency, ch, self._rules,
+        promised = ok_.arrive(u, pu, ru, t, cdf, total, b, due, counts, latency, ch, self._rules,
                               self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.

@@ -31,7 +31,7 @@ ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
                   ("method", np.int64), ("store", np.int64), ("home", np.int64),
                   ("ready_by", np.float64), ("patience", np.float64), ("lag", np.float64),
                   ("tries", np.int64), ("oversold", np.bool_), ("pick_at", np.float64),
-                  ("placed", np.float64), ("pick_u", np.float64)])
+                  ("placed", np.float64), ("pick_u", np.float64), ("return_u", np.float32)])
 
 #: Rows of the per-region counts :func:`arrive` returns.
 PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
@@ -82,13 +82,15 @@ class Rules(NamedTuple):
 
 
 @kernel
-def arrive(u: np.ndarray, pick_u: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float,
+def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, t: float,
+           sku_cdf: np.ndarray, sku_total: float,
            b: np.ndarray, due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel,
            rules: Rules, rt: Routing) -> int:
     """Turn an hour's customer draws ``u`` (orders x 7) into orders ``b``; route, promise them.
 
     Each order's SKU, customer region, method, BOPIS store, nearby store, patience and
-    order-status lag come from its row of ``u``, its pick-error uniform from ``pick_u``; then
+    order-status lag come from its row of ``u``, its pick-error uniform from ``pick_u`` and
+    the uniform that decides whether its unit comes back from ``return_u``; then
     the batch is routed (:func:`route`, with ``rt`` its state), and each promised BOPIS order
     gets the ready time promised at
     checkout: within the promise window of open hours, or that long after the next opening
@@ -133,6 +135,7 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, t: float, sku_cdf: np.ndarray, sku
         b.oversold[i] = False
         b.placed[i] = t
         b.pick_u[i] = pick_u[i]
+        b.return_u[i] = return_u[i]
     exclude = np.full(n, -1, dtype=np.int64)
     shipped = np.empty(n, dtype=np.bool_)
     route(b_node, shipped, b_method, b_region, b_store, b_home, b_sku, exclude, False, True,
@@ -170,6 +173,7 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, t: float, sku_cdf: np.ndarray, sku
             b_method[kept], b_store[kept], b_home[kept] = b_method[i], b_store[i], b_home[i]
             b_ready_by[kept], b_patience[kept] = b_ready_by[i], b_patience[i]
             b_lag[kept], b.pick_u[kept] = b_lag[i], b.pick_u[i]
+            b.return_u[kept] = b.return_u[i]
         kept += 1
     schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), ch.n_stores,
              ch.order_status_harmonized, open_hour, close_hour, ch.slowdown,

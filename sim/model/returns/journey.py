@@ -102,7 +102,10 @@ class Returns(Component):
         world: Replication state (stock, harmonization, error multipliers).
         demand: Store sales (each hour's sales are thinned into future returns).
         desk: The exception desk (``return_lookup``, ``unreceipted_return``).
-        rng: The ``returns`` stream.
+        rng: The ``returns`` stream. Whether a store sale comes back is drawn from a child
+            stream of its own, one uniform per walk-in unit of the hour whatever the plan
+            (a plan that sells more or less does not shift other sales' draws); an online
+            sale's is its order's own ``return_u``, drawn when the order is placed.
         rec: The recorder.
 
     Attributes:
@@ -118,6 +121,7 @@ class Returns(Component):
     def __init__(self, world: World, demand: StoreDemand, desk: ExceptionDesk,
                  rng: np.random.Generator, rec: Recorder) -> None:
         self.w, self.demand, self.desk, self.rng, self.rec = world, demand, desk, rng, rec
+        self.thin_rng = rng.spawn(1)[0]
         p = self.p = world.params
         self.end = float(world.horizon_hours)
         self.n_weeks = world.horizon_hours // HOURS_PER_WEEK
@@ -200,21 +204,27 @@ class Returns(Component):
     # --- sales -> future returns ----------------------------------------------------------
     def take_store_sales(self, hour: int) -> None:
         """Thin the store sales :class:`StoreDemand` made this hour (see :meth:`store_sold`)."""
-        self.store_sold(hour, self.demand.hour_sales)
+        d = self.demand
+        self.store_sold(hour, d.hour_sales, (d.hour_walkins, d.hour_sold_at))
 
-    def store_sold(self, hour: int, sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
-                   ) -> None:
+    def store_sold(self, hour: int, sales: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                   keyed: tuple[int, np.ndarray] | None = None) -> None:
         """Thin this hour's store sales: each unit comes back with its SKU's store return rate.
 
-        Only the thinning runs hourly (one uniform per unit sold); everything else about the
-        returns is drawn once a day for the whole day.
+        Only the thinning runs hourly; everything else about the returns is drawn once a day
+        for the whole day. With ``keyed`` (the hour's walk-in units and each sale's place
+        among them, for a single batch) one uniform is drawn per walk-in unit and each sale
+        reads its customer's; without it, one per unit sold.
         """
         k, staged = self.w.n_skus, self._staged_store
         for weeks, stores, skus in sales:
             n = len(skus)
             if not n:
                 continue
-            u = self.rng.random(n, dtype=np.float32)
+            if keyed is not None:
+                u = self.thin_rng.random(keyed[0], dtype=np.float32)[keyed[1]]
+            else:
+                u = self.thin_rng.random(n, dtype=np.float32)
             staged.n = thin_store(u, self.p_store, weeks, stores, skus, k, self.n_weeks, hour,
                                   staged.room(n), staged.n)
 
@@ -228,7 +238,7 @@ class Returns(Component):
         n = len(sku)
         if not n:
             return
-        u = self.rng.random(n, dtype=np.float32)
+        u = batch["return_u"]
         staged = self._staged_online
         staged.n = thin_online(u, self.p_online, self.w.week_of(hour), self.w.n_skus, sku,
                                batch["region"], batch["store"], hour, staged.room(n), staged.n)
