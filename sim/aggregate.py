@@ -13,6 +13,10 @@ from sim.metrics import value_range
 from sim.numeric import smean, svar
 
 PERCENTILES = {"p50": 50, "p80": 80, "p90": 90, "p95": 95}
+#: Fewest replications for which a 95 % interval is reported: a t interval from two values
+#: is defined, but with one degree of freedom it is 12.7 standard errors wide and reads as a
+#: precision it does not have, so below this the interval is null (shown as "-").
+MIN_INTERVAL_REPLICATIONS = 3
 
 
 def describe(values: np.ndarray,
@@ -20,7 +24,8 @@ def describe(values: np.ndarray,
     """Mean, t-based 95% CI of the mean, standard error and percentiles of one metric.
 
     Replications where a metric is undefined (NaN, e.g. no live store yet) are left out; a
-    metric undefined everywhere reports nulls. The interval is clipped to ``bounds``, the
+    metric undefined everywhere reports nulls, and so does the interval of fewer than
+    :data:`MIN_INTERVAL_REPLICATIONS` values. The interval is clipped to ``bounds``, the
     values the metric can take (a share's interval never passes 100 %, a count's never goes
     below zero: the t interval of a few replications near a bound would).
     """
@@ -37,9 +42,9 @@ def describe(values: np.ndarray,
     else:
         se, half = float("nan"), float("nan")
     lo, hi = bounds
-    ci = [mean - half, mean + half]
-    if n > 1:
-        ci = [max(ci[0], lo), min(ci[1], hi)]
+    ci: list[float | None] = [None, None]
+    if n >= MIN_INTERVAL_REPLICATIONS:
+        ci = [max(mean - half, lo), min(mean + half, hi)]
     out: dict[str, Any] = {"mean": mean, "ci95": ci, "se": se, "n": n}
     for k, q in PERCENTILES.items():
         out[k] = float(np.percentile(v, q))
@@ -59,6 +64,7 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
 
     The paired CI uses the per-replication differences (common random numbers make them vary
     less than either plan); the unpaired (Welch) CI is reported alongside to show the gain.
+    Below :data:`MIN_INTERVAL_REPLICATIONS` pairs the intervals are null.
     """
     a = np.asarray(a, float)
     b = np.asarray(b, float)
@@ -69,6 +75,8 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
         return {"mean": None, "ci95": [None, None], "ci95_unpaired": [None, None], "n": n}
     d = b - a
     mean = smean(d)
+    if n < MIN_INTERVAL_REPLICATIONS:
+        return {"mean": mean, "ci95": [None, None], "ci95_unpaired": [None, None], "n": n}
     half = float(stats.t.ppf(0.975, n - 1) * np.sqrt(svar(d) / n))
     va, vb = svar(a) / n, svar(b) / n
     se_u = float(np.sqrt(va + vb))
@@ -83,10 +91,13 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
 
 def half_width_ratio(values: np.ndarray) -> float:
     """95% CI half-width relative to |mean| (inf when undefined); for --precision."""
-    d = describe(values)
-    if d["n"] < 2:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n < 2:
         return float("inf")
-    half = d["ci95"][1] - d["mean"]
-    if d["mean"] == 0:
+    mean = smean(v)
+    half = float(stats.t.ppf(0.975, n - 1) * np.sqrt(svar(v) / n))
+    if mean == 0:
         return 0.0 if half == 0 else float("inf")
-    return half / abs(d["mean"])
+    return half / abs(mean)

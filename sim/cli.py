@@ -255,6 +255,8 @@ def compare_cmd(
         table.add_row(str(row.rank), row.plan, _fmt(row.total_risk_cost_mean), diff,
                       f"{wins[row.plan]:.0%}")
     console.print(table)
+    for caveat in cmp.caveats:
+        console.print(f"[yellow]not a ranking to act on:[/yellow] {caveat}", highlight=False)
     if out is not None:
         console.print(f"wrote {out}/comparison.json and one folder per plan", highlight=False)
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregate import paired_difference
+from sim.caveats import ranking_caveats
 from sim.experiment import RunResult, run, write_json
 from sim.metrics import REGISTRY
 from sim.scenario import Scenario
@@ -31,12 +32,15 @@ class Comparison:
             ``ci_low_unpaired``, ``ci_high_unpaired``, ``win_share`` (share of replications
             in which the plan beats the reference on that metric).
         ranking: Plans ordered by mean ``total_risk_cost`` (lowest first), with their mean.
+        caveats: Why the ranking should not be acted on (:func:`sim.caveats.ranking_caveats`:
+            too few replications, shorter than a year, a slice too small); empty if none.
     """
 
     runs: list[RunResult]
     differences: pd.DataFrame
     ranking: pd.DataFrame
     wins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    caveats: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``comparison.json`` content."""
@@ -46,6 +50,7 @@ class Comparison:
             "replications": self.runs[0].n,
             "seed": self.runs[0].seed,
             "ranking": self.ranking.to_dict(orient="records"),
+            "caveats": self.caveats,
             "win_share_total_risk_cost": self.wins.to_dict(orient="records"),
             "differences": self.differences.to_dict(orient="records"),
         }
@@ -87,7 +92,8 @@ def compare_runs(runs: list[RunResult]) -> Comparison:
     ranking = pd.DataFrame({"plan": names, "total_risk_cost_mean": cost.mean(axis=1)})
     ranking = ranking.sort_values("total_risk_cost_mean", kind="stable").reset_index(drop=True)
     ranking.insert(0, "rank", np.arange(1, len(runs) + 1))
-    return Comparison(runs=runs, differences=pd.DataFrame(rows), ranking=ranking, wins=wins)
+    return Comparison(runs=runs, differences=pd.DataFrame(rows), ranking=ranking, wins=wins,
+                      caveats=ranking_caveats(runs))
 
 
 def compare(scenarios: list[Scenario], replications: int, seed: int, workers: int = 1,

@@ -32,6 +32,9 @@ class Plan:
         params: Model parameters (seeds/parameters.csv plus scenario overrides).
         volume_share: Unit volume of the SKU subset as a share of the full assortment's
             (default team sizes scale with it).
+        store_share: Stores of the subset as a share of the whole network's (a slice's
+            counts of programme-wide events, such as the defects a pilot finds, stand for
+            that share of the full network's).
     """
 
     network: Network
@@ -40,6 +43,7 @@ class Plan:
     wave_of_store: np.ndarray
     params: dict[str, float]
     volume_share: float = 1.0
+    store_share: float = 1.0
 
 
 @lru_cache(maxsize=8)
@@ -194,7 +198,7 @@ def build_plan(scenario: Scenario) -> Plan:
     units = net.skus["units_per_store_week"]
     share = float(skus["units_per_store_week"].sum() / units.sum()) if units.sum() > 0 else 1.0
     return Plan(network=net, stores=stores, skus=skus, wave_of_store=wave_of, params=params,
-                volume_share=share)
+                volume_share=share, store_share=len(stores) / max(len(net.stores), 1))
 
 
 def check_plan(scenario: Scenario) -> Plan:

@@ -226,6 +226,9 @@ def _conclusion(cmp: Comparison) -> str:
                  f"{pdata.fmt_value(r['ci_high'], 'currency')}].")
     elif best.plan == ref:
         text += " No plan beats the reference on mean total_risk_cost."
+    if cmp.caveats:
+        items = "".join(f"<li>{_e(c)}</li>" for c in cmp.caveats)
+        text += f"<br><b>Not a ranking to act on:</b><ul>{items}</ul>"
     return f"<p class='callout'>{text}</p>"
 
 

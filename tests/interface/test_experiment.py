@@ -68,8 +68,8 @@ def test_precision_adds_replications(tmp_path):
     """A precision the start cannot reach adds replications up to the cap; a loose one none."""
     def replications(precision: str, out: Path) -> tuple[int, float]:
         result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"),
-                                     "-n", "2", "--precision", precision,
-                                     "--max-replications", "5", "--out", str(out),
+                                     "-n", "3", "--precision", precision,
+                                     "--max-replications", "10", "--out", str(out),
                                      *sum([["--set", s] for s in TINY], [])])
         assert result.exit_code == 0, result.output
         summary = json.loads((out / "summary.json").read_text())
@@ -78,7 +78,7 @@ def test_precision_adds_replications(tmp_path):
 
     tight = replications("0.0001", tmp_path / "tight")
     loose = replications("50", tmp_path / "loose")
-    assert tight[0] == 5 and loose[0] == 2  # any interval is within 50x its mean
+    assert tight[0] == 10 and loose[0] == 3  # any interval is within 50x its mean
     assert tight[1] < 0.5 * loose[1]  # and the added replications narrowed it
 
 

@@ -23,7 +23,10 @@ def test_perfect_information_gives_zero_oversell():
     """Real-time views everywhere, exact records, no shrink: nothing promised is missing."""
     sc = scenario(
         parameters=PERFECT,
-        inventory={"realtime_sync_minutes": 0.0},
+        # No feed outages either: until its cutover night a store publishes in batches, and
+        # a broken batch feed leaves its view stale until IT works the sync failure.
+        inventory={"realtime_sync_minutes": 0.0, "legacy_failures_per_1000_hours": 0.0,
+                   "integration_failures_per_1000_hours": 0.0},
         harmonization={"inventory_events": {"mode": "at_go_live"}},
         waves=[{"all_remaining": True, "go_live_week": 1, "cutover_downtime_hours": 0,
                 "hypercare_weeks": 0}],

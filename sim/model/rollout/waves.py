@@ -210,7 +210,10 @@ class Rollout(Component):
         self.desk.add_staff("it_hypercare", int(start), int(end),
                             wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
                             pattern="24x7", purpose="hypercare")
-        self.dip.coach(stores, floor / max(n, 1), end)
+        # Coaching and incident answering per store follow the wave's staffing ratio, not the
+        # whole people the desk gets (at least one: on a slice, one walker for 8 stores
+        # would coach each store as 12 per 100 rather than the plan's 4).
+        self.dip.coach(stores, wave.hypercare_staff_per_100_stores / 100, end)
         if self.sc.central.with_wave == i:
             self.env.process(self._central(start))
         night = g.stagger_days(len(stores), int(self.p["cutover_stagger_days"]), self.rng)
@@ -304,7 +307,9 @@ class Rollout(Component):
         return int(np.count_nonzero(self.desk.finish_times(ids) <= t))
 
     def _learning(self) -> float:
-        return g.learning_multiplier(self.defects_found(self.env.now),
+        # On a slice, each defect found stands for 1 / store_share of the full network's (its
+        # pilot is that share of the full pilot): the programme learns as it would at scale.
+        return g.learning_multiplier(self.defects_found(self.env.now) / self.w.plan.store_share,
                                      self.p["pilot_learning_floor"],
                                      self.p["pilot_learning_defects"])
 
