@@ -89,6 +89,31 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
             "ci95_unpaired": [mean - half_u, mean + half_u], "n": n}
 
 
+def refund_pairs(refunds: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Refund cycle per channel pair: refunds per replication, median and P90 hours.
+
+    ``refund_cycle_hours_p90`` mixes the till's minutes with the mail's days (its P88 and P90
+    can sit on either mode), so each pair is reported on its own: each replication's own
+    quantile, averaged over replications.
+
+    Args:
+        refunds: A run's refunds table (``rep``, ``channel_pair``, ``quantile``, ``hours``,
+            ``returns``).
+
+    Returns:
+        Channel pair -> ``refunds`` (mean per replication), ``p50_hours``, ``p90_hours``.
+    """
+    if refunds is None or refunds.empty:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for pair, g in refunds.groupby("channel_pair", sort=False):
+        q = g.groupby("quantile")["hours"].mean()
+        out[str(pair)] = {"refunds": float(g.groupby("rep")["returns"].first().mean()),
+                          "p50_hours": float(np.interp(0.5, q.index, q.to_numpy())),
+                          "p90_hours": float(np.interp(0.9, q.index, q.to_numpy()))}
+    return out
+
+
 def half_width_ratio(values: np.ndarray) -> float:
     """95% CI half-width relative to |mean| (inf when undefined); for --precision."""
     v = np.asarray(values, dtype=float)

@@ -110,6 +110,24 @@ def _summary_table(title: str, summaries: dict[str, dict]) -> None:
     console.print(table)
 
 
+def _refund_table(runs) -> None:
+    """Refund cycle per plan and channel pair (median and P90 hours)."""
+    from rich.table import Table
+
+    from sim.plotting_data import refund_pairs_table
+
+    t = refund_pairs_table(runs)
+    if t.empty:
+        return
+    table = Table(title="refund cycle by channel pair (hours)")
+    for col in ("plan", "channel pair", "refunds/rep", "median", "P90"):
+        table.add_column(col, justify="left" if col in ("plan", "channel pair") else "right")
+    for r in t.itertuples(index=False):
+        table.add_row(r.plan, r.channel_pair, _fmt(r.refunds), _fmt(r.p50_hours),
+                      _fmt(r.p90_hours))
+    console.print(table)
+
+
 def _cost_table(title: str, summaries: dict[str, dict], differences=None) -> None:
     """total_risk_cost with its components: mean and share of the total per plan.
 
@@ -194,6 +212,7 @@ def run_cmd(
     except ExperimentError as e:
         fail(str(e))
     _summary_table(f"{sc.name}: {res.n} replications, seed {seed}", {sc.name: res.summary})
+    _refund_table([res])
     _cost_table(f"{sc.name}: total_risk_cost by component", {sc.name: res.summary})
     if precision is not None:
         console.print(f"precision {precision:g} reached with {res.n} replications"
@@ -236,6 +255,7 @@ def compare_cmd(
         fail(str(e))
     _summary_table(f"{len(plans)} plans, {replications} replications each, seed {seed}",
                    {r.scenario: r.summary for r in cmp.runs})
+    _refund_table(cmp.runs)
     _cost_table(f"total_risk_cost by component (paired differences against {names[0]})",
                 {r.scenario: r.summary for r in cmp.runs}, cmp.differences)
     from rich.table import Table

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.aggregate import summarize
+from sim.aggregate import refund_pairs, summarize
 from sim.scenario import Scenario
 from sim.streams import replication_seeds
 
@@ -311,7 +311,8 @@ def write_outputs(out: Path, res: RunResult) -> None:
     write_parquet(out / "timeline.parquet", res.timeline)
     write_parquet(out / "refunds.parquet", res.refunds)
     write_json(out / "summary.json", {"scenario": res.scenario, "seed": res.seed,
-                                      "replications": res.n, "metrics": res.summary})
+                                      "replications": res.n, "metrics": res.summary,
+                                      "refund_cycle_by_channel_pair": refund_pairs(res.refunds)})
     if res.source is not None:
         write_json(out / "scenario.json", json.loads(res.source.model_dump_json()))
 

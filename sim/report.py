@@ -28,6 +28,7 @@ import pandas as pd
 from sim import plots
 from sim import plotting_data as pdata
 from sim.report_costs import cost_breakdown_html
+from sim.report_refunds import refund_pairs_html
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -165,7 +166,7 @@ def render_report(runs: Sequence[RunResult], comparison: Comparison | None,
             parts.append(f"<p>{_e(r.scenario)}: no waves (no store goes live).</p>")
         else:
             parts.append(_img(plots.rollout_gantt(r)))
-    parts += ["<h2>Refund cycle time</h2>", _img(plots.refund_cdf(runs)),
+    parts += ["<h2>Refund cycle time</h2>", _img(plots.refund_cdf(runs)), refund_pairs_html(runs),
               "<h2>Risk appetite: P50 / P80 / P95</h2>",
               "<p class='note'>The value not exceeded in 50%, 80% and 95% of replications.</p>",
               _risk(runs), "<h2>Scenario settings</h2>", _settings(runs, out_dir),

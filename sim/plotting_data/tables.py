@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.aggregate import describe
+from sim.aggregate import describe, refund_pairs
 
 if TYPE_CHECKING:
     from sim.compare import Comparison
@@ -50,6 +50,22 @@ def refund_cdf_table(refunds: pd.DataFrame) -> pd.DataFrame:
     out["_o"] = out["channel_pair"].map(lambda p: order.get(p, len(order)))
     return out.sort_values(["_o", "quantile"], kind="stable").drop(columns="_o")[cols] \
         .reset_index(drop=True)
+
+
+def refund_pairs_table(runs: Sequence[RunResult]) -> pd.DataFrame:
+    """Refund cycle per plan and channel pair (:func:`sim.aggregate.refund_pairs`).
+
+    Returns:
+        Columns ``plan``, ``channel_pair``, ``refunds`` (per replication), ``p50_hours``,
+        ``p90_hours``; pairs in the order of :data:`CHANNEL_PAIR_LABELS`.
+    """
+    order = {p: i for i, p in enumerate(CHANNEL_PAIR_LABELS)}
+    rows = [{"plan": r.scenario, "channel_pair": pair, **v}
+            for r in runs
+            for pair, v in sorted(refund_pairs(r.refunds).items(),
+                                  key=lambda kv: order.get(kv[0], len(order)))]
+    return pd.DataFrame(rows, columns=["plan", "channel_pair", "refunds", "p50_hours",
+                                       "p90_hours"])
 
 
 def share_within(refunds: pd.DataFrame, hours: float) -> pd.Series:

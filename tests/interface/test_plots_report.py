@@ -184,6 +184,22 @@ def test_share_within_reads_the_mean_cdf(trio):
     assert pdata.share_within(trio[0].refunds, 1e9).eq(1.0).all()
 
 
+def test_refund_pairs_table_reads_each_pairs_own_quantiles(trio):
+    """Median and P90 per channel pair: each replication's quantile, averaged (issue 16)."""
+    tab = pdata.refund_pairs_table(trio)
+    assert list(tab["plan"].unique()) == [r.scenario for r in trio]
+    for run in trio:
+        mine = tab[tab["plan"] == run.scenario].set_index("channel_pair")
+        assert list(mine.index) == list(PAIRS)
+        for pair in PAIRS:
+            raw = run.refunds[run.refunds["channel_pair"] == pair]
+            for q, col in ((0.5, "p50_hours"), (0.9, "p90_hours")):
+                want = raw[np.isclose(raw["quantile"], q)]["hours"].mean()
+                assert mine.loc[pair, col] == pytest.approx(want)
+            assert mine.loc[pair, "refunds"] == pytest.approx(
+                raw.groupby("rep")["returns"].first().mean())
+
+
 def test_refund_cdf_figure_has_a_panel_per_pair_and_a_line_per_plan(trio):
     fig = plots.refund_cdf(trio, min_hours=0.01)
     assert len(fig.axes) == 3
@@ -337,6 +353,12 @@ def test_report_of_a_comparison_folder(comparison_folder, monkeypatch):
     assert "Weeks of highest risk" in page and "Scenario settings" in page
     assert "freeze policy" in page and "holiday peak wk 6–7" in page
     assert "Paired differences" in page
+    # Refund cycle per channel pair, from the run's own table (not the mixed network P90).
+    pairs = json.loads((comparison_folder / "pilot_then_waves" / "summary.json").read_text())[
+        "refund_cycle_by_channel_pair"]
+    assert set(pairs) == set(PAIRS)
+    mail = pdata.fmt_value(pairs["online_to_mail"]["p90_hours"], "hours")
+    assert "median hours" in page and f"<td>{mail}</td>" in page
 
 
 def test_report_shows_total_risk_cost_with_its_components(comparison_folder):
@@ -366,6 +388,7 @@ def test_cli_prints_the_cost_breakdown(tmp_path):
     assert "total_risk_cost by component" in res.output
     for name in ("cost.lost_margin", "cost.holding", "cost.enablement.training"):
         assert name in res.output
+    assert "refund cycle by channel pair" in res.output and "online_to_mail" in res.output
 
 
 def test_report_of_a_run_folder_and_custom_output(comparison_folder, tmp_path):
