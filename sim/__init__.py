@@ -16,12 +16,28 @@ from sim.scenario import Scenario
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``sim.run`` and ``sim.compare``, imported on first use (they pull in the executors)."""
+    if name == "run":
+        from sim.experiment import run
+
+        return run
+    if name == "compare":
+        from sim.compare import compare
+
+        return compare
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
 __all__ = [
     "ReplicationResult",
     "Scenario",
     "ScenarioError",
     "Simulation",
     "__version__",
+    "compare",
     "load_scenario",
+    "run",
     "run_replication",
 ]

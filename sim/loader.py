@@ -12,12 +12,16 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario import PathError, Scenario
+
+#: Overrides of a scenario's fields: ``"dotted.key=value"`` strings or ``{dotted key: value}``.
+Overrides = Sequence[str] | Mapping[str, Any] | None
 
 
 class ScenarioError(Exception):
@@ -104,10 +108,18 @@ def apply_override(raw: dict[str, Any], assignment: str) -> str:
     if "=" not in assignment:
         raise PathError(assignment, "expected dotted.key=value")
     key, _, text = assignment.partition("=")
-    key = key.strip()
+    return set_path(raw, key.strip(), _parse_value(text.strip()))
+
+
+def set_path(raw: dict[str, Any], key: str, value: Any) -> str:
+    """Set ``dotted.key`` of the raw scenario dict to ``value`` (see :func:`apply_override`).
+
+    Raises:
+        PathError: Unknown key or bad index.
+    """
     parts = key.split(".")
     if not key or any(not p for p in parts):
-        raise PathError(key or assignment, "empty key in --set")
+        raise PathError(key or "=", "empty key in --set")
     _walk_schema(parts)
     node: Any = raw
     for depth, part in enumerate(parts[:-1]):
@@ -128,9 +140,9 @@ def apply_override(raw: dict[str, Any], assignment: str) -> str:
         idx = int(last)
         if idx >= len(node):
             raise PathError(key, f"index {idx} out of range (there are {len(node)})")
-        node[idx] = _parse_value(text.strip())
+        node[idx] = value
     elif isinstance(node, dict):
-        node[last] = _parse_value(text.strip())
+        node[last] = value
     else:
         raise PathError(key, "cannot set a key inside a value")
     return key
@@ -164,16 +176,22 @@ def _format_pydantic(err: dict[str, Any], overridden: set[str]) -> tuple[str, st
 
 
 def parse_scenario(raw: dict[str, Any], file: str | Path = "<scenario>",
-                   overrides: list[str] | None = None) -> Scenario:
+                   overrides: Overrides = None) -> Scenario:
     """Validate a raw scenario dict (plus overrides) into a :class:`Scenario`.
+
+    ``overrides`` are ``"dotted.key=value"`` strings (the CLI's ``--set``) or a mapping of
+    dotted keys to values (``{"horizon_weeks": 8, "network.stores": 60}``).
 
     Raises:
         ScenarioError: The first problem found, as one line.
     """
     overridden: set[str] = set()
-    for assignment in overrides or []:
+    pairs = (overrides.items() if isinstance(overrides, Mapping)
+             else ((None, a) for a in overrides or []))
+    for key, assignment in pairs:
         try:
-            overridden.add(apply_override(raw, assignment))
+            overridden.add(apply_override(raw, assignment) if key is None
+                           else set_path(raw, str(key), assignment))
         except PathError as e:
             raise ScenarioError(file, e.path, f"{e.problem} [from --set]") from None
     try:
@@ -207,13 +225,14 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(path, where, f"TOML syntax error: {problem}") from None
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None,
+def load_scenario(path: str | Path, overrides: Overrides = None,
                   check_network: bool = True) -> Scenario:
     """Load, override and validate a scenario file.
 
     Args:
         path: The TOML file.
-        overrides: ``dotted.key=value`` strings, applied before validation.
+        overrides: ``dotted.key=value`` strings, or a mapping of dotted keys to values
+            (``{"horizon_weeks": 8}``), applied before validation.
         check_network: Also check the plan against its network (regions, store ids, waves).
 
     Returns:
