@@ -16,19 +16,10 @@ from sim.scenario import Scenario
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str):
-    """``sim.run`` and ``sim.compare``, imported on first use (they pull in the executors)."""
-    if name == "run":
-        from sim.experiment import run
-
-        return run
-    if name == "compare":
-        from sim.compare import compare
-
-        return compare
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
-
+# After the submodules: ``sim.compare`` is the function (binding it here, once the module
+# sim.compare is loaded, keeps a later ``import sim.compare`` from shadowing it).
+from sim.compare import compare  # noqa: E402
+from sim.experiment import run  # noqa: E402
 
 __all__ = [
     "ReplicationResult",

@@ -99,7 +99,8 @@ COST_INPUTS: tuple[str, ...] = tuple(dict.fromkeys(c for of, _ in COMPONENTS.val
 
 
 def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
-                 refund_hours: tuple, size: int) -> dict[str, np.ndarray]:
+                 refund_hours: tuple, size: int, volume_share: float = 1.0
+                 ) -> dict[str, np.ndarray]:
     """Every cost component and ``total_risk_cost``, per row of a table.
 
     Args:
@@ -108,6 +109,10 @@ def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
         refund_keys: Row of each refund sample, one array per part.
         refund_hours: Cycle hours of each refund sample, aligned with ``refund_keys``.
         size: Rows of the table.
+        volume_share: The run's SKU subset as a share of the assortment's volume: a
+            ``network.skus`` slice simulates that share of every store's business, so the
+            per-store enablement (training, cleansing, cutover IT) is that share of a store's
+            too, as team staff are (1 for the whole assortment).
 
     Returns:
         ``cost.<component>`` (enablement parts included) and ``total_risk_cost``, each an
@@ -133,10 +138,10 @@ def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
         "cost.enablement.command_center": (c.enablement_staff_hour
                                            * t["command_center_staff_hours"]),
         "cost.enablement.training": (sc.training.completion * c.staff_per_store
-                                     * c.training_per_trainee) * go_lives,
+                                     * c.training_per_trainee * volume_share) * go_lives,
         "cost.enablement.cleansing": (sc.master_data.cleansing * c.cleansing_per_store
-                                      ) * go_lives,
-        "cost.enablement.cutover_it": c.cutover_it_per_store * go_lives,
+                                      * volume_share) * go_lives,
+        "cost.enablement.cutover_it": c.cutover_it_per_store * volume_share * go_lives,
     }
     return with_composites(cols)
 

@@ -87,7 +87,7 @@ class ExceptionDesk(Component):
         self._patterns = {"store_hours": self.store_hours, "24x7": self.all_hours,
                           "business_hours": shift_staff(h, 1, "business_hours")}
         #: Per team, the staff added on top of its shift (hypercare, command center, surge).
-        self.added_by_hour = {name: np.zeros(h, dtype=np.int64) for name in TEAMS}
+        self.added_by_hour = {name: np.zeros(h) for name in TEAMS}
         self._pending = WorkHeap()  # (arrival, exception id): raised, not yet detected
         self._due = WorkHeap()  # (finish, exception id): started, effects not yet applied
         # Register handlers through on_done / on_done_batch: they keep these lookups in step.
@@ -122,7 +122,8 @@ class ExceptionDesk(Component):
         return _read_only(self._team_item[: self._n])
 
     def add_staff(self, team: str, start_hour: int, end_hour: int, staff: int,
-                  pattern: str = "store_hours", *, purpose: str) -> None:
+                  pattern: str = "store_hours", *, purpose: str,
+                  paid: float | None = None) -> None:
         """Add staff to a team for future hours, and book the staff-hours added.
 
         Args:
@@ -135,6 +136,10 @@ class ExceptionDesk(Component):
             purpose: Why (one of :data:`~sim.model.desk.taxonomy.ADDED_STAFF_PURPOSES`): the
                 hours added are booked as ``<purpose>_staff_hours`` (central, by week), which
                 the enablement and close-surge costs pay for.
+            paid: People paid for, when the plan's staffing ratio gives a fraction that the
+                queue rounds to ``staff`` whole servers (a slice's wave of 8 stores at 4 per
+                100 stores pays for 0.32 people, not the one person who serves it); default
+                ``staff``.
         """
         if purpose not in ADDED_STAFF_PURPOSES:
             raise ValueError(f"unknown purpose {purpose!r}; expected one of "
@@ -150,10 +155,11 @@ class ExceptionDesk(Component):
                              f"{tuple(self._patterns)}")
         hours = staff * self._patterns[pattern][start:end]
         self.teams[team].staff_by_hour[start:end] += hours
-        self.added_by_hour[team][start:end] += hours
+        booked = hours.astype(float) * ((staff if paid is None else paid) / staff)
+        # The labour the paid people do is theirs (not exception labour): their share only.
+        self.added_by_hour[team][start:end] += booked
         weeks = np.arange(start, end) // HOURS_PER_WEEK
-        self.rec.add_at(f"{purpose}_staff_hours", weeks, np.array([self.w.n_regions]),
-                        hours.astype(float))
+        self.rec.add_at(f"{purpose}_staff_hours", weeks, np.array([self.w.n_regions]), booked)
 
     def on_done(self, kind: str, handler: Handler) -> None:
         """Call ``handler(finish_time, exception_id)`` when an exception of ``kind`` is done."""

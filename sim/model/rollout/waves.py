@@ -21,8 +21,7 @@ Modelling choices (each an assumption, documented here once):
   at busier stores and where more process areas change; while open they deepen the store's
   dip (:class:`~sim.model.rollout.dip.GoLiveDip`).
 - **Hypercare** staff join from the wave's go-live day for ``hypercare_weeks`` weeks: IT fixes
-  defects sooner, store-operations floor walkers work the stores' exceptions and coach their
-  staff up the learning curve faster.
+  defects sooner, floor walkers work the stores' exceptions and coach their staff faster.
 - **Coexistence** stays on from the first go-live (a store or the central systems): any store
   still (or again) on legacy is bridged through the integration layer.
 - **Gates** judge only what the stores already live show (nothing live: the gate passes).
@@ -206,13 +205,15 @@ class Rollout(Component):
         end = start + wave.hypercare_weeks * HOURS_PER_WEEK
         n = len(stores)
         floor = wave.staff_for(wave.hypercare_staff_per_100_stores, n)
-        self.desk.add_staff("store_ops", int(start), int(end), floor, purpose="hypercare")
+        # The desk serves whole people (>= 1); the plan pays its ratio (x a SKU subset's share).
+        share = n / 100 * self.w.plan.volume_share
+        self.desk.add_staff("store_ops", int(start), int(end), floor, purpose="hypercare",
+                            paid=wave.hypercare_staff_per_100_stores * share)
         self.desk.add_staff("it_hypercare", int(start), int(end),
                             wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
-                            pattern="24x7", purpose="hypercare")
-        # Coaching and incident answering per store follow the wave's staffing ratio, not the
-        # whole people the desk gets (at least one: on a slice, one walker for 8 stores
-        # would coach each store as 12 per 100 rather than the plan's 4).
+                            pattern="24x7", purpose="hypercare",
+                            paid=wave.hypercare_it_staff_per_100_stores * share)
+        # Coaching per store follows the wave's staffing ratio, not the desk's whole people.
         self.dip.coach(stores, wave.hypercare_staff_per_100_stores / 100, end)
         if self.sc.central.with_wave == i:
             self.env.process(self._central(start))
@@ -343,11 +344,13 @@ class Rollout(Component):
         peak = self.sc.peak
         if not peak.command_center:
             return
-        staff = max(1, round(peak.command_center_staff_per_100_stores * self.w.n_stores / 100))
+        people = peak.command_center_staff_per_100_stores * self.w.n_stores / 100
+        staff, paid = max(1, round(people)), people * self.w.plan.volume_share
         for week in np.flatnonzero(self.w.peak_week[: self.n_weeks]).tolist():
             start, end = week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK
             for team, pattern in COMMAND_CENTER.items():
-                self.desk.add_staff(team, start, end, staff, pattern, purpose="command_center")
+                self.desk.add_staff(team, start, end, staff, pattern, purpose="command_center",
+                                    paid=paid)
             self.desk.detection_factor[week] = peak.command_center_detection_factor
 
     def _add_live(self, week: int, regions: np.ndarray, sign: float) -> None:
