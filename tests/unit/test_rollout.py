@@ -383,6 +383,23 @@ def test_hypercare_adds_staff_only_in_hypercare_weeks_and_store_hours() -> None:
     assert (d_it[lo + 1:hi] == 2).all()
 
 
+def test_a_wave_pays_its_staffing_ratio_while_whole_people_serve() -> None:
+    """5 stores at 4 per 100 is 0.2 people: one person serves, the plan pays 0.2 of a person
+    (times the SKU subset's share of volume), so a slice pays its share of hypercare."""
+    r = rig(waves=[{"count": 5, "go_live_week": 3, "hypercare_weeks": 2,
+                    "hypercare_staff_per_100_stores": 4,
+                    "hypercare_it_staff_per_100_stores": 0}], start=False)
+    ops0 = r.desk.teams["store_ops"].staff_by_hour.copy()
+    r.start()
+    r.run_to(12 * WEEK)
+    served = r.desk.teams["store_ops"].staff_by_hour - ops0
+    n = int((r.w.plan.wave_of_store == 0).sum())
+    assert served.max() == 1 and n == 5
+    paid = r.rec.counts("hypercare_staff_hours").sum()
+    assert paid == pytest.approx(served.sum() * 0.04 * n * r.w.plan.volume_share)
+    assert 0 < r.w.plan.volume_share < 1
+
+
 def test_command_center_staffs_peak_weeks_and_speeds_detection() -> None:
     r = rig(start=False, peak={"weeks": [5], "command_center": True,
                                "command_center_staff_per_100_stores": 13.4,
