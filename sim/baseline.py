@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment import run, scenario_hash, write_json
+from sim.experiment import run, scenario_hash
+from sim.files import write_json
 from sim.loader import load_scenario
 
 #: Standard errors a difference may span before it counts as drift.

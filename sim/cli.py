@@ -21,6 +21,21 @@ app.add_typer(baseline_app, name="baseline")
 console = Console()
 err_console = Console(stderr=True)
 
+def _version(value: bool) -> None:
+    if value:
+        from sim import __version__
+
+        console.print(f"rollout-sim {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the version and exit")
+        ] = False) -> None:
+    """Simulate retail ERP rollout plans and compare their risk."""
+
+
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="override a scenario field: dotted.key=value (repeatable)")]
 
@@ -71,95 +86,12 @@ WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="local worker 
 SchedOpt = Annotated[str | None, typer.Option("--scheduler",
                                               help="Dask scheduler address, tcp://host:8786")]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="continue an interrupted run")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="replace the results --out holds")]
 
-HEADLINE = ("ecommerce_orders", "oversell_rate", "reroute_cost", "order_fallout_rate",
-            "pickup_ready_rate", "refund_cycle_hours_mean", "exceptions_total",
-            "exception_backlog_peak", "exception_sla_met_rate", "margin_leakage",
-            "manual_journals", "close_delay_days", "rollout_completion_week", "total_risk_cost")
-
-
-def _fmt(x) -> str:
-    if x is None:
-        return "-"
-    ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3f}"
-
-
-def _summary_table(title: str, summaries: dict[str, dict]) -> None:
-    from rich.table import Table
-
-    from sim.metrics import REGISTRY
-
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("unit")
-    for plan in summaries:
-        table.add_column(f"{plan}\nmean [95% CI]", justify="right")
-        table.add_column("P90", justify="right")
-    for m in HEADLINE:
-        row = [m, REGISTRY[m].unit]
-        for summary in summaries.values():
-            d = summary.get(m, {})
-            ci = d.get("ci95", [None, None])
-            row += [f"{_fmt(d.get('mean'))} [{_fmt(ci[0])}, {_fmt(ci[1])}]", _fmt(d.get("p90"))]
-        table.add_row(*row)
-    console.print(table)
-
-
-def _refund_table(runs) -> None:
-    """Refund cycle per plan and channel pair (median and P90 hours)."""
-    from rich.table import Table
-
-    from sim.plotting_data import refund_pairs_table
-
-    t = refund_pairs_table(runs)
-    if t.empty:
-        return
-    table = Table(title="refund cycle by channel pair (hours)")
-    for col in ("plan", "channel pair", "refunds/rep", "median", "P90"):
-        table.add_column(col, justify="left" if col in ("plan", "channel pair") else "right")
-    for r in t.itertuples(index=False):
-        table.add_row(r.plan, r.channel_pair, _fmt(r.refunds), _fmt(r.p50_hours),
-                      _fmt(r.p90_hours))
-    console.print(table)
-
-
-def _cost_table(title: str, summaries: dict[str, dict], differences=None) -> None:
-    """total_risk_cost with its components: mean and share of the total per plan.
-
-    With ``differences`` (a comparison's paired differences), each plan after the first also
-    gets its mean difference from the first, component by component.
-    """
-    from rich.table import Table
-
-    from sim.model.costs import BREAKDOWN
-
-    plans = list(summaries)
-    diff = {} if differences is None else {
-        (r.plan, r.metric): r.mean for r in differences.itertuples(index=False)}
-    table = Table(title=title)
-    table.add_column("component")
-    for i, plan in enumerate(plans):
-        table.add_column(f"{plan}\nmean", justify="right")
-        table.add_column("share", justify="right")
-        if diff and i:
-            table.add_column(f"vs {plans[0]}", justify="right")
-    for name, depth in BREAKDOWN:
-        row = [("  " * depth) + name]
-        for i, (plan, summary) in enumerate(summaries.items()):
-            mean = summary.get(name, {}).get("mean")
-            total = summary.get("total_risk_cost", {}).get("mean")
-            share = f"{mean / total:.1%}" if mean is not None and total else "-"
-            row += [_fmt(mean), share]
-            if diff and i:
-                d = diff.get((plan, name))
-                row.append("-" if d is None else f"{'+' if d > 0 else ''}{_fmt(d)}")
-        table.add_row(*row)
-    console.print(table)
+from sim.cli_tables import cost_table as _cost_table  # noqa: E402
+from sim.cli_tables import fmt as _fmt  # noqa: E402
+from sim.cli_tables import refund_table as _refund_table  # noqa: E402
+from sim.cli_tables import summary_table as _summary_table  # noqa: E402
 
 
 def _progress(total: int):
@@ -186,6 +118,7 @@ def run_cmd(
     workers: WorkersOpt = 1,
     scheduler: SchedOpt = None,
     resume: ResumeOpt = False,
+    force: ForceOpt = False,
     precision: Annotated[float | None, typer.Option(
         "--precision", min=0.0001, help="add replications until the 95% CI half-width of the "
         "key metrics is within this share of the mean")] = None,
@@ -203,12 +136,13 @@ def run_cmd(
             if precision is not None:
                 res = run_to_precision(sc, replications, seed, precision, max_replications,
                                        workers=workers, scheduler=scheduler, out=out,
-                                       resume=resume,
+                                       resume=resume, force=force,
                                        on_replication=lambda r: prog.advance(task),
                                        on_batch=lambda n: prog.update(task, total=n))
             else:
                 res = run(sc, replications, seed, workers=workers, scheduler=scheduler, out=out,
-                          resume=resume, on_replication=lambda r: prog.advance(task))
+                          resume=resume, force=force,
+                          on_replication=lambda r: prog.advance(task))
     except ExperimentError as e:
         fail(str(e))
     _summary_table(f"{sc.name}: {res.n} replications, seed {seed}", {sc.name: res.summary})
@@ -233,6 +167,7 @@ def compare_cmd(
     workers: WorkersOpt = 1,
     scheduler: SchedOpt = None,
     resume: ResumeOpt = False,
+    force: ForceOpt = False,
     set_: SetOpt = None,
 ) -> None:
     """Run plans on the same seeds and rank them with paired differences."""
@@ -249,7 +184,7 @@ def compare_cmd(
         with _progress(replications * len(plans)) as prog:
             tasks = [prog.add_task(p.name, total=replications) for p in plans]
             cmp = compare(plans, replications, seed, workers=workers, scheduler=scheduler,
-                          out=out, resume=resume,
+                          out=out, resume=resume, force=force,
                           on_replication=lambda i, r: prog.advance(tasks[i]))
     except ExperimentError as e:
         fail(str(e))

@@ -15,7 +15,8 @@ import pandas as pd
 
 from sim.aggregate import paired_difference
 from sim.caveats import ranking_caveats
-from sim.experiment import RunResult, run, write_json
+from sim.experiment import RunResult, run
+from sim.files import write_json
 from sim.metrics import REGISTRY
 from sim.scenario import Scenario
 
@@ -98,7 +99,7 @@ def compare_runs(runs: list[RunResult]) -> Comparison:
 
 def compare(scenarios: list[Scenario], replications: int, seed: int, workers: int = 1,
             scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-            on_replication=None) -> Comparison:
+            on_replication=None, force: bool = False) -> Comparison:
     """Run several plans on the same replication seeds and compare them.
 
     Args:
@@ -110,6 +111,7 @@ def compare(scenarios: list[Scenario], replications: int, seed: int, workers: in
         out: Output folder; each plan's run goes to ``out/<plan name>/`` and the comparison
             to ``out/comparison.json``.
         resume: Continue an interrupted comparison.
+        force: Replace the results ``out`` already holds.
         on_replication: Progress callback ``(plan_index, rep)``.
 
     Returns:
@@ -123,7 +125,7 @@ def compare(scenarios: list[Scenario], replications: int, seed: int, workers: in
         cb = (lambda rep, i=i: on_replication(i, rep)) if on_replication else None
         plan_out = Path(out) / sc.name if out is not None else None
         runs.append(run(sc, replications, seed, workers=workers, scheduler=scheduler,
-                        out=plan_out, resume=resume, on_replication=cb))
+                        out=plan_out, resume=resume, on_replication=cb, force=force))
     result = compare_runs(runs)
     if out is not None:
         write_json(Path(out) / "comparison.json", result.to_dict())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregate import refund_pairs, summarize
+from sim.files import atomic_write, write_json, write_parquet
 from sim.scenario import Scenario
 from sim.streams import replication_seeds
 
@@ -97,42 +97,6 @@ def replicate(payload: dict[str, Any], seed: int, rep: int) -> dict[str, Any]:
     }
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomically write JSON (NaN becomes null)."""
-    text = json.dumps(_clean(data), indent=2, sort_keys=False)
-    _atomic_write(path, lambda p: p.write_text(text + "\n"))
-
-
-def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Atomically write a parquet table."""
-    _atomic_write(path, lambda p: df.to_parquet(p, index=False))
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, float | np.floating):
-        return None if not np.isfinite(x) else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
 class Checkpoint:
     """The per-replication files of one output folder."""
 
@@ -152,7 +116,7 @@ class Checkpoint:
 
     def save(self, result: dict[str, Any]) -> None:
         """Write one replication atomically."""
-        _atomic_write(self.path(result["rep"]), lambda p: pd.to_pickle(result, p))
+        atomic_write(self.path(result["rep"]), lambda p: pd.to_pickle(result, p))
 
     def load(self, rep: int) -> dict[str, Any]:
         """Read one replication back."""
@@ -168,19 +132,30 @@ def _manifest(scenario: Scenario, seed: int, seeds: list[int], status: str) -> d
             "source": str(scenario.source) if scenario.source else None}
 
 
-def prepare_output(out: Path, scenario: Scenario, seed: int, resume: bool) -> None:
+def prepare_output(out: Path, scenario: Scenario, seed: int, resume: bool,
+                   force: bool = False) -> None:
     """Check an output folder before anything is written to it.
 
+    A folder that already holds results is continued only with ``resume`` and replaced only
+    with ``force``: a rerun never silently overwrites earlier results.
+
     Raises:
-        ExperimentError: The folder holds another scenario's (or seed's) results, or
-            ``resume`` was asked with changed settings.
+        ExperimentError: The folder holds results and neither ``resume`` nor ``force`` was
+            given, or ``resume`` was asked with changed settings.
     """
     manifest = out / "manifest.json"
     if out.exists() and not out.is_dir():
         raise ExperimentError(f"{out}: is a file, not an output folder")
+    if force and not resume:
+        return
+    held = ExperimentError(f"{out}: already holds results; add --resume to continue them or "
+                           "--force to replace them")
     if not manifest.exists():
-        if resume and Checkpoint(out).done():
-            raise ExperimentError(f"{out}: --resume: no manifest.json to check settings against")
+        if Checkpoint(out).done():
+            if resume:
+                raise ExperimentError(f"{out}: --resume: no manifest.json to check settings "
+                                      "against")
+            raise held
         return
     try:
         old = json.loads(manifest.read_text())
@@ -194,6 +169,8 @@ def prepare_output(out: Path, scenario: Scenario, seed: int, resume: bool) -> No
         what = "--resume with a different --seed" if resume else \
             f"holds results for seed {old.get('master_seed')}"
         raise ExperimentError(f"{out}: {what} (now {seed}); use another --out folder")
+    if not resume:
+        raise held
 
 
 def _execute(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,
@@ -241,7 +218,8 @@ def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address:
 
 def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
         scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-        on_replication: Callable[[int], None] | None = None) -> RunResult:
+        on_replication: Callable[[int], None] | None = None, force: bool = False
+        ) -> RunResult:
     """Run a scenario for N replications.
 
     Args:
@@ -253,6 +231,8 @@ def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
         out: Output folder; each replication is saved there as it finishes.
         resume: Skip replications already saved in ``out``.
         on_replication: Called with the replication index as each one finishes.
+        force: Replace the results ``out`` already holds (without it, or ``resume``, a
+            folder with results is refused).
 
     Returns:
         Tidy tables and the summary. Identical for any executor and worker count.
@@ -262,7 +242,7 @@ def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
     ckpt = Checkpoint(out_dir) if out_dir is not None else None
     results: dict[int, dict[str, Any]] = {}
     if out_dir is not None and ckpt is not None:
-        prepare_output(out_dir, scenario, seed, resume)
+        prepare_output(out_dir, scenario, seed, resume, force)
         if resume:
             for rep in sorted(ckpt.done()):
                 if rep < replications:

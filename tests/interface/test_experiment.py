@@ -45,6 +45,39 @@ def test_output_folder_of_another_scenario_is_refused(serial):
     assert (serial / "summary.json").read_text() == before
 
 
+def test_a_folder_with_results_is_continued_or_replaced_only_when_asked(tmp_path):
+    """A rerun into a folder with results is refused (one line, exit 2, nothing changed);
+    --force replaces them, and the files are readable like any file the user writes."""
+    import os
+    import stat
+
+    out = tmp_path / "out"
+    args = ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "2", "--seed", "5",
+            "--out", str(out), *sum([["--set", s] for s in TINY], [])]
+    old = os.umask(0o022)
+    try:
+        assert runner.invoke(app, args).exit_code == 0
+        before = (out / "summary.json").read_text()
+        again = runner.invoke(app, args)
+        assert again.exit_code == 2 and "--resume" in again.output and "--force" in again.output
+        assert len(again.output.strip().splitlines()) == 1
+        assert (out / "summary.json").read_text() == before
+        forced = runner.invoke(app, [*args[:3], "1", *args[4:], "--force"])
+        assert forced.exit_code == 0, forced.output
+        assert json.loads((out / "summary.json").read_text())["replications"] == 1
+        assert sorted(p.name for p in (out / "reps").iterdir()) == ["rep_00000.pkl"]
+        for f in (out / "summary.json", out / "replications.parquet", out / "reps" /
+                  "rep_00000.pkl"):
+            assert stat.S_IMODE(f.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_version():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"rollout-sim {sim.__version__}"
+
+
 def test_cli_refuses_changed_resume_with_one_line(serial):
     result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "3",
                                  "--seed", "5", "--out", str(serial), "--resume",
