@@ -76,6 +76,12 @@ def validate(
         console.print(f"ok: {path} ({len(plan.stores)} stores, {len(plan.skus)} SKUs, "
                       f"{sc.horizon_weeks} weeks, {waves} wave(s) covering {planned} stores)",
                       highlight=False)
+        by = {}
+        for name, src in plan.param_sources.items():
+            by.setdefault(src, []).append(name)
+        console.print("   parameters: " + "; ".join(
+            f"{len(v)} from {k}" + (f" ({', '.join(sorted(v))})" if k != "package" else "")
+            for k, v in by.items()), highlight=False, soft_wrap=True)
     if bad:
         raise typer.Exit(2)
 

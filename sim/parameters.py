@@ -56,6 +56,37 @@ def load_parameters(folder: Path) -> dict[str, Parameter]:
     return out
 
 
+def network_parameters(folder: Path | None, package: Path
+                       ) -> tuple[dict[str, Parameter], dict[str, str]]:
+    """The package's parameters, overridden by name by a network folder's own file.
+
+    A user's network needs no copy of the model's parameters: its ``parameters.csv``, if any,
+    lists only what it changes (with provenance, like every default).
+
+    Args:
+        folder: The scenario's network folder (None: the reference network).
+        package: The folder of the package's own ``parameters.csv``.
+
+    Returns:
+        The parameters, and where each came from: ``"package"`` or the network file's path.
+
+    Raises:
+        NetworkError: A malformed file, or a name the model does not have.
+    """
+    params = load_parameters(package)
+    sources = dict.fromkeys(params, "package")
+    own = None if folder is None else folder / "parameters.csv"
+    if own is None or not own.exists() or own.resolve() == (package / "parameters.csv").resolve():
+        return params, sources
+    for name, p in load_parameters(folder).items():
+        if name not in params:
+            close = difflib.get_close_matches(name, list(params), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise NetworkError(str(own), "name", f"unknown parameter '{name}'{hint}")
+        params[name], sources[name] = p, str(own)
+    return params, sources
+
+
 def resolve_parameters(defaults: dict[str, Parameter],
                        overrides: dict[str, float]) -> dict[str, float]:
     """Apply a scenario's ``[parameters]`` overrides to the defaults.

@@ -7,7 +7,7 @@ load time, and the engine calls :func:`build_plan` for the arrays it runs on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.network import Network, NetworkError, default_seeds_dir, load_network
-from sim.parameters import load_parameters, resolve_parameters
+from sim.parameters import network_parameters, resolve_parameters
 from sim.scenario import PathError, Scenario
 from sim.subsets import select_skus, select_stores
 
@@ -32,6 +32,8 @@ class Plan:
         params: Model parameters (seeds/parameters.csv plus scenario overrides).
         volume_share: Unit volume of the SKU subset as a share of the full assortment's
             (default team sizes scale with it).
+        param_sources: Where each parameter's value came from: ``package`` (the model's
+            defaults), the network folder's ``parameters.csv``, or ``scenario``.
         store_share: Stores of the subset as a share of the whole network's (a slice's
             counts of programme-wide events, such as the defects a pilot finds, stand for
             that share of the full network's).
@@ -44,6 +46,7 @@ class Plan:
     params: dict[str, float]
     volume_share: float = 1.0
     store_share: float = 1.0
+    param_sources: dict[str, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=8)
@@ -189,16 +192,17 @@ def build_plan(scenario: Scenario) -> Plan:
     check_pos_families(scenario, net)
     stores, skus = _subset(scenario, net)
     wave_of = assign_waves(scenario, stores, len(net.stores))
-    folder = scenario.network_dir() or default_seeds_dir()
     try:
-        defaults = load_parameters(folder)
+        defaults, sources = network_parameters(scenario.network_dir(), default_seeds_dir())
     except NetworkError as e:
         raise PathError("network.path", str(e)) from None
     params = resolve_parameters(defaults, scenario.parameters)
+    sources.update(dict.fromkeys(scenario.parameters, "scenario"))
     units = net.skus["units_per_store_week"]
     share = float(skus["units_per_store_week"].sum() / units.sum()) if units.sum() > 0 else 1.0
     return Plan(network=net, stores=stores, skus=skus, wave_of_store=wave_of, params=params,
-                volume_share=share, store_share=len(stores) / max(len(net.stores), 1))
+                volume_share=share, store_share=len(stores) / max(len(net.stores), 1),
+                param_sources=sources)
 
 
 def check_plan(scenario: Scenario) -> Plan:

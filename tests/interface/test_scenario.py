@@ -230,6 +230,38 @@ def test_bad_network_folder(tmp_path):
     assert m["path"] == "network.path"
 
 
+def test_own_network_needs_no_copy_of_the_model_parameters(tmp_path):
+    """A network folder without parameters.csv uses the package's; one with a few rows
+    overrides those by name; validate says where each came from (issue 17)."""
+    import shutil
+
+    from sim.generate import generate_network, write_network
+    from sim.plan import build_plan
+
+    net = tmp_path / "net"
+    write_network(generate_network(20, seed=3, n_skus=30), net)
+    (net / "parameters.csv").unlink(missing_ok=True)
+    p = write(tmp_path, '[network]\npath = "net"\n[parameters]\nshrink_rate = 0.01\n')
+    plan = build_plan(load_scenario(p))
+    ref = build_plan(load_scenario(ROOT / "scenarios" / "baseline_legacy.toml"))
+    assert {k: v for k, v in plan.params.items() if k != "shrink_rate"} == \
+        {k: v for k, v in ref.params.items() if k != "shrink_rate"}
+    assert plan.params["shrink_rate"] == 0.01
+    (net / "parameters.csv").write_text("name,value,unit,provenance\n"
+                                        "misscan_rate,0.5,fraction,my chain's audit 2025\n")
+    plan = build_plan(load_scenario(p))
+    assert plan.params["misscan_rate"] == 0.5
+    assert plan.param_sources["misscan_rate"] == str(net / "parameters.csv")
+    assert plan.param_sources["shrink_rate"] == "scenario"
+    out = runner.invoke(app, ["validate", str(p)]).output
+    assert "from package" in out and "(misscan_rate)" in out and "(shrink_rate)" in out
+    (net / "parameters.csv").write_text("name,value,unit,provenance\n"
+                                        "misscan_rat,0.5,fraction,typo\n")
+    m = cli_error(["validate", str(p)])
+    assert m["path"] == "network.path" and "did you mean 'misscan_rate'" in m.group(0)
+    shutil.rmtree(net)
+
+
 # --- Hypothesis: no mutation of a valid scenario lets a traceback escape -----------------
 
 BASE = tomllib.loads((ROOT / "scenarios" / "pilot_then_waves.toml").read_text())
