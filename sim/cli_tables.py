@@ -12,10 +12,16 @@ HEADLINE = ("ecommerce_orders", "oversell_rate", "reroute_cost", "order_fallout_
             "manual_journals", "close_delay_days", "rollout_completion_week", "total_risk_cost")
 
 
-def fmt(x) -> str:
-    """A number for a terminal table: thousands separated, 1 or 3 decimals when small."""
+def fmt(x, unit: str = "") -> str:
+    """A number for a terminal table; ``-`` for none.
+
+    Fractions as percentages (as the report shows them); others thousands-separated, with 1
+    or 3 decimals when small.
+    """
     if x is None:
         return "-"
+    if unit == "fraction":
+        return f"{x:.2%}"
     ax = abs(x)
     if ax >= 1000:
         return f"{x:,.0f}"
@@ -37,11 +43,13 @@ def summary_table(title: str, summaries: dict[str, dict]) -> None:
         table.add_column(f"{plan}\nmean [95% CI]", justify="right")
         table.add_column("P90", justify="right")
     for m in HEADLINE:
-        row = [m, REGISTRY[m].unit]
+        unit = REGISTRY[m].unit
+        row = [m, "%" if unit == "fraction" else unit]
         for summary in summaries.values():
             d = summary.get(m, {})
             ci = d.get("ci95", [None, None])
-            row += [f"{fmt(d.get('mean'))} [{fmt(ci[0])}, {fmt(ci[1])}]", fmt(d.get("p90"))]
+            row += [f"{fmt(d.get('mean'), unit)} [{fmt(ci[0], unit)}, {fmt(ci[1], unit)}]",
+                    fmt(d.get("p90"), unit)]
         table.add_row(*row)
     console.print(table)
 

@@ -389,6 +389,9 @@ def test_cli_prints_the_cost_breakdown(tmp_path):
     for name in ("cost.lost_margin", "cost.holding", "cost.enablement.training"):
         assert name in res.output
     assert "refund cycle by channel pair" in res.output and "online_to_mail" in res.output
+    # Fractions as percentages, as the report shows them (issue 17: 0.005 vs 0.52 %).
+    row = next(line for line in res.output.splitlines() if "oversell_rate" in line)
+    assert re.search(r"\d+\.\d\d% \[", row), row
 
 
 def test_report_of_a_run_folder_and_custom_output(comparison_folder, tmp_path):
