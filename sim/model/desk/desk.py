@@ -54,7 +54,6 @@ class ExceptionDesk(Component):
                  rec: Recorder) -> None:
         self.env = env
         self.w = world
-        self.rng = rng
         n_types = len(EXCEPTION_TYPES)
         children = rng.spawn(2 * n_types)
         self._detect_rng, self._handle_rng = children[:n_types], children[n_types:]
