@@ -1,12 +1,19 @@
 """Load scenario files: TOML, ``--set`` overrides, one-line errors (DESIGN §8).
 
-Every problem a user can make in a scenario ends up as one :class:`ScenarioError` whose text is
-``<file>: <field path>: <what is wrong>``, with a suggestion where one exists. The CLI prints it
-after ``error:`` and exits 2.
+Every problem a user can make in a scenario is reported as one line,
+``<file>: <field path>: <what is wrong>``, with a suggestion where one exists; the CLI prints
+each after ``error:`` and exits 2. All of a file's problems are found at once, layer by layer:
+the fields (unknown keys, types, ranges), the rules between fields (weeks against the horizon
+and the freeze windows), then the plan against its network (regions, store ids, parameters).
+A later layer also runs when an earlier one failed, as long as the mistakes found cannot change
+its verdict (a wrong ``training.completion`` says nothing about the waves); only a TOML syntax
+error stops everything. The :class:`ScenarioError` raised is the first problem and carries them
+all in ``errors``.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import tomllib
@@ -19,25 +26,52 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario import PathError, Scenario
+from sim.scenario_base import COLLECT
 
 #: Overrides of a scenario's fields: ``"dotted.key=value"`` strings or ``{dotted key: value}``.
 Overrides = Sequence[str] | Mapping[str, Any] | None
 
 
 class ScenarioError(Exception):
-    """A scenario problem, reported on one line.
+    """A scenario problem, reported on one line; with the file's other problems in ``errors``.
+
+    ``str()`` of a single problem is its line, ``<file>: <field path>: <problem>``; when the
+    file has more, the line says how many more there are (each is in ``errors``).
 
     Attributes:
         file: The scenario file (or ``--set``).
         path: The dotted field path, e.g. ``waves.0.go_live_week``.
         problem: What is wrong, with a suggestion where one exists.
+        errors: Every problem found in the file, this one first, each a ScenarioError of
+            its own (one line).
     """
 
-    def __init__(self, file: str | Path, path: str, problem: str) -> None:
+    def __init__(self, file: str | Path, path: str, problem: str,
+                 more: Sequence[ScenarioError] = ()) -> None:
         self.file = str(file)
         self.path = path
         self.problem = problem.replace("\n", " ")
-        super().__init__(f"{self.file}: {self.path}: {self.problem}")
+        # With more problems, the first of ``errors`` is this one's own line, without the count.
+        self.errors: list[ScenarioError] = (
+            [ScenarioError(file, path, problem), *more] if more else [self])
+        line = f"{self.file}: {self.path}: {self.problem}"
+        if more:
+            line += f" (and {len(more)} more problem{'s' if len(more) > 1 else ''}: see .errors)"
+        super().__init__(line)
+
+    @classmethod
+    def raise_all(cls, errors: Sequence[ScenarioError]) -> None:
+        """Raise the first of ``errors`` carrying all of them (nothing when there are none).
+
+        Raises:
+            ScenarioError: The first problem, with every one (duplicates dropped) in ``errors``.
+        """
+        unique: dict[tuple[str, str, str], ScenarioError] = {}
+        for e in errors:
+            unique.setdefault((e.file, e.path, e.problem), e)
+        if unique:
+            first, *rest = unique.values()
+            raise cls(first.file, first.path, first.problem, rest)
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -175,6 +209,87 @@ def _format_pydantic(err: dict[str, Any], overridden: set[str]) -> tuple[str, st
     return path, msg
 
 
+#: What the checks after the field checks read (the rules between fields, the network): a
+#: mistake in one of them, once dropped, could change their verdict.
+_READ_LATER = ("horizon_weeks", "waves", "central", "harmonization", "peak.freeze_windows",
+               "peak.freeze_policy", "network", "inventory.legacy_sync_hours_by_pos_family",
+               "parameters")
+
+
+def _harmless(loc: tuple[Any, ...], kind: str) -> bool:
+    """Whether dropping the value at ``loc`` leaves the later checks' verdicts meaningful.
+
+    An unknown key is judged by its table (the key it was meant to be is unknown), a bad value
+    by its own path; either must not overlap anything :data:`_READ_LATER` names.
+    """
+    parts = [str(x) for x in (loc[:-1] if kind == "extra_forbidden" else loc)]
+    for dep in _READ_LATER:
+        d = dep.split(".")
+        n = min(len(d), len(parts))
+        if d[:n] == parts[:n]:
+            return False
+    return True
+
+
+def _without(raw: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    """A copy of ``raw`` with the values at ``locs`` dropped (None if one cannot be)."""
+    out = copy.deepcopy(raw)
+    for loc in locs:
+        node: Any = out
+        for part in loc[:-1]:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not isinstance(node, dict) or loc[-1] not in node:
+            return None
+        del node[loc[-1]]
+    return out
+
+
+def _validate(raw: dict[str, Any], file: str | Path, overrides: Overrides
+              ) -> tuple[Scenario | None, list[ScenarioError]]:
+    """Every field and cross-field problem of a raw scenario (plus overrides).
+
+    Returns:
+        The scenario later checks may read (None when a mistake leaves nothing they could
+        trust; with field mistakes, the scenario without the harmless wrong values), and the
+        problems found.
+    """
+    errors: list[ScenarioError] = []
+    overridden: set[str] = set()
+    trusted = True
+    pairs = (overrides.items() if isinstance(overrides, Mapping)
+             else ((None, a) for a in overrides or []))
+    for key, assignment in pairs:
+        try:
+            overridden.add(apply_override(raw, assignment) if key is None
+                           else set_path(raw, str(key), assignment))
+        except PathError as e:
+            errors.append(ScenarioError(file, e.path, f"{e.problem} [from --set]"))
+            trusted = False
+    found: list[PathError] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(raw, context={COLLECT: found})
+    except ValidationError as e:
+        dropped = []
+        for err in e.errors():
+            errors.append(ScenarioError(file, *_format_pydantic(err, overridden)))
+            dropped.append(tuple(err["loc"]))
+            trusted = trusted and _harmless(tuple(err["loc"]), err["type"])
+        rest = _without(raw, dropped) if trusted else None
+        if rest is not None:
+            try:
+                scenario = Scenario.model_validate(rest, context={COLLECT: found})
+            except (ValidationError, PathError):
+                scenario = None
+    except PathError as e:  # a rule that does not collect: report what it raised
+        found.extend(e.errors)
+    errors += [ScenarioError(file, p.path, p.problem) for p in found]
+    return (scenario if trusted else None), errors
+
+
 def parse_scenario(raw: dict[str, Any], file: str | Path = "<scenario>",
                    overrides: Overrides = None) -> Scenario:
     """Validate a raw scenario dict (plus overrides) into a :class:`Scenario`.
@@ -183,24 +298,12 @@ def parse_scenario(raw: dict[str, Any], file: str | Path = "<scenario>",
     dotted keys to values (``{"horizon_weeks": 8, "network.stores": 60}``).
 
     Raises:
-        ScenarioError: The first problem found, as one line.
+        ScenarioError: The first problem found, as one line, with every problem of the fields
+            and the rules between them in ``errors``.
     """
-    overridden: set[str] = set()
-    pairs = (overrides.items() if isinstance(overrides, Mapping)
-             else ((None, a) for a in overrides or []))
-    for key, assignment in pairs:
-        try:
-            overridden.add(apply_override(raw, assignment) if key is None
-                           else set_path(raw, str(key), assignment))
-        except PathError as e:
-            raise ScenarioError(file, e.path, f"{e.problem} [from --set]") from None
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as e:
-        path, msg = _format_pydantic(e.errors()[0], overridden)
-        raise ScenarioError(file, path, msg) from None
-    except PathError as e:
-        raise ScenarioError(file, e.path, e.problem) from None
+    scenario, errors = _validate(raw, file, overrides)
+    ScenarioError.raise_all(errors)
+    assert scenario is not None
     return scenario
 
 
@@ -209,7 +312,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ScenarioError(path, "file", "no such file")
     if path.is_dir():
-        raise ScenarioError(path, "file", "is a folder, not a scenario file")
+        raise ScenarioError(path, "file", "is a directory, not a scenario file (give the "
+                            "TOML files in it, e.g. dir/*.toml)")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -239,17 +343,18 @@ def load_scenario(path: str | Path, overrides: Overrides = None,
         The validated scenario.
 
     Raises:
-        ScenarioError: One line naming the file, the field path and the problem.
+        ScenarioError: One line naming the file, the field path and the problem; every problem
+            of the file (fields, rules, network) is in its ``errors``.
     """
     path = Path(path)
     raw = read_toml(path)
-    scenario = parse_scenario(raw, path, overrides)
-    scenario._source = path.resolve()
-    if check_network:
-        from sim.plan import check_plan
+    scenario, errors = _validate(raw, path, overrides)
+    if scenario is not None:
+        scenario._source = path.resolve()
+        if check_network:
+            from sim.plan_checks import network_problems
 
-        try:
-            check_plan(scenario)
-        except PathError as e:
-            raise ScenarioError(path, e.path, e.problem) from None
+            errors += [ScenarioError(path, e.path, e.problem) for e in network_problems(scenario)]
+    ScenarioError.raise_all(errors)
+    assert scenario is not None
     return scenario

@@ -14,9 +14,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
-from sim.scenario_base import AREAS, TEAMS, Mode, PathError, Strict
+from sim.scenario_base import AREAS, TEAMS, Mode, PathError, Strict, raise_all
 from sim.scenario_costs import Costs
 from sim.scenario_teams import Teams
 
@@ -296,44 +296,52 @@ class Scenario(Strict):
         return p
 
     @model_validator(mode="after")
-    def _weeks_within_horizon(self) -> Scenario:
+    def _weeks_within_horizon(self, info: ValidationInfo) -> Scenario:
+        """Weeks against the horizon and the freeze windows; the central cutover's step.
+
+        Every problem is reported (:func:`~sim.scenario_base.raise_all`), not only the first.
+        """
+        problems: list[PathError] = []
         for i, wave in enumerate(self.waves):
             if wave.go_live_week > self.horizon_weeks:
-                raise PathError(f"waves.{i}.go_live_week",
-                                f"go-live week {wave.go_live_week} is beyond the horizon "
-                                f"({self.horizon_weeks} weeks)")
-            if self.peak.freeze_policy == "error":
+                problems.append(PathError(
+                    f"waves.{i}.go_live_week", f"go-live week {wave.go_live_week} is beyond "
+                    f"the horizon ({self.horizon_weeks} weeks)"))
+            elif self.peak.freeze_policy == "error":
                 for j, win in enumerate(self.peak.freeze_windows):
                     if win.contains(wave.go_live_week):
-                        raise PathError(
+                        problems.append(PathError(
                             f"waves.{i}.go_live_week",
                             f"go-live week {wave.go_live_week} falls in freeze window "
                             f"peak.freeze_windows.{j} '{win.name}' (weeks {win.start_week}-"
                             f"{win.end_week}); move the wave or set peak.freeze_policy to "
-                            "'defer' or 'allow'")
+                            "'defer' or 'allow'"))
+                        break
         if self.central.with_wave is not None:
             if self.central.go_live_week is not None:
-                raise PathError("central.with_wave", "give go_live_week or with_wave, not both")
-            if self.central.with_wave >= len(self.waves):
-                raise PathError("central.with_wave", f"no wave {self.central.with_wave} (the "
-                                f"plan has {len(self.waves)} waves)")
+                problems.append(PathError("central.with_wave",
+                                          "give go_live_week or with_wave, not both"))
+            elif self.central.with_wave >= len(self.waves):
+                problems.append(PathError(
+                    "central.with_wave", f"no wave {self.central.with_wave} (the plan has "
+                    f"{len(self.waves)} waves)"))
         week = self.central.go_live_week
-        if week is not None:
-            if week > self.horizon_weeks:
-                raise PathError("central.go_live_week", f"go-live week {week} is beyond the "
-                                f"horizon ({self.horizon_weeks} weeks)")
-            if self.peak.freeze_policy == "error":
-                for j, win in enumerate(self.peak.freeze_windows):
-                    if win.contains(week):
-                        raise PathError(
-                            "central.go_live_week", f"go-live week {week} falls in freeze "
-                            f"window peak.freeze_windows.{j} '{win.name}'; move it or set "
-                            "peak.freeze_policy to 'defer' or 'allow'")
+        if week is not None and week > self.horizon_weeks:
+            problems.append(PathError("central.go_live_week", f"go-live week {week} is beyond "
+                                      f"the horizon ({self.horizon_weeks} weeks)"))
+        elif week is not None and self.peak.freeze_policy == "error":
+            for j, win in enumerate(self.peak.freeze_windows):
+                if win.contains(week):
+                    problems.append(PathError(
+                        "central.go_live_week", f"go-live week {week} falls in freeze "
+                        f"window peak.freeze_windows.{j} '{win.name}'; move it or set "
+                        "peak.freeze_policy to 'defer' or 'allow'"))
+                    break
         for area in AREAS:
             plan: AreaPlan = getattr(self.harmonization, area)
             if plan.from_week is not None and plan.from_week > self.horizon_weeks:
-                raise PathError(f"harmonization.{area}.from_week",
-                                f"week {plan.from_week} is beyond the horizon "
-                                f"({self.horizon_weeks} weeks)")
+                problems.append(PathError(f"harmonization.{area}.from_week",
+                                          f"week {plan.from_week} is beyond the horizon "
+                                          f"({self.horizon_weeks} weeks)"))
+        raise_all(problems, info.context)
         return self
-

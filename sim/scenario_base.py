@@ -6,7 +6,7 @@ exception teams and their staffing) and :mod:`sim.scenario_costs` (the cost weig
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,9 +40,42 @@ class PathError(Exception):
 
     Deliberately not a ``ValueError``: pydantic would wrap it and lose the path, so it passes
     through ``model_validate`` untouched and the loader reports it with its own path.
+
+    Attributes:
+        path: The dotted field path.
+        problem: What is wrong.
+        errors: Every problem found together, this one first (see :func:`raise_all`).
     """
 
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(problem)
         self.path = path
         self.problem = problem
+        self.errors: list[PathError] = [self]
+
+
+#: Key of the validation context under which :class:`PathError` problems are collected (the
+#: loader's ``model_validate(raw, context={COLLECT: []})``) instead of raised.
+COLLECT = "collect_path_errors"
+
+
+def raise_all(problems: list[PathError], context: dict[str, Any] | None = None) -> None:
+    """Report several problems at once.
+
+    Args:
+        problems: The problems found (nothing happens when empty).
+        context: The pydantic validation context: when it holds a :data:`COLLECT` list the
+            problems are appended to it and nothing is raised, so the caller gets the model
+            and can check it further.
+
+    Raises:
+        PathError: The first problem, carrying all of them in ``errors``.
+    """
+    if not problems:
+        return
+    if context is not None and isinstance(context.get(COLLECT), list):
+        context[COLLECT].extend(problems)
+        return
+    first = problems[0]
+    first.errors = list(problems)
+    raise first
