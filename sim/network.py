@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# Where the shipped network lives has one home (sim.shipped); re-exported here.
+from sim.shipped import seeds_dir as default_seeds_dir
+
 __all__ = ["FILES", "SCHEMAS", "Network", "NetworkError", "default_seeds_dir", "load_network"]
 
 #: Column kinds: ``str`` non-empty text, ``int`` integer, ``float`` finite number,
@@ -102,24 +105,6 @@ class Network:
     def n_weeks(self) -> int:
         """Number of weeks in the calendar."""
         return len(self.calendar)
-
-def default_seeds_dir() -> Path:
-    """Return the directory holding the reference network.
-
-    The repository's ``seeds/`` next to the package is used when it holds ``stores.csv``
-    (editable installs and source checkouts); otherwise ``sim/_seeds`` inside the package (the
-    wheel build copies ``seeds/`` there). If neither exists the repository
-    path is returned, so that loading reports the missing file there.
-
-    Returns:
-        The seeds directory.
-
-    """
-    here = Path(__file__).resolve().parent
-    for cand in (here.parent / "seeds", here / "_seeds"):
-        if (cand / "stores.csv").is_file():
-            return cand
-    return here.parent / "seeds"
 
 
 def load_network(path: Path | None = None) -> Network:

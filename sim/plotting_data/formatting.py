@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from sim.metrics import REGISTRY
 
@@ -71,15 +72,17 @@ def lower_is_better(metric: str) -> bool:
     return True if m is None else m.lower_is_better
 
 
-def fmt_value(x: Any, unit: str = "") -> str:
+def fmt_value(x: Any, unit: str = "", compact: bool = False) -> str:
     """Format a number for tables and labels by its unit (fractions as percentages).
 
     Args:
         x: The value (``None`` and NaN print as an en dash).
         unit: The metric's unit.
+        compact: Print money (unit ``currency``) of a thousand and more with four significant
+            digits and a suffix, ``962.1 k``, ``1.21 M``, ``2.5 bn``, instead of in full.
 
     Returns:
-        Text such as ``"0.25%"``, ``"1,234,567"`` or ``"12.3"``.
+        Text such as ``"0.25%"``, ``"1,234,567"``, ``"1.235 M"`` or ``"12.3"``.
     """
     if x is None or (isinstance(x, float | np.floating) and not np.isfinite(x)):
         return "–"
@@ -88,6 +91,8 @@ def fmt_value(x: Any, unit: str = "") -> str:
         pct = 100.0 * x
         return f"{pct:.2f}%" if abs(pct) < 10 else f"{pct:.1f}%"
     ax = abs(x)
+    if compact and unit == "currency" and ax >= 1000:
+        return _compact(x)
     if ax >= 1000 or (unit in ("orders", "count", "units", "week") and ax == round(ax)):
         return f"{x:,.0f}"
     if ax >= 10:
@@ -95,6 +100,83 @@ def fmt_value(x: Any, unit: str = "") -> str:
     if ax >= 0.01 or ax == 0:
         return f"{x:.2f}"
     return f"{x:.2g}"
+
+
+def _compact(x: float) -> str:
+    """``962.1 k``, ``1.21 M``: four significant digits (rounded first, so 999,960 is 1 M)."""
+    x = float(f"{x:.4g}")
+    for scale, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            v = x / scale
+            return f"{v:.4g} {suffix}" if abs(v) < 1000 else f"{v:,.0f} {suffix}"
+    return f"{x:,.0f}"
+
+
+def fmt_table(df: pd.DataFrame, units: Mapping[Any, str] | None = None, *,
+              by_row: bool = False, compact: bool = True,
+              signed: Collection[Any] = ()) -> pd.DataFrame:
+    """A copy of a table for display, every number printed by its unit with :func:`fmt_value`.
+
+    Fractions become percentages, money ``962.1 k`` / ``1.21 M`` (``compact``), counts get
+    thousands separators and missing values an en dash; never ``9.621e+05``. Text columns are
+    kept as they are. A numeric column's unit is, first found: ``units[column]``; with
+    ``by_row``, the row's unit (the table's ``unit`` column or index level, else the registry's
+    unit of the row's metric, the first index level); the registry's unit of a column named
+    after a metric; ``count`` for an integer column.
+
+    Args:
+        df: The table (columns may be a MultiIndex).
+        units: Column label -> unit, for columns whose unit is not the row's or the registry's
+            (a win share in a table of hours, say).
+        by_row: Units follow the rows (one metric per row), not the columns.
+        compact: Print money of a thousand and more as ``962.1 k`` / ``1.21 M``.
+        signed: Columns of differences, printed with a sign either way (``+16.6 k``).
+
+    Returns:
+        A table of text with the same index and columns.
+    """
+    units = dict(units or {})
+    row_units: list[str] | None = None
+    if by_row:
+        if "unit" in df.columns:
+            row_units = [str(u) for u in df["unit"]]
+        elif "unit" in (df.index.names or []):
+            row_units = [str(u) for u in df.index.get_level_values("unit")]
+        else:
+            row_units = [unit_of(str(m)) for m in df.index.get_level_values(0)]
+    out = df.astype(object)
+    for j, col in enumerate(df.columns):
+        values = df.iloc[:, j]
+        if not _is_numeric(values):
+            continue
+        if col in units:
+            col_units = [units[col]] * len(df)
+        elif row_units is not None:
+            col_units = row_units
+        else:
+            unit = unit_of(col) if isinstance(col, str) else ""
+            if not unit and pd.api.types.is_integer_dtype(values.dtype):
+                unit = "count"
+            col_units = [unit] * len(df)
+        text = [fmt_value(v, u, compact=compact) for v, u in zip(values, col_units, strict=True)]
+        if col in signed:
+            text = [f"+{t}" if _positive(v) else t for t, v in zip(text, values, strict=True)]
+        out.iloc[:, j] = text
+    return out
+
+
+def _positive(x: Any) -> bool:
+    return x is not None and bool(np.isfinite(x)) and x > 0
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    """Numbers (or nothing), not text or flags: a numeric dtype, or objects that are numbers."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return True
+    return all(v is None or (isinstance(v, int | float | np.number) and not isinstance(v, bool))
+               for v in values)
 
 
 def _num(x: Any) -> float:
