@@ -40,42 +40,62 @@ SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="override a scenario field: dotted.key=value (repeatable)")]
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print one ``error:`` line and exit (no traceback)."""
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+def fail(message: str | list[str], code: int = 2) -> None:
+    """Print one ``error:`` line per message and exit (no traceback)."""
+    for line in [message] if isinstance(message, str) else message:
+        err_console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def load_or_fail(path: Path, overrides: list[str] | None):
-    """Load a scenario, turning any scenario problem into one error line and exit 2."""
+    """Load a scenario: each problem one ``error:`` line and exit 2; warnings go to stderr.
+
+    The plan's warnings (``warning: <file>: <field path>: <problem>``) do not stop the command.
+    """
+    from sim.plan_checks import plan_warnings
+
     try:
-        return load_scenario(path, overrides)
+        sc = load_scenario(path, overrides)
     except ScenarioError as e:
-        fail(str(e))
+        fail([str(err) for err in e.errors])
+    for warning in plan_warnings(sc, file=path):
+        err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    return sc
 
 
 @app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario TOML files")],
     set_: SetOpt = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="treat warnings as errors (exit 2 when a file has any)")] = False,
 ) -> None:
-    """Check scenario files; explain every mistake in one line."""
+    """Check scenario files: every mistake in one line each, then warnings about the plan."""
     from sim.plan import build_plan
+    from sim.plan_checks import plan_warnings
 
     bad = 0
     for path in scenarios:
         try:
             sc = load_scenario(path, set_)
         except ScenarioError as e:
-            err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+            for err in e.errors:
+                err_console.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
             bad += 1
             continue
         plan = build_plan(sc)
+        warnings = plan_warnings(sc, plan, file=path)
+        for warning in warnings:
+            err_console.print(f"warning: {warning}", markup=False, highlight=False,
+                              soft_wrap=True)
+        if strict and warnings:
+            bad += 1
+            continue
         waves = len(sc.waves)
         planned = int((plan.wave_of_store >= 0).sum())
         console.print(f"ok: {path} ({len(plan.stores)} stores, {len(plan.skus)} SKUs, "
                       f"{sc.horizon_weeks} weeks, {waves} wave(s) covering {planned} stores)",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         by = {}
         for name, src in plan.param_sources.items():
             by.setdefault(src, []).append(name)
@@ -94,25 +114,11 @@ SchedOpt = Annotated[str | None, typer.Option("--scheduler",
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="continue an interrupted run")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="replace the results --out holds")]
 
+from sim.cli_progress import RunProgress  # noqa: E402
 from sim.cli_tables import cost_table as _cost_table  # noqa: E402
 from sim.cli_tables import fmt as _fmt  # noqa: E402
 from sim.cli_tables import refund_table as _refund_table  # noqa: E402
 from sim.cli_tables import summary_table as _summary_table  # noqa: E402
-
-
-def _progress(total: int):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
-                    transient=False, disable=not err_console.is_terminal)
 
 
 @app.command("run")
@@ -136,24 +142,28 @@ def run_cmd(
     from sim.experiment import ExperimentError, run, run_to_precision
 
     sc = load_or_fail(scenario, set_)
+    prog = RunProgress(err_console, [(sc.name, replications, sc.horizon_weeks)])
+    hooks = {"on_replication": lambda r: prog.replication(0, r),
+             "on_week": lambda r, wk: prog.week(0, r, wk)}
     try:
-        with _progress(replications) as prog:
-            task = prog.add_task(sc.name, total=replications)
+        with prog:
             if precision is not None:
                 res = run_to_precision(sc, replications, seed, precision, max_replications,
                                        workers=workers, scheduler=scheduler, out=out,
                                        resume=resume, force=force,
-                                       on_replication=lambda r: prog.advance(task),
-                                       on_batch=lambda n: prog.update(task, total=n))
+                                       on_batch=lambda n: prog.set_replications(0, n), **hooks)
             else:
                 res = run(sc, replications, seed, workers=workers, scheduler=scheduler, out=out,
-                          resume=resume, force=force,
-                          on_replication=lambda r: prog.advance(task))
+                          resume=resume, force=force, **hooks)
     except ExperimentError as e:
         fail(str(e))
+    except KeyboardInterrupt:
+        err_console.print(prog.interrupted(out), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     _summary_table(f"{sc.name}: {res.n} replications, seed {seed}", {sc.name: res.summary})
     _refund_table([res])
-    _cost_table(f"{sc.name}: total_risk_cost by component", {sc.name: res.summary})
+    _cost_table(f"{sc.name}: total_risk_cost by component ({sc.costs.currency})",
+                {sc.name: res.summary})
     if precision is not None:
         console.print(f"precision {precision:g} reached with {res.n} replications"
                       if res.n < max_replications else
@@ -179,6 +189,7 @@ def compare_cmd(
     """Run plans on the same seeds and rank them with paired differences."""
     from sim.compare import compare
     from sim.experiment import ExperimentError
+    from sim.verdict import currency_of
 
     if len(scenarios) < 2:
         fail("compare: give at least two scenario files")
@@ -186,38 +197,27 @@ def compare_cmd(
     names = [p.name for p in plans]
     if len(set(names)) != len(names):
         fail(f"compare: plan names must differ (got {names}); set name = ... in each file")
+    prog = RunProgress(err_console, [(p.name, replications, p.horizon_weeks) for p in plans])
     try:
-        with _progress(replications * len(plans)) as prog:
-            tasks = [prog.add_task(p.name, total=replications) for p in plans]
+        with prog:
             cmp = compare(plans, replications, seed, workers=workers, scheduler=scheduler,
                           out=out, resume=resume, force=force,
-                          on_replication=lambda i, r: prog.advance(tasks[i]))
-    except ExperimentError as e:
-        fail(str(e))
+                          on_replication=prog.replication, on_week=prog.week)
+    except (ExperimentError, ValueError) as e:
+        fail(f"compare: {e}")
+    except KeyboardInterrupt:
+        err_console.print(prog.interrupted(out), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     _summary_table(f"{len(plans)} plans, {replications} replications each, seed {seed}",
                    {r.scenario: r.summary for r in cmp.runs})
     _refund_table(cmp.runs)
-    _cost_table(f"total_risk_cost by component (paired differences against {names[0]})",
+    _cost_table(f"total_risk_cost by component ({currency_of(cmp.runs)}; paired differences "
+                f"against {names[0]})",
                 {r.scenario: r.summary for r in cmp.runs}, cmp.differences)
-    from rich.table import Table
+    from sim.cli_tables import conclusion, ranking_table
 
-    table = Table(title=f"ranking on total_risk_cost (paired against {names[0]})")
-    for col in ("rank", "plan", "mean total_risk_cost", "difference [95% CI]",
-                "wins (lowest cost)"):
-        table.add_column(col, justify="right" if col != "plan" else "left")
-    diffs = cmp.differences[cmp.differences["metric"] == "total_risk_cost"].set_index("plan")
-    wins = cmp.wins.set_index("plan")["win_share"]
-    for row in cmp.ranking.itertuples():
-        if row.plan in diffs.index:
-            d = diffs.loc[row.plan]
-            diff = f"{_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]"
-        else:
-            diff = "reference"
-        table.add_row(str(row.rank), row.plan, _fmt(row.total_risk_cost_mean), diff,
-                      f"{wins[row.plan]:.0%}")
-    console.print(table)
-    for caveat in cmp.caveats:
-        console.print(f"[yellow]not a ranking to act on:[/yellow] {caveat}", highlight=False)
+    ranking_table(cmp)
+    conclusion(cmp)
     if out is not None:
         console.print(f"wrote {out}/comparison.json and one folder per plan", highlight=False)
 
@@ -322,6 +322,25 @@ def report_cmd(
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         fail(f"{out_dir}: cannot read results ({type(e).__name__}: {first})")
     console.print(str(path), highlight=False, soft_wrap=True)
+
+
+@app.command("summary")
+def summary_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="a run or compare output folder")],
+    format_: Annotated[str, typer.Option(
+        "--format", help="table (as run/compare print it), markdown (pipe tables), csv or "
+        "json (the tidy table: metric, unit, statistic, value; plan for a comparison)")
+        ] = "table",
+) -> None:
+    """Reprint the summary of a results folder (nothing is rerun)."""
+    from sim.cli_summary import SummaryError, render
+
+    try:
+        text = render(out_dir, format_)
+    except SummaryError as e:
+        fail(str(e))
+    if text is not None:
+        typer.echo(text, nl=False)
 
 
 def main() -> None:

@@ -43,6 +43,26 @@ class Comparison:
     wins: pd.DataFrame = field(default_factory=pd.DataFrame)
     caveats: list[str] = field(default_factory=list)
 
+    def summary_frame(self) -> pd.DataFrame:
+        """Every plan's summary, the paired differences and the ranking, tidy (with ``plan``).
+
+        :func:`sim.tidy.comparison_frame` lists the statistics.
+        """
+        from sim.tidy import comparison_frame
+
+        return comparison_frame(self)
+
+    def differences_frame(self) -> pd.DataFrame:
+        """The paired differences, tidy: :func:`sim.tidy.differences_frame`."""
+        from sim.tidy import differences_frame
+
+        return differences_frame(self)
+
+    def __repr__(self) -> str:
+        from sim.tidy import comparison_repr
+
+        return comparison_repr(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The ``comparison.json`` content."""
         return {
@@ -99,7 +119,7 @@ def compare_runs(runs: list[RunResult]) -> Comparison:
 
 def compare(scenarios: list[Scenario], replications: int, seed: int, workers: int = 1,
             scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-            on_replication=None, force: bool = False) -> Comparison:
+            on_replication=None, force: bool = False, on_week=None) -> Comparison:
     """Run several plans on the same replication seeds and compare them.
 
     Args:
@@ -113,6 +133,7 @@ def compare(scenarios: list[Scenario], replications: int, seed: int, workers: in
         resume: Continue an interrupted comparison.
         force: Replace the results ``out`` already holds.
         on_replication: Progress callback ``(plan_index, rep)``.
+        on_week: Progress callback ``(plan_index, rep, week reached)``.
 
     Returns:
         The comparison.
@@ -120,12 +141,18 @@ def compare(scenarios: list[Scenario], replications: int, seed: int, workers: in
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"plan names must differ to be compared: {names}")
+    currencies = sorted({s.costs.currency for s in scenarios})
+    if len(currencies) > 1:
+        raise ValueError(f"plans must state their costs in one currency to be compared "
+                         f"(costs.currency: {', '.join(currencies)})")
     runs = []
     for i, sc in enumerate(scenarios):
         cb = (lambda rep, i=i: on_replication(i, rep)) if on_replication else None
+        wk = (lambda rep, week, i=i: on_week(i, rep, week)) if on_week else None
         plan_out = Path(out) / sc.name if out is not None else None
         runs.append(run(sc, replications, seed, workers=workers, scheduler=scheduler,
-                        out=plan_out, resume=resume, on_replication=cb, force=force))
+                        out=plan_out, resume=resume, on_replication=cb, force=force,
+                        on_week=wk))
     result = compare_runs(runs)
     if out is not None:
         write_json(Path(out) / "comparison.json", result.to_dict())

@@ -12,8 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.aggregate import refund_pairs, summarize
+from sim.executors import OnWeek, execute, replicate  # noqa: F401 - replicate: the task
 from sim.files import atomic_write, write_json, write_parquet
 from sim.scenario import Scenario
 from sim.streams import replication_seeds
@@ -61,6 +61,17 @@ class RunResult:
         """Number of replications."""
         return len(self.replications)
 
+    def summary_frame(self) -> pd.DataFrame:
+        """The summary as a tidy table (metric, unit, statistic, value): :mod:`sim.tidy`."""
+        from sim.tidy import summary_frame
+
+        return summary_frame(self)
+
+    def __repr__(self) -> str:
+        from sim.tidy import result_repr
+
+        return result_repr(self)
+
 
 def scenario_payload(scenario: Scenario) -> dict[str, Any]:
     """Plain data that rebuilds the scenario in another process or on a Dask worker."""
@@ -79,22 +90,6 @@ def scenario_from_payload(payload: dict[str, Any]) -> Scenario:
 def scenario_hash(scenario: Scenario) -> str:
     """Stable hash of a scenario's settings (names the results an output folder holds)."""
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
-
-
-def replicate(payload: dict[str, Any], seed: int, rep: int) -> dict[str, Any]:
-    """Run one replication; a pure task returning plain data (any executor can run it)."""
-    from sim.model.engine import Simulation
-
-    res = Simulation(scenario_from_payload(payload), seed).run()
-    return {
-        "rep": rep,
-        "seed": seed,
-        "metrics": res.metrics,
-        "weekly": res.weekly.assign(rep=rep),
-        "by_region": res.by_region.assign(rep=rep),
-        "timeline": res.timeline.assign(rep=rep),
-        "refunds": res.refunds.assign(rep=rep),
-    }
 
 
 class Checkpoint:
@@ -173,53 +168,10 @@ def prepare_output(out: Path, scenario: Scenario, seed: int, resume: bool,
         raise held
 
 
-def _execute(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,
-             scheduler: str | None) -> Iterator[dict[str, Any]]:
-    """Yield finished replications in completion order from the chosen executor."""
-    if scheduler:
-        yield from _execute_dask(payload, todo, scheduler)
-    elif workers <= 1:
-        for rep, s in todo:
-            yield replicate(payload, s, rep)
-    else:
-        import multiprocessing as mp
-
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
-            futures = [ex.submit(replicate, payload, s, rep) for rep, s in todo]
-            try:
-                for fut in as_completed(futures):
-                    yield fut.result()
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
-
-
-def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address: str
-                  ) -> Iterator[dict[str, Any]]:
-    try:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
-    except ImportError:
-        raise ExperimentError("--scheduler needs the 'distributed' extra: "
-                              "pip install 'rollout-sim[distributed]'") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as e:
-        raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
-                              f"({type(e).__name__})") from None
-    try:
-        futures = [client.submit(replicate, payload, s, rep, pure=False) for rep, s in todo]
-        for fut in dask_completed(futures):
-            yield fut.result()
-    finally:
-        client.close()
-
-
 def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
         scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-        on_replication: Callable[[int], None] | None = None, force: bool = False
-        ) -> RunResult:
+        on_replication: Callable[[int], None] | None = None, force: bool = False,
+        on_week: OnWeek | None = None) -> RunResult:
     """Run a scenario for N replications.
 
     Args:
@@ -233,6 +185,8 @@ def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
         on_replication: Called with the replication index as each one finishes.
         force: Replace the results ``out`` already holds (without it, or ``resume``, a
             folder with results is refused).
+        on_week: Called with (replication, week reached) as replications go on (not from
+            a Dask cluster).
 
     Returns:
         Tidy tables and the summary. Identical for any executor and worker count.
@@ -256,7 +210,7 @@ def run(scenario: Scenario, replications: int, seed: int, workers: int = 1,
             on_replication(rep)
     todo = [(rep, s) for rep, s in enumerate(seeds) if rep not in results]
     payload = scenario_payload(scenario)
-    for res in _execute(payload, todo, workers, scheduler):
+    for res in execute(payload, todo, workers, scheduler, on_week):
         results[res["rep"]] = res
         if ckpt is not None:
             ckpt.save(res)

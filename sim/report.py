@@ -29,6 +29,8 @@ from sim import plots
 from sim import plotting_data as pdata
 from sim.report_costs import cost_breakdown_html
 from sim.report_refunds import refund_pairs_html
+from sim.report_why import why_weeks_html
+from sim.verdict import currency_of, verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -159,7 +161,8 @@ def render_report(runs: Sequence[RunResult], comparison: Comparison | None,
                  "P25–P75 and P10–P90 bands; grey: peak weeks, hatched: freeze window.</p>")
     for m in FAN_METRICS:
         parts.append(_img(plots.fan_chart(runs, m, inner_only=len(runs) > 3)))
-    parts += ["<h2>Weeks of highest risk</h2>", _risk_weeks(runs)]
+    parts += [why_weeks_html(runs, comparison is not None, currency_of(runs)),
+              "<h2>Weeks of highest risk</h2>", _risk_weeks(runs)]
     parts.append("<h2>Rollout schedule</h2>")
     for r in runs:
         if pdata.gantt_table(r).empty:
@@ -170,7 +173,7 @@ def render_report(runs: Sequence[RunResult], comparison: Comparison | None,
               "<h2>Risk appetite: P50 / P80 / P95</h2>",
               "<p class='note'>The value not exceeded in 50%, 80% and 95% of replications.</p>",
               _risk(runs), "<h2>Scenario settings</h2>", _settings(runs, out_dir),
-              _how_to_read(), "</body></html>"]
+              _how_to_read(currency_of(runs)), "</body></html>"]
     return "\n".join(parts)
 
 
@@ -212,32 +215,20 @@ def _meta(runs: Sequence[RunResult], out_dir: Path | None) -> str:
 
 
 def _conclusion(cmp: Comparison) -> str:
-    best = cmp.ranking.iloc[0]
-    ref = cmp.runs[0].scenario
-    wins = cmp.wins.set_index("plan")["win_share"]
-    text = (f"Lowest mean total_risk_cost: <b>{_e(best.plan)}</b> "
-            f"({pdata.fmt_value(best.total_risk_cost_mean, 'currency')}), lowest in "
-            f"{wins[best.plan]:.0%} of replications.")
-    d = cmp.differences
-    row = d[(d["plan"] == best.plan) & (d["metric"] == "total_risk_cost")]
-    if len(row):
-        r = row.iloc[0]
-        text += (f" Against {_e(ref)}: {pdata.fmt_value(r['mean'], 'currency')} "
-                 f"[95% CI {pdata.fmt_value(r['ci_low'], 'currency')}, "
-                 f"{pdata.fmt_value(r['ci_high'], 'currency')}].")
-    elif best.plan == ref:
-        text += " No plan beats the reference on mean total_risk_cost."
+    v = verdict(cmp)
+    text = "<br>".join(_e(s) for s in v.sentences)
     if cmp.caveats:
         items = "".join(f"<li>{_e(c)}</li>" for c in cmp.caveats)
         text += f"<br><b>Not a ranking to act on:</b><ul>{items}</ul>"
-    return f"<p class='callout'>{text}</p>"
+    return f"<div class='callout'>{text}</div>"
 
 
 def _ranking(cmp: Comparison) -> str:
     ref = cmp.runs[0].scenario
     d = cmp.differences[cmp.differences["metric"] == "total_risk_cost"].set_index("plan")
     wins = cmp.wins.set_index("plan")["win_share"]
-    rows = ["<table><tr><th>rank</th><th>plan</th><th>mean total_risk_cost</th>"
+    rows = ["<table><tr><th>rank</th><th>plan</th><th>mean total_risk_cost "
+            f"({_e(currency_of(cmp.runs))})</th>"
             f"<th>difference vs {_e(ref)} [95% CI]</th><th>lowest-cost share of "
             "replications</th></tr>"]
     for r in cmp.ranking.itertuples(index=False):
@@ -378,7 +369,7 @@ def _settings(runs: Sequence[RunResult], out_dir: Path | None) -> str:
     return "".join(rows)
 
 
-def _how_to_read() -> str:
+def _how_to_read(currency: str) -> str:
     return ("<h2>How to read this report</h2><ul class='note'>"
             "<li>Every replication is one simulated year with its own random customers; all "
             "plans see the same customers in replication <i>r</i> (common random numbers), "
@@ -386,5 +377,5 @@ def _how_to_read() -> str:
             "<li>Mean [95% CI]: t-interval for the mean over replications; P50/P80/P90/P95: "
             "percentiles of the per-replication values (few replications give rough "
             "percentiles).</li>"
-            "<li>Fractions are shown as percentages; currency in the units of the scenario's "
-            "[costs] section.</li></ul>")
+            f"<li>Fractions are shown as percentages; money in {_e(currency)} (the scenarios' "
+            "<code>costs.currency</code>; USD when a scenario does not say).</li></ul>")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim import plotting_data as pdata
+from sim.verdict import currency_of
 
 if TYPE_CHECKING:
     from sim.compare import Comparison
@@ -32,7 +33,8 @@ def cost_breakdown_html(runs: Sequence[RunResult], cmp: Comparison | None) -> st
     head = "".join(f"<th>{_e(p)}<br>mean [95% CI]</th><th>share</th>"
                    + (f"<th>vs {_e(plans[0])} [95% CI]</th>" if paired and i else "")
                    for i, p in enumerate(plans))
-    rows = ["<h2>total_risk_cost by component</h2><p class='note'>Each component is a metric "
+    rows = [f"<h2>total_risk_cost by component ({_e(currency_of(runs))})</h2>"
+            "<p class='note'>Each component is a metric "
             "(<code>cost.&lt;component&gt;</code>) and the total is their sum; enablement is "
             "what a plan spends on its go-lives (its parts indented).</p>"
             f"<table><tr><th>component</th>{head}</tr>"]

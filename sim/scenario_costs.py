@@ -62,3 +62,7 @@ class Costs(Strict):
         "that share); assumption: ~80 data-team hours at 50")
     cutover_it_per_store: float = Field(
         3000.0, ge=0, description="IT cost of a store cutover (technician, POS swap); assumption")
+    currency: str = Field(
+        "USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of every money figure the "
+        "outputs print (the weights above are in it); default USD: the labour rates and the "
+        "published figures in FACTS the defaults come from are US ones")

@@ -10,6 +10,8 @@ component's report (:mod:`sim.model.results`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import simpy
 
 from sim.model.component import Component
@@ -51,6 +53,8 @@ class Simulation:
                 raise ValueError(f"{e.path}: {e.problem}") from None
         self.scenario = scenario
         self.seed = int(seed)
+        #: Called with each week reached (progress only; reads no state, draws nothing).
+        self.on_week: Callable[[int], None] | None = None
         self.streams = s = Streams(self.seed)
         self.world: World = build_world(scenario, plan)
         w = self.world
@@ -83,6 +87,8 @@ class Simulation:
         """The hourly SimPy process: each hour, the schedule's tasks due then, in order."""
         plan = hourly_plan(HOURLY, self.components)
         for hour in range(self.world.horizon_hours):
+            if hour and hour % WEEK == 0 and self.on_week is not None:
+                self.on_week(hour // WEEK)
             for call in plan[hour % WEEK]:
                 call(hour)
             yield self.env.timeout(1)

@@ -6,6 +6,7 @@ runs a real two-plan comparison on a 10-week horizon for the report and the CLI.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -378,6 +379,29 @@ def test_report_shows_total_risk_cost_with_its_components(comparison_folder):
         assert all(means[m] == summary[m]["mean"] for m in means)
     paired = {c["metric"]: float(c["value"]) for c in cells if c["stat"] == "difference"}
     assert paired and all(v == diff[("pilot_then_waves", m)] for m, v in paired.items())
+
+
+def test_report_explains_the_ranking_in_the_scenarios_currency(comparison_folder):
+    """Issue 17: the verdict says which components make the winner cheaper and when plans
+    cannot be told apart; money names its currency; the riskiest weeks say why."""
+    from sim.report import load_folder
+    from sim.verdict import verdict
+
+    _, cmp = load_folder(comparison_folder)
+    page = write_report(comparison_folder).read_text()
+    callout = page[page.index("<div class='callout'>"):]
+    callout = callout[: callout.index("</div>")]
+    v = verdict(cmp)
+    assert v.sentences and all(html.escape(s, quote=True) in callout for s in v.sentences)
+    assert "Too few replications (2) for an interval" in callout  # two replications: no CI
+    assert "total_risk_cost by component (USD)" in page
+    assert "mean total_risk_cost (USD)" in page and "money in USD" in page
+    why = page[page.index("<h2>Why these weeks</h2>"):]
+    why = why[: why.index("</table>")]
+    rows = re.findall(r"<tr data-plan='([^']*)' data-week='(\d+)'>", why)
+    assert {p for p, _ in rows} == {"baseline_legacy", "pilot_then_waves"}
+    assert "vs baseline_legacy" in why and "vs median week" in why
+    assert "stores go live" in why  # the compressed waves go live in the weeks that cost most
 
 
 def test_cli_prints_the_cost_breakdown(tmp_path):

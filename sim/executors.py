@@ -1,0 +1,138 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster.
+
+Every executor runs the same pure task (:func:`replicate`) on the same (replication, seed)
+pairs and yields finished replications in completion order; the caller keys them by
+replication, so results are the same bits whatever runs them. Progress within a replication
+(the week the simulation has reached) is reported in this process and from local worker
+processes (through a queue); a Dask cluster reports replications as they finish only.
+"""
+
+from __future__ import annotations
+
+import queue as queue_mod
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
+
+#: Called with (replication, week reached) as a replication's simulation goes on.
+OnWeek = Callable[[int, int], None]
+#: How often (seconds) the parent looks for progress from worker processes.
+POLL_SECONDS = 0.25
+
+
+def replicate(payload: dict[str, Any], seed: int, rep: int, progress: Any = None
+              ) -> dict[str, Any]:
+    """Run one replication; a pure task returning plain data (any executor can run it).
+
+    Args:
+        payload: The scenario as plain data (:func:`sim.experiment.scenario_payload`).
+        seed: The replication's seed.
+        rep: The replication's index.
+        progress: ``None``, a callable ``(rep, week)``, or a queue that receives
+            ``(rep, week)`` tuples, each time the simulation passes a week's end.
+
+    Returns:
+        The replication's metrics and tables, each table tagged with ``rep``.
+    """
+    from sim.experiment import scenario_from_payload
+    from sim.model.engine import Simulation
+
+    sim = Simulation(scenario_from_payload(payload), seed)
+    if callable(progress):
+        sim.on_week = lambda wk: progress(rep, wk)
+    elif progress is not None:
+        sim.on_week = lambda wk: progress.put((rep, wk))
+    res = sim.run()
+    return {
+        "rep": rep,
+        "seed": seed,
+        "metrics": res.metrics,
+        "weekly": res.weekly.assign(rep=rep),
+        "by_region": res.by_region.assign(rep=rep),
+        "timeline": res.timeline.assign(rep=rep),
+        "refunds": res.refunds.assign(rep=rep),
+    }
+
+
+def execute(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,
+            scheduler: str | None, on_week: OnWeek | None = None
+            ) -> Iterator[dict[str, Any]]:
+    """Yield finished replications in completion order from the chosen executor.
+
+    Args:
+        payload: The scenario as plain data.
+        todo: ``(replication, seed)`` pairs to run.
+        workers: Local worker processes (1 = this process).
+        scheduler: A Dask scheduler address; overrides ``workers``.
+        on_week: Progress within replications (not reported from a Dask cluster).
+
+    Yields:
+        Each replication's result (:func:`replicate`).
+    """
+    if scheduler:
+        yield from _execute_dask(payload, todo, scheduler)
+    elif workers <= 1:
+        for rep, s in todo:
+            yield replicate(payload, s, rep, on_week)
+    else:
+        yield from _execute_local(payload, todo, workers, on_week)
+
+
+def _drain(q: Any, on_week: OnWeek) -> None:
+    while True:
+        try:
+            rep, wk = q.get_nowait()
+        except queue_mod.Empty:
+            return
+        on_week(rep, wk)
+
+
+def _execute_local(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,
+                   on_week: OnWeek | None) -> Iterator[dict[str, Any]]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    manager = ctx.Manager() if on_week is not None else None
+    q = manager.Queue() if manager is not None else None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            futures = [ex.submit(replicate, payload, s, rep, q) for rep, s in todo]
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=POLL_SECONDS,
+                                         return_when=FIRST_COMPLETED)
+                    if q is not None and on_week is not None:
+                        _drain(q, on_week)
+                    for fut in done:
+                        yield fut.result()
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    finally:
+        if manager is not None:
+            manager.shutdown()
+
+
+def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address: str
+                  ) -> Iterator[dict[str, Any]]:
+    from sim.experiment import ExperimentError
+
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise ExperimentError("--scheduler needs the 'distributed' extra: "
+                              "pip install 'rollout-sim[distributed]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
+                              f"({type(e).__name__})") from None
+    try:
+        futures = [client.submit(replicate, payload, s, rep, pure=False) for rep, s in todo]
+        for fut in dask_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()

@@ -1,0 +1,98 @@
+"""The README played top to bottom in a fresh virtual environment, as a new user would (issue 17).
+
+The project's files are copied to a temporary folder, a new virtual environment is made there,
+and every ``bash`` block of the README runs in order in a clean shell (this test's virtual
+environment is not on its PATH), then the Python block runs with the new environment's Python.
+What is changed, and why:
+
+- The new environment sees this environment's installed dependencies through a ``.pth`` file,
+  so ``pip install -e .`` installs the project itself (its console script included) without
+  downloading numpy and the rest again; the project is built by pip as the README says. Their
+  commands (``ruff``) come from this environment's ``bin``, put last on the PATH.
+- Commands that run the model run a small slice (20 stores, 40 SKUs, 2 replications) and the
+  network generator 60 stores, so the test takes seconds rather than the full network's hours.
+- The test command's ``python -m pytest`` is not run (it is this suite: it would run itself);
+  its install and ``ruff check .`` are.
+- Commands that execute notebooks are not run here (``tests/interface/test_notebooks.py`` runs
+  every notebook).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+SLICE = "--set network.stores=20 --set network.skus=40"
+NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert")
+
+
+def _files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [f for f in out.splitlines() if (ROOT / f).is_file()]
+
+
+def _small(line: str) -> str:
+    """A command at a small scale (see the module docstring)."""
+    if NOT_HERE.search(line):
+        return f"# not run here (notebooks run in test_notebooks.py): {line}"
+    line = line.replace(" && python -m pytest -n 2", "")
+    line = re.sub(r"--stores \d+", "--stores 60", line)
+    m = re.search(r"rollout-sim (run|compare|baseline record|baseline check) ", line)
+    if m:
+        line = re.sub(r"--set network\.stores=\d+", "", line)
+        line = re.sub(r"--set network\.skus=\d+", "", line)
+        line = re.sub(r"(-n|--replications) \d+", r"\1 2", line)
+        code, sep, comment = line.partition("  #")
+        line = f"{code.rstrip()} {SLICE}" + (f"  #{comment}" if sep else "")
+    return line
+
+
+@pytest.mark.slow
+def test_the_readme_plays_top_to_bottom_in_a_fresh_venv(tmp_path):
+    repo = tmp_path / "rollout-sim"
+    for f in _files():
+        (repo / f).parent.mkdir(parents=True, exist_ok=True)
+        (repo / f).write_bytes((ROOT / f).read_bytes())
+    here = Path(sys.prefix)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    # This environment's bin goes last: `python3` is the machine's, and the shared
+    # dependencies' commands (ruff) are found after the new environment's own.
+    path = env["PATH"].split(os.pathsep)
+    mine = [p for p in path if Path(p).resolve().is_relative_to(here.resolve())]
+    env["PATH"] = os.pathsep.join([p for p in path if p not in mine] + mine)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    subprocess.run(["python3", "-m", "venv", ".venv"], cwd=repo, env=env, check=True)
+    pth = next((repo / ".venv" / "lib").glob("python3*/site-packages")) / "_deps_of_tests.pth"
+    pth.write_text("\n".join(site.getsitepackages()) + "\n")
+
+    blocks = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)
+    assert len(blocks) >= 3
+    played = []
+    for block in blocks:
+        script = "\n".join(_small(line) for line in block.splitlines())
+        played.append(script)
+        r = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=repo, env=env,
+                           capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, f"{script}\n--- stdout\n{r.stdout[-3000:]}\n--- stderr\n" \
+                                  f"{r.stderr[-3000:]}"
+    assert (repo / ".venv" / "bin" / "rollout-sim").is_file()
+    assert (repo / "cmp" / "comparison.json").is_file()  # the main job's comparison
+
+    python = next(iter(re.findall(r"```python\n(.*?)\n```", README, flags=re.S)))
+    code = (python.replace('{"network.stores": 60}',
+                           '{"network.stores": 20, "network.skus": 40}')
+            .replace('["network.stores=60"]', '["network.stores=20", "network.skus=40"]')
+            .replace("replications=20", "replications=1"))
+    code += "\nassert many.n == 1 and list(cmp.ranking['plan'])\nprint('python block ok')\n"
+    r = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-c", code], cwd=repo,
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "python block ok" in r.stdout, r.stderr[-3000:]
