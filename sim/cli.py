@@ -164,6 +164,9 @@ def run_cmd(
     _refund_table([res])
     _cost_table(f"{sc.name}: total_risk_cost by component ({sc.costs.currency})",
                 {sc.name: res.summary})
+    from sim.cli_tables import why_table
+
+    why_table([res], compared=False)
     if precision is not None:
         console.print(f"precision {precision:g} reached with {res.n} replications"
                       if res.n < max_replications else
@@ -214,9 +217,10 @@ def compare_cmd(
     _cost_table(f"total_risk_cost by component ({currency_of(cmp.runs)}; paired differences "
                 f"against {names[0]})",
                 {r.scenario: r.summary for r in cmp.runs}, cmp.differences)
-    from sim.cli_tables import conclusion, ranking_table
+    from sim.cli_tables import conclusion, ranking_table, why_table
 
     ranking_table(cmp)
+    why_table(cmp.runs, compared=True)
     conclusion(cmp)
     if out is not None:
         console.print(f"wrote {out}/comparison.json and one folder per plan", highlight=False)

@@ -78,6 +78,8 @@ def print_tables(runs: list, cmp: Any) -> None:
     ct.cost_table(cost, _summaries(runs), None if cmp is None else cmp.differences)
     if cmp is not None:
         ct.ranking_table(cmp)
+    ct.why_table(runs, compared=cmp is not None)
+    if cmp is not None:
         ct.conclusion(cmp)
 
 
@@ -88,6 +90,7 @@ def markdown(runs: list, cmp: Any) -> str:
              ct.cost_grid(cost, _summaries(runs), None if cmp is None else cmp.differences)]
     if cmp is not None:
         grids.append(ct.ranking_grid(cmp))
+    grids.append(ct.why_grid(runs, compared=cmp is not None))
     parts = [ct.markdown(g) for g in grids if g is not None]
     if cmp is not None:
         from sim.verdict import verdict

@@ -310,3 +310,37 @@ def conclusion(cmp) -> None:
     console.print(verdict(cmp).text, markup=False, highlight=False)
     for caveat in cmp.caveats:
         console.print(f"[yellow]not a ranking to act on:[/yellow] {caveat}", highlight=False)
+
+
+# ------------------------------------------------------------------------ why these weeks
+
+def why_grid(runs, compared: bool, n: int = 2) -> Grid:
+    """Each plan's ``n`` costliest weeks and what drives them (:mod:`sim.plotting_data.why`).
+
+    In a comparison the other plans' weeks are measured against the reference's same weeks,
+    the reference's against its own median week.
+    """
+    from sim.plotting_data.why import why_weeks
+
+    ref = runs[0] if compared and len(runs) > 1 else None
+    grid = Grid("why these weeks: the costliest weeks and their drivers (median over "
+                "replications)", [("plan", "left"), ("week", "right"), ("excess", "right"),
+                                  ("driven by", "left"), ("events", "left")])
+    for r in runs:
+        t = why_weeks(r, None if (ref is None or r is ref) else ref, n)
+        for w in t.itertuples(index=False):
+            drivers = "; ".join(f"{c.removeprefix('cost.').replace('_', ' ')} {_signed(v)}"
+                                for c, v in w.drivers)
+            if w.exception:
+                drivers += f"; {w.exception} exceptions +{w.exception_excess:,.0f}"
+            events = [x for x, on in (("peak", w.peak), ("freeze", w.freeze)) if on]
+            if w.go_lives == w.go_lives and w.go_lives > 0:
+                events.append(f"{w.go_lives:g} stores go live")
+            grid.add(r.scenario, str(w.week), f"{_signed(w.excess)} {w.basis}",
+                     drivers.lstrip("; ") or "-", ", ".join(events) or "-")
+    return grid
+
+
+def why_table(runs, compared: bool) -> None:
+    """Print :func:`why_grid`."""
+    show(why_grid(runs, compared))

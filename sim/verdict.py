@@ -43,8 +43,9 @@ class Verdict:
         currency: The currency of every money figure.
         sentences: The verdict, one finding per sentence.
         tied: Plans whose paired difference from the winner cannot be told from zero.
-        drivers: ``(component, paired difference winner - reference)``, largest first, for
-            the components named in the verdict.
+        drivers: ``(component, paired difference plan - reference)``, largest first, for
+            the components named in the verdict (the plan is the winner, or the closest plan
+            when the reference wins).
     """
 
     winner: str
@@ -155,15 +156,21 @@ def verdict(cmp: Comparison) -> Verdict:
     v.sentences.append(
         f"Lowest mean total_risk_cost: {best.plan} ({money(best.total_risk_cost_mean, cur)}), "
         f"the cheapest plan in {wins[best.plan]:.0%} of the paired replications.")
+    # The plan whose components are explained against the reference: the winner, or, when
+    # the reference itself wins, the closest plan (what keeps it from beating the reference).
+    explained = str(best.plan)
     if best.plan == ref:
         v.sentences.append(f"No plan beats the reference {ref} on mean total_risk_cost.")
+        if len(cmp.ranking) > 1:
+            explained = str(cmp.ranking.iloc[1].plan)
     else:
         d = cmp.differences
         row = d[(d["plan"] == best.plan) & (d["metric"] == "total_risk_cost")].iloc[0]
         v.sentences.append(
             f"Against the reference {ref}: {money(row['mean'], cur, True)} "
             f"({_interval(row['ci_low'], row['ci_high'], cur)}).")
-        comps = drivers(cmp, best.plan)
+    if explained != ref:
+        comps = drivers(cmp, explained)
         cheaper = [c for c in comps if c[1] < 0][:TOP_COMPONENTS]
         dearer = [c for c in comps if c[1] > 0][:TOP_COMPONENTS]
         v.drivers = cheaper + dearer
@@ -174,8 +181,9 @@ def verdict(cmp: Comparison) -> Verdict:
         if dearer:
             parts.append("dearer on " + " and ".join(
                 f"{_label(m)} ({money(x, cur, True)})" for m, x in dearer))
+        who = explained if explained == v.winner else f"The closest plan, {explained},"
         if parts:
-            v.sentences.append(f"{best.plan} is {'; '.join(parts)} than {ref}.")
+            v.sentences.append(f"{who} is {'; '.join(parts)} than {ref}.")
     ties = tied_with(cmp, v.winner)
     v.tied = [p for p, _ in ties]
     untested = [(p, d) for p, d in ties if d["ci95"][0] is None]

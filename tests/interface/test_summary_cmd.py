@@ -198,6 +198,10 @@ def test_compare_of_six_plans_fits_80_columns(six, monkeypatch):
     for plan in PLANS:
         assert cli_tables.fmt(cmp.ranking.set_index("plan").loc[plan,
                                                               "total_risk_cost_mean"]) in res.stdout
+    # The verdict and the why-these-weeks table close the output (issue 17).
+    flat = " ".join(res.stdout.split())
+    assert "Lowest mean total_risk_cost:" in flat and "USD" in flat
+    assert "why these weeks" in flat and "vs baseline_legacy" in flat
 
 
 def test_wide_layout_when_it_fits(six):

@@ -93,7 +93,10 @@ def test_a_reference_that_wins_is_named():
     ref = _run("legacy", {"cost.fulfillment": BASE - 500})
     a = _run("a", {"cost.fulfillment": BASE})
     v = verdict(compare_runs([ref, a]))
-    assert "No plan beats the reference legacy" in v.text and v.drivers == []
+    assert "No plan beats the reference legacy" in v.text
+    # What keeps the closest plan from beating the reference is named.
+    assert v.drivers == [("cost.fulfillment", 500.0)]
+    assert "The closest plan, a, is dearer on fulfillment (+500.0 USD) than legacy." in v.text
 
 
 def test_the_currency_comes_from_the_scenario_and_defaults_to_usd():
