@@ -118,4 +118,6 @@ def run_replication(scenario: Scenario, seed: int) -> ReplicationResult:
         The replication's metrics (dict keyed by the contract names), weekly and by-region
         tables, and the rollout timeline.
     """
-    return Simulation(scenario, seed).run()
+    from sim.executors import collected
+
+    return collected(scenario, seed)
