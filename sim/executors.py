@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 OnWeek = Callable[[int, int], None]
 #: How often (seconds) the parent looks for progress from worker processes.
 POLL_SECONDS = 0.25
+#: How long to keep trying to reach a Dask scheduler before saying it cannot be reached.
+SCHEDULER_TIMEOUT = "10s"
 
 
 def replicate(payload: dict[str, Any], seed: int, rep: int, progress: Any = None
@@ -152,7 +154,7 @@ def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address:
         raise ExperimentError("--scheduler needs the 'distributed' extra: "
                               "pip install 'rollout-sim[distributed]'") from None
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout=SCHEDULER_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as e:
         raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
                               f"({type(e).__name__})") from None

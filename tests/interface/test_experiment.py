@@ -88,8 +88,11 @@ def test_cli_refuses_changed_resume_with_one_line(serial):
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_unreachable_scheduler_is_one_line_error(tmp_path):
+def test_unreachable_scheduler_is_one_line_error(tmp_path, monkeypatch):
     pytest.importorskip("distributed")
+    import sim.executors
+
+    monkeypatch.setattr(sim.executors, "SCHEDULER_TIMEOUT", "1s")  # it waits the whole time
     result = runner.invoke(app, ["run", str(ROOT / "scenarios/baseline_legacy.toml"), "-n", "2",
                                  "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path),
                                  *sum([["--set", s] for s in TINY], [])])
