@@ -65,6 +65,9 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``comparison.json`` content."""
+        from sim.verdict import verdict
+
+        v = verdict(self)
         return {
             "reference": self.runs[0].scenario,
             "plans": [r.scenario for r in self.runs],
@@ -74,6 +77,9 @@ class Comparison:
             "caveats": self.caveats,
             "win_share_total_risk_cost": self.wins.to_dict(orient="records"),
             "differences": self.differences.to_dict(orient="records"),
+            "currency": v.currency,
+            "verdict": v.sentences,
+            "tied_with_winner": v.tied,
         }
 
 

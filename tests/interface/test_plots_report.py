@@ -394,6 +394,9 @@ def test_report_explains_the_ranking_in_the_scenarios_currency(comparison_folder
     v = verdict(cmp)
     assert v.sentences and all(html.escape(s, quote=True) in callout for s in v.sentences)
     assert "Too few replications (2) for an interval" in callout  # two replications: no CI
+    saved = json.loads((comparison_folder / "comparison.json").read_text())
+    assert saved["verdict"] == v.sentences and saved["currency"] == "USD"
+    assert saved["tied_with_winner"] == v.tied
     assert "total_risk_cost by component (USD)" in page
     assert "mean total_risk_cost (USD)" in page and "money in USD" in page
     why = page[page.index("<h2>Why these weeks</h2>"):]
