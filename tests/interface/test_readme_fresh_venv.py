@@ -12,6 +12,10 @@ What is changed, and why:
 - Commands that run the model run a small slice (20 stores, 40 SKUs, 1 replication, one
   process) and the network generator 60 stores, so the test takes about a minute rather than
   the full network's hours.
+- The compiled kernels cached next to the sources are copied with the sources (times kept, so
+  numba accepts them): a new machine compiles them once (~18 s, the README says so); here that
+  would be most of the test's time, and the compiling path is what every new test process
+  takes anyway.
 - The test command's ``python -m pytest`` is not run (it is this suite: it would run itself);
   its install and ``ruff check .`` are.
 - Commands that execute notebooks are not run here (``tests/interface/test_notebooks.py`` runs
@@ -22,12 +26,16 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import site
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import sim
+from tests.small_runs import tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -39,6 +47,15 @@ def _files() -> list[str]:
     out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return [f for f in out.splitlines() if (ROOT / f).is_file()]
+
+
+def _kernel_builds() -> list[str]:
+    """The compiled kernels cached next to the model's sources (built here first if absent)."""
+    sim.run_replication(tiny(), 1)  # loads the builds, or compiles and caches them
+    model = ROOT / "sim" / "model"
+    keep = ("*.nbi", "*.nbc", "sources.sha256")
+    return [str(p.relative_to(ROOT)) for pattern in keep
+            for p in model.glob(f"**/__pycache__/{pattern}")]
 
 
 def _small(line: str) -> str:
@@ -64,9 +81,9 @@ def _small(line: str) -> str:
 @pytest.mark.slow
 def test_the_readme_plays_top_to_bottom_in_a_fresh_venv(tmp_path):
     repo = tmp_path / "rollout-sim"
-    for f in _files():
+    for f in _files() + _kernel_builds():
         (repo / f).parent.mkdir(parents=True, exist_ok=True)
-        (repo / f).write_bytes((ROOT / f).read_bytes())
+        shutil.copy2(ROOT / f, repo / f)  # with its time: numba checks a build by it
     here = Path(sys.prefix)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     # This environment's bin goes last: `python3` is the machine's, and the shared
