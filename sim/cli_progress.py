@@ -36,6 +36,8 @@ class RunProgress:
         self.plain = (not console.is_terminal) if plain is None else plain
         self.saved = [0] * len(plans)
         self._weeks: dict[tuple[int, int], int] = {}
+        #: Replications done: a worker's last weeks can arrive after its result.
+        self._finished: set[tuple[int, int]] = set()
         self._start = time.monotonic()
         self._last_line = self._start
         self._bar: Progress | None = None
@@ -64,6 +66,8 @@ class RunProgress:
 
     def week(self, plan: int, rep: int, week: int) -> None:
         """A replication of ``plan`` reached the end of ``week``."""
+        if (plan, rep) in self._finished:
+            return
         seen = self._weeks.get((plan, rep), 0)
         self._weeks[plan, rep] = max(seen, week)
         if self._bar is not None:
@@ -76,6 +80,7 @@ class RunProgress:
         """A replication of ``plan`` finished and was saved (or was loaded on resume)."""
         name, reps, weeks = self.plans[plan]
         self.saved[plan] += 1
+        self._finished.add((plan, rep))
         seen = self._weeks.pop((plan, rep), 0)
         if self._bar is not None:
             self._bar.update(self._tasks[plan], advance=max(weeks - seen, 0),

@@ -25,6 +25,15 @@ OnWeek = Callable[[int, int], None]
 POLL_SECONDS = 0.25
 #: How long to keep trying to reach a Dask scheduler before saying it cannot be reached.
 SCHEDULER_TIMEOUT = "10s"
+#: ``progress`` of :func:`replicate` in a worker process: report to the pool's queue.
+TO_POOL_QUEUE = "pool-queue"
+#: In a worker process, the queue its pool reads progress from (set by :func:`_init_worker`).
+_pool_queue: Any = None
+
+
+def _init_worker(q: Any) -> None:
+    global _pool_queue
+    _pool_queue = q
 
 
 def replicate(payload: dict[str, Any], seed: int, rep: int, progress: Any = None
@@ -35,8 +44,9 @@ def replicate(payload: dict[str, Any], seed: int, rep: int, progress: Any = None
         payload: The scenario as plain data (:func:`sim.experiment.scenario_payload`).
         seed: The replication's seed.
         rep: The replication's index.
-        progress: ``None``, a callable ``(rep, week)``, or a queue that receives
-            ``(rep, week)`` tuples, each time the simulation passes a week's end.
+        progress: ``None``, a callable ``(rep, week)``, or :data:`TO_POOL_QUEUE` (in a
+            worker process: ``(rep, week)`` tuples to its pool's queue), each time the
+            simulation passes a week's end.
 
     Returns:
         The replication's metrics and tables, each table tagged with ``rep``.
@@ -47,9 +57,9 @@ def replicate(payload: dict[str, Any], seed: int, rep: int, progress: Any = None
     if callable(progress):
         def on_week(wk: int) -> None:
             progress(rep, wk)
-    elif progress is not None:
+    elif progress == TO_POOL_QUEUE and _pool_queue is not None:
         def on_week(wk: int) -> None:
-            progress.put((rep, wk))
+            _pool_queue.put((rep, wk))
     res = collected(scenario_from_payload(payload), seed, on_week)
     return {
         "rep": rep,
@@ -120,11 +130,14 @@ def _execute_local(payload: dict[str, Any], todo: list[tuple[int, int]], workers
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
-    manager = ctx.Manager() if on_week is not None else None
-    q = manager.Queue() if manager is not None else None
+    # A plain queue handed to each worker as it starts (a manager's queue would cost a
+    # server process that imports the caller's main module: ~1.5 s per plan in the CLI).
+    q = ctx.Queue() if on_week is not None else None
+    tag = TO_POOL_QUEUE if q is not None else None
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-            futures = [ex.submit(replicate, payload, s, rep, q) for rep, s in todo]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                 initializer=_init_worker, initargs=(q,)) as ex:
+            futures = [ex.submit(replicate, payload, s, rep, tag) for rep, s in todo]
             pending = set(futures)
             try:
                 while pending:
@@ -138,9 +151,11 @@ def _execute_local(payload: dict[str, Any], todo: list[tuple[int, int]], workers
                 for fut in futures:
                     fut.cancel()
                 raise
+        if q is not None and on_week is not None:
+            _drain(q, on_week)  # what the last replications reported before they ended
     finally:
-        if manager is not None:
-            manager.shutdown()
+        if q is not None:
+            q.close()
 
 
 def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address: str

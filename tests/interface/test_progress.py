@@ -50,6 +50,8 @@ def test_the_bar_moves_by_weeks_and_counts_replications():
         assert task.completed == 4 and task.total == 20
         prog.replication(0, 0)          # the rest of replication 0's weeks
         assert task.completed == 10 and task.fields["done"] == 1
+        prog.week(0, 0, 9)              # a worker's last week arriving after its result
+        assert task.completed == 10
 
 
 def test_an_interrupt_says_what_was_saved_and_resume_finishes(tmp_path, monkeypatch):
