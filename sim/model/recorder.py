@@ -96,6 +96,12 @@ class Recorder:
             arr = np.zeros((self.weeks, self.stores))
             self._by_store[name] = arr
         stores = np.asarray(stores, dtype=np.int64).reshape(-1)
+        if np.ndim(weeks) == 0:
+            # One week (the picks of an hour): a count per store, added once. The counts are
+            # whole numbers, so the sums are the same bits as adding 1.0 event by event.
+            week = min(max(int(weeks), 0), self.weeks - 1)
+            arr[week] += np.bincount(stores, minlength=self.stores)
+            return
         weeks = np.clip(np.broadcast_to(np.asarray(weeks, dtype=np.int64), stores.shape), 0,
                         self.weeks - 1)
         np.add.at(arr, (weeks, stores), 1.0)
