@@ -200,14 +200,18 @@ def compare_cmd(
     names = [p.name for p in plans]
     if len(set(names)) != len(names):
         fail(f"compare: plan names must differ (got {names}); set name = ... in each file")
+    currencies = sorted({p.costs.currency for p in plans})
+    if len(currencies) > 1:
+        fail(f"compare: the plans' costs are in different currencies ({', '.join(currencies)}); "
+             "set the same costs.currency in each file")
     prog = RunProgress(err_console, [(p.name, replications, p.horizon_weeks) for p in plans])
     try:
         with prog:
             cmp = compare(plans, replications, seed, workers=workers, scheduler=scheduler,
                           out=out, resume=resume, force=force,
                           on_replication=prog.replication, on_week=prog.week)
-    except (ExperimentError, ValueError) as e:
-        fail(f"compare: {e}")
+    except ExperimentError as e:
+        fail(str(e))
     except KeyboardInterrupt:
         err_console.print(prog.interrupted(out), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None

@@ -130,3 +130,28 @@ def test_the_why_table_names_the_exception_type_that_rose_most():
     row = why_weeks(plan, ref, n=1).iloc[0]
     assert row["week"] == 3 and row["exception"] == "cutover_defect"
     assert row["exception_excess"] == pytest.approx(40)
+
+
+def test_plans_in_different_currencies_are_not_compared(tmp_path):
+    """One error line and exit 2 before anything runs; the API refuses them too."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.compare import compare
+    from tests.small_runs import ROOT, TINY, tiny
+
+    eur = tmp_path / "legacy_eur.toml"
+    eur.write_text((ROOT / "scenarios" / "baseline_legacy.toml").read_text()
+                   .replace('name = "baseline_legacy"', 'name = "legacy_eur"')
+                   + '\n[costs]\ncurrency = "EUR"\n')
+    res = CliRunner().invoke(app, ["compare", str(ROOT / "scenarios" / "baseline_legacy.toml"),
+                                   str(eur), "-n", "1", *sum((["--set", s] for s in TINY), [])])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert lines == ["error: compare: the plans' costs are in different currencies (EUR, USD); "
+                     "set the same costs.currency in each file"], res.output
+    with pytest.raises(ValueError, match="one currency"):
+        compare([tiny(), tiny("baseline_legacy", ["costs.currency=EUR", "name=x"])], 1, 1)
+    bad = CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / "big_bang.toml"),
+                                   "--set", "costs.currency=euro"])
+    assert bad.exit_code == 2 and "costs.currency" in bad.output
