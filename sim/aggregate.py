@@ -89,6 +89,29 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
             "ci95_unpaired": [mean - half_u, mean + half_u], "n": n}
 
 
+def mean_refund_curves(refunds: pd.DataFrame) -> pd.DataFrame:
+    """Each channel pair's refund-cycle quantile curve averaged over replications.
+
+    Each replication stores its own quantiles; the curves are averaged level by level (the
+    hours at each cumulative share). The one place that averages them: the per-pair figures
+    of summary.json (:func:`refund_pairs`) and the report's CDF
+    (:func:`sim.plotting_data.refund_cdf_table`) read this.
+
+    Args:
+        refunds: A run's refunds table (``rep``, ``channel_pair``, ``quantile``, ``hours``,
+            ``returns``).
+
+    Returns:
+        Columns ``channel_pair``, ``quantile``, ``hours`` (mean over replications),
+        ``hours_min``, ``hours_max``, ``returns`` (mean per replication), ``reps``; pairs in
+        the order they first appear.
+    """
+    g = refunds.groupby(["channel_pair", "quantile"], sort=False)
+    return g.agg(hours=("hours", "mean"), hours_min=("hours", "min"),
+                 hours_max=("hours", "max"), returns=("returns", "mean"),
+                 reps=("hours", "size")).reset_index()
+
+
 def refund_pairs(refunds: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Refund cycle per channel pair: refunds per replication, median and P90 hours.
 
@@ -106,11 +129,13 @@ def refund_pairs(refunds: pd.DataFrame) -> dict[str, dict[str, float]]:
     if refunds is None or refunds.empty:
         return {}
     out: dict[str, dict[str, float]] = {}
+    curves = mean_refund_curves(refunds)
     for pair, g in refunds.groupby("channel_pair", sort=False):
-        q = g.groupby("quantile")["hours"].mean()
+        q = curves[curves["channel_pair"] == pair].sort_values("quantile")
+        level, hours = q["quantile"].to_numpy(float), q["hours"].to_numpy(float)
         out[str(pair)] = {"refunds": float(g.groupby("rep")["returns"].first().mean()),
-                          "p50_hours": float(np.interp(0.5, q.index, q.to_numpy())),
-                          "p90_hours": float(np.interp(0.9, q.index, q.to_numpy()))}
+                          "p50_hours": float(np.interp(0.5, level, hours)),
+                          "p90_hours": float(np.interp(0.9, level, hours))}
     return out
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.aggregate import describe, refund_pairs
+from sim.aggregate import describe, mean_refund_curves, refund_pairs
 
 if TYPE_CHECKING:
     from sim.compare import Comparison
@@ -42,10 +42,7 @@ def refund_cdf_table(refunds: pd.DataFrame) -> pd.DataFrame:
     cols = ["channel_pair", "quantile", "hours", "hours_min", "hours_max", "returns", "reps"]
     if refunds is None or refunds.empty:
         return pd.DataFrame(columns=cols)
-    g = refunds.groupby(["channel_pair", "quantile"], sort=False)
-    out = g.agg(hours=("hours", "mean"), hours_min=("hours", "min"),
-                hours_max=("hours", "max"), returns=("returns", "mean"),
-                reps=("hours", "size")).reset_index()
+    out = mean_refund_curves(refunds)
     order = {p: i for i, p in enumerate(CHANNEL_PAIR_LABELS)}
     out["_o"] = out["channel_pair"].map(lambda p: order.get(p, len(order)))
     return out.sort_values(["_o", "quantile"], kind="stable").drop(columns="_o")[cols] \
