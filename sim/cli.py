@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sim.cli_tables import console as tables_console
 from sim.loader import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -18,7 +19,8 @@ app.add_typer(network_app, name="network")
 baseline_app = typer.Typer(no_args_is_help=True,
                            help="Record a scenario's outputs and check later runs against them.")
 app.add_typer(baseline_app, name="baseline")
-console = Console()
+#: One console for what the commands print (the tables' own, so output stays in order).
+console = tables_console
 err_console = Console(stderr=True)
 
 def _version(value: bool) -> None:
