@@ -192,7 +192,7 @@ def compare_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Run plans on the same seeds and rank them with paired differences."""
-    from sim.compare import compare
+    from sim.compare import check_currencies, compare
     from sim.experiment import ExperimentError
     from sim.verdict import currency_of
 
@@ -202,10 +202,10 @@ def compare_cmd(
     names = [p.name for p in plans]
     if len(set(names)) != len(names):
         fail(f"compare: plan names must differ (got {names}); set name = ... in each file")
-    currencies = sorted({p.costs.currency for p in plans})
-    if len(currencies) > 1:
-        fail(f"compare: the plans' costs are in different currencies ({', '.join(currencies)}); "
-             "set the same costs.currency in each file")
+    try:
+        check_currencies(plans)
+    except ValueError as e:
+        fail(f"compare: {e}")
     prog = RunProgress(err_console, [(p.name, replications, p.horizon_weeks) for p in plans])
     try:
         with prog:

@@ -320,7 +320,8 @@ def why_grid(runs, compared: bool, n: int = 2) -> Grid:
     In a comparison the other plans' weeks are measured against the reference's same weeks,
     the reference's against its own median week.
     """
-    from sim.plotting_data.why import why_weeks
+    from sim.plotting_data.weekly import week_events
+    from sim.plotting_data.why import component_label, why_weeks
 
     ref = runs[0] if compared and len(runs) > 1 else None
     grid = Grid("why these weeks: the costliest weeks and their drivers (median over "
@@ -329,13 +330,10 @@ def why_grid(runs, compared: bool, n: int = 2) -> Grid:
     for r in runs:
         t = why_weeks(r, None if (ref is None or r is ref) else ref, n)
         for w in t.itertuples(index=False):
-            drivers = "; ".join(f"{c.removeprefix('cost.').replace('_', ' ')} {_signed(v)}"
-                                for c, v in w.drivers)
+            drivers = "; ".join(f"{component_label(c)} {_signed(v)}" for c, v in w.drivers)
             if w.exception:
                 drivers += f"; {w.exception} exceptions +{w.exception_excess:,.0f}"
-            events = [x for x, on in (("peak", w.peak), ("freeze", w.freeze)) if on]
-            if w.go_lives == w.go_lives and w.go_lives > 0:
-                events.append(f"{w.go_lives:g} stores go live")
+            events = week_events(w.peak, w.freeze, w.go_lives)
             grid.add(r.scenario, str(w.week), f"{_signed(w.excess)} {w.basis}",
                      drivers.lstrip("; ") or "-", ", ".join(events) or "-")
     return grid

@@ -123,6 +123,19 @@ def compare_runs(runs: list[RunResult]) -> Comparison:
                       caveats=ranking_caveats(runs))
 
 
+def check_currencies(scenarios: list[Scenario]) -> None:
+    """Refuse plans whose costs are in different currencies (their money cannot be compared).
+
+    Raises:
+        ValueError: Naming the currencies found.
+    """
+    currencies = sorted({s.costs.currency for s in scenarios})
+    if len(currencies) > 1:
+        raise ValueError(f"plans must state their costs in one currency to be compared "
+                         f"(costs.currency: {', '.join(currencies)}); set the same "
+                         "costs.currency in each file")
+
+
 def compare(scenarios: list[Scenario], replications: int, seed: int, workers: int = 1,
             scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
             on_replication=None, force: bool = False, on_week=None) -> Comparison:
@@ -147,10 +160,7 @@ def compare(scenarios: list[Scenario], replications: int, seed: int, workers: in
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"plan names must differ to be compared: {names}")
-    currencies = sorted({s.costs.currency for s in scenarios})
-    if len(currencies) > 1:
-        raise ValueError(f"plans must state their costs in one currency to be compared "
-                         f"(costs.currency: {', '.join(currencies)})")
+    check_currencies(scenarios)
     runs = []
     for i, sc in enumerate(scenarios):
         cb = (lambda rep, i=i: on_replication(i, rep)) if on_replication else None

@@ -188,6 +188,12 @@ REGISTRY: dict[str, Metric] = {m.name: m for m in _CONTRACT + _EXTRA}
 CONTRACT: tuple[str, ...] = tuple(m.name for m in _CONTRACT)
 
 
+def unit_of(metric: str) -> str:
+    """Unit of a metric from the registry (``""`` for names it does not know)."""
+    m = REGISTRY.get(metric)
+    return m.unit if m is not None else ""
+
+
 def value_range(name: str) -> tuple[float, float]:
     """The values a metric can take, which its confidence interval must not leave.
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from sim.plotting_data.why import why_weeks
+from sim.plotting_data.weekly import week_events
+from sim.plotting_data.why import component_label, why_weeks
 from sim.verdict import money
 
 if TYPE_CHECKING:
@@ -43,12 +42,10 @@ def why_weeks_html(runs: Sequence[RunResult], compared: bool, currency: str, n: 
     for r in runs:
         t = why_weeks(r, None if (ref is None or r is ref) else ref, n)
         for w in t.itertuples(index=False):
-            drivers = ", ".join(f"{c.removeprefix('cost.').replace('_', ' ')} "
-                                f"{money(v, currency, True)}" for c, v in w.drivers) or "–"
+            drivers = ", ".join(f"{component_label(c)} {money(v, currency, True)}"
+                                for c, v in w.drivers) or "–"
             exc = (f"{w.exception} +{w.exception_excess:,.0f}" if w.exception else "–")
-            events = [x for x, on in (("peak", w.peak), ("freeze", w.freeze)) if on]
-            if np.isfinite(w.go_lives) and w.go_lives > 0:
-                events.append(f"{w.go_lives:g} stores go live")
+            events = week_events(w.peak, w.freeze, w.go_lives)
             out.append(
                 f"<tr data-plan='{_e(r.scenario)}' data-week='{w.week}'><td>{_e(r.scenario)}"
                 f"</td><td class='num'>{w.week}</td><td class='num'>"

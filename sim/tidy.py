@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.metrics import REGISTRY
+from sim.metrics import REGISTRY, unit_of
 
 #: Columns of :func:`summary_frame` (a comparison's frames add ``plan`` in front).
 SUMMARY_COLUMNS = ["metric", "unit", "statistic", "value"]
@@ -34,12 +34,6 @@ _OWN_UNIT = {"n": "replications", "win_share": "fraction", "lowest_cost_share": 
 #: Metrics a printed result shows.
 REPR_METRICS = ("total_risk_cost", "oversell_rate", "refund_cycle_hours_mean",
                 "exceptions_total", "rollout_completion_week")
-
-
-def unit_of(metric: str) -> str:
-    """The registry's unit of a metric (``""`` for names it does not know)."""
-    m = REGISTRY.get(metric)
-    return m.unit if m is not None else ""
 
 
 def _value(x: Any) -> float:
@@ -208,5 +202,6 @@ def comparison_repr(comparison: Any) -> str:
 
 
 def _signed(x: Any) -> str:
-    text = _fmt(x, "currency")
-    return f"+{text}" if x is not None and x == x and x > 0 else text
+    from sim.plotting_data.formatting import fmt_value
+
+    return fmt_value(x, "currency", signed=True)

@@ -22,6 +22,7 @@ import numpy as np
 from sim.aggregate import paired_difference
 from sim.model.costs import BREAKDOWN
 from sim.plotting_data.formatting import fmt_value
+from sim.plotting_data.why import component_label
 
 if TYPE_CHECKING:
     from sim.compare import Comparison
@@ -79,12 +80,7 @@ def money(x: float | None, currency: str, signed: bool = False) -> str:
     """A money figure with its currency, e.g. ``-1,210,345 USD``."""
     if x is None or not np.isfinite(x):
         return "–"
-    text = fmt_value(x, "currency")
-    return f"{'+' if signed and x > 0 else ''}{text} {currency}"
-
-
-def _label(metric: str) -> str:
-    return metric.removeprefix("cost.").replace("_", " ")
+    return f"{fmt_value(x, 'currency', signed=signed)} {currency}"
 
 
 def _costs(run: RunResult) -> np.ndarray:
@@ -177,10 +173,10 @@ def verdict(cmp: Comparison) -> Verdict:
         parts = []
         if cheaper:
             parts.append("cheaper on " + " and ".join(
-                f"{_label(m)} ({money(x, cur, True)})" for m, x in cheaper))
+                f"{component_label(m)} ({money(x, cur, True)})" for m, x in cheaper))
         if dearer:
             parts.append("dearer on " + " and ".join(
-                f"{_label(m)} ({money(x, cur, True)})" for m, x in dearer))
+                f"{component_label(m)} ({money(x, cur, True)})" for m, x in dearer))
         who = explained if explained == v.winner else f"The closest plan, {explained},"
         if parts:
             v.sentences.append(f"{who} is {'; '.join(parts)} than {ref}.")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics import REGISTRY
+from sim.metrics import REGISTRY, unit_of
 
 if TYPE_CHECKING:
     from sim.experiment import RunResult
@@ -54,12 +54,6 @@ def level_name(q: float) -> str:
     return f"p{round(q * 100):d}"
 
 
-def unit_of(metric: str) -> str:
-    """Unit of a metric from the registry (``""`` for unknown names)."""
-    m = REGISTRY.get(metric)
-    return m.unit if m else ""
-
-
 def description_of(metric: str) -> str:
     """One-line description of a metric (its name for unknown names)."""
     m = REGISTRY.get(metric)
@@ -72,7 +66,7 @@ def lower_is_better(metric: str) -> bool:
     return True if m is None else m.lower_is_better
 
 
-def fmt_value(x: Any, unit: str = "", compact: bool = False) -> str:
+def fmt_value(x: Any, unit: str = "", compact: bool = False, signed: bool = False) -> str:
     """Format a number for tables and labels by its unit (fractions as percentages).
 
     Args:
@@ -80,6 +74,7 @@ def fmt_value(x: Any, unit: str = "", compact: bool = False) -> str:
         unit: The metric's unit.
         compact: Print money (unit ``currency``) of a thousand and more with four significant
             digits and a suffix, ``962.1 k``, ``1.21 M``, ``2.5 bn``, instead of in full.
+        signed: A difference: positive values get a ``+`` (negative ones have their ``-``).
 
     Returns:
         Text such as ``"0.25%"``, ``"1,234,567"``, ``"1.235 M"`` or ``"12.3"``.
@@ -87,6 +82,8 @@ def fmt_value(x: Any, unit: str = "", compact: bool = False) -> str:
     if x is None or (isinstance(x, float | np.floating) and not np.isfinite(x)):
         return "–"
     x = float(x)
+    if signed and x > 0:
+        return "+" + fmt_value(x, unit, compact)
     if unit == "fraction":
         pct = 100.0 * x
         return f"{pct:.2f}%" if abs(pct) < 10 else f"{pct:.1f}%"
@@ -158,15 +155,9 @@ def fmt_table(df: pd.DataFrame, units: Mapping[Any, str] | None = None, *,
             if not unit and pd.api.types.is_integer_dtype(values.dtype):
                 unit = "count"
             col_units = [unit] * len(df)
-        text = [fmt_value(v, u, compact=compact) for v, u in zip(values, col_units, strict=True)]
-        if col in signed:
-            text = [f"+{t}" if _positive(v) else t for t, v in zip(text, values, strict=True)]
-        out.iloc[:, j] = text
+        out.iloc[:, j] = [fmt_value(v, u, compact=compact, signed=col in signed)
+                          for v, u in zip(values, col_units, strict=True)]
     return out
-
-
-def _positive(x: Any) -> bool:
-    return x is not None and bool(np.isfinite(x)) and x > 0
 
 
 def _is_numeric(values: pd.Series) -> bool:

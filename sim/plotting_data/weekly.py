@@ -172,6 +172,14 @@ def gantt_table(run: RunResult, rep: int | None = None) -> pd.DataFrame:
     return out[cols]
 
 
+def week_events(peak: bool, freeze: bool, go_lives: float) -> list[str]:
+    """What happened in a week, as short labels: ``peak``, ``freeze``, ``N stores go live``."""
+    events = [name for name, on in (("peak", peak), ("freeze", freeze)) if on]
+    if go_lives == go_lives and go_lives > 0:  # NaN: no timeline
+        events.append(f"{go_lives:g} stores go live")
+    return events
+
+
 def top_risk_weeks(run: RunResult, metric: str = "exception_backlog_peak",
                    n: int = 5) -> pd.DataFrame:
     """The weeks with the highest median of a weekly metric, with what happened in them.

@@ -28,6 +28,11 @@ COMPONENTS: tuple[str, ...] = tuple(
 TOP_DRIVERS = 2
 
 
+def component_label(metric: str) -> str:
+    """A cost component as words: ``cost.refund_goodwill`` -> ``refund goodwill``."""
+    return metric.removeprefix("cost.").replace("_", " ")
+
+
 def _exception_types(weekly: pd.DataFrame) -> list[str]:
     return [c for c in weekly.columns if c.startswith("exceptions.")]
 

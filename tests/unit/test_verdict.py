@@ -148,8 +148,9 @@ def test_plans_in_different_currencies_are_not_compared(tmp_path):
                                    str(eur), "-n", "1", *sum((["--set", s] for s in TINY), [])])
     assert res.exit_code == 2
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
-    assert lines == ["error: compare: the plans' costs are in different currencies (EUR, USD); "
-                     "set the same costs.currency in each file"], res.output
+    assert lines == ["error: compare: plans must state their costs in one currency to be "
+                     "compared (costs.currency: EUR, USD); set the same costs.currency in each "
+                     "file"], res.output
     with pytest.raises(ValueError, match="one currency"):
         compare([tiny(), tiny("baseline_legacy", ["costs.currency=EUR", "name=x"])], 1, 1)
     bad = CliRunner().invoke(app, ["validate", str(ROOT / "scenarios" / "big_bang.toml"),
