@@ -504,7 +504,8 @@ def test_views_of_real_time_stores_are_current_whenever_one_falls_back() -> None
     # time in mid-week (a daily fallback) gets its view copied then, as the hourly publish
     # would have left it.
     r = rig(waves=[{"count": 3, "go_live_week": 1, "cutover_downtime_hours": 0}],
-            harmonization={"inventory_events": {"mode": "at_go_live"}})
+            harmonization={"inventory_events": {"mode": "at_go_live"}},
+            central={"with_wave": 0, "cutover_downtime_hours": 0})
     r.run_to(WEEK + 30)
     s = int(r.wave_stores(0)[0])
     assert r.w.state[s] == LIVE and r.inv.realtime_nodes[s]

@@ -77,8 +77,10 @@ def test_harmonized_inventory_events_at_live_stores_make_fewer_record_errors():
     The records start exact and nothing is stolen, so every count gap is a recording error
     (mis-scans, unrecorded restocks); counts every two weeks find them within the run.
     """
+    # Settled staff (no go-live dip), who follow the new posting every time.
     common = {"parameters": {"initial_record_error_prob": 0.0, "shrink_rate": 0.0},
-              "inventory": {"cycle_count_weeks": 2}, "waves": ALL_LIVE}
+              "inventory": {"cycle_count_weeks": 2}, "waves": ALL_LIVE,
+              "training": {"dip_multiplier": 1.0}}
     runs = pair({**common, "harmonization": {"inventory_events": {"mode": "legacy"}}},
                 {**common, "harmonization": {"inventory_events": {"mode": "at_go_live"}}})
     for legacy, harmonized, e_legacy, e_harmonized in runs:
@@ -101,6 +103,7 @@ def test_longer_real_time_latency_gives_more_oversell_at_real_time_nodes():
     """Every node real time, exact records, no buffer: only the event latency can oversell."""
     base = {"network": {"stores": 60, "skus": 60}, "horizon_weeks": 8}
     live = {"parameters": {**PERFECT, **LEAN_STORES}, "waves": ALL_LIVE,
+            "central": {"with_wave": 0, "cutover_downtime_hours": 0},
             "harmonization": {"inventory_events": {"mode": "at_go_live"}}}
     sides = [{**live, "inventory": {"realtime_sync_minutes": m, "safety_buffer_units": 0}}
              for m in (0.0, 30.0, 60.0)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.plumbing.jit import guide_table, kernel, search_right
+from sim.model.rollout.adherence import adhered_factor
 from sim.model.world import CUTOVER
 
 
@@ -75,7 +76,8 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
             act = -1
         else:
             late_at_i = realtime[s] != 0 and u[i, 2] < unposted_share
-            rate = misscan_rate * record_factor[s] * error_multiplier[s]
+            em = error_multiplier[s]
+            rate = misscan_rate * adhered_factor(record_factor[s], em) * em
             if u[i, 3] < rate and n_skus > 1:
                 # u < rate, so u / rate is a fresh uniform that picks the wrong SKU.
                 other = np.int64(np.floor(u[i, 3] / rate * (n_skus - 1)))

@@ -34,15 +34,30 @@ def legacy_intervals(pos_family: np.ndarray, default_hours: float,
     return out
 
 
+def posts_harmonized(state: np.ndarray, harmonized: np.ndarray, central_live: bool
+                     ) -> np.ndarray:
+    """Nodes that post inventory events the harmonized way: live, with the area harmonized.
+
+    Stores are live on their own go-live, the DCs once the central systems are live.
+    """
+    n_stores = len(state)
+    live = np.zeros(len(harmonized), dtype=bool)
+    live[:n_stores] = state == LIVE
+    live[n_stores:] = central_live
+    return harmonized & live
+
+
 def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
                  coexistence: bool, store_legacy_hours: np.ndarray, integration_hours: float,
                  legacy_per_1000: float, integration_per_1000: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each node's feed: batch interval, failure probability per hour, real-time flag.
 
-    * Real time: a live node (a live store; the DCs once the central systems are live)
-      whose inventory events are harmonized posts each event as it happens, outside the
-      integration layer: it never fails.
+    * Real time: a node posting harmonized events (:func:`posts_harmonized`) whose events
+      the channel reads as they happen, outside the integration layer: it never fails. The
+      channel is the ecommerce platform, so a live store is real time only once the central
+      systems are live too; before that (a pilot on the legacy platform) the legacy platform
+      sees it through the integration layer, like any live store.
     * Integration layer: live stores without harmonized events, legacy stores during
       coexistence or once enterprise event definitions apply to them, DCs whose central
       systems are live without harmonized events or that run alongside live stores
@@ -73,7 +88,7 @@ def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
     live = np.zeros(n, dtype=bool)
     live[:n_stores] = state == LIVE
     live[n_stores:] = central_live
-    realtime = harmonized & live
+    realtime = posts_harmonized(state, harmonized, central_live) & central_live
     interval = np.full(n, float(integration_hours))
     interval[:n_stores] = np.where(live[:n_stores] | harmonized[:n_stores],
                                    integration_hours, store_legacy_hours)
@@ -84,14 +99,15 @@ def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
     return interval, rate, realtime
 
 
-def record_error_factor(realtime: np.ndarray, harmonized_factor: float) -> np.ndarray:
+def record_error_factor(posting: np.ndarray, harmonized_factor: float) -> np.ndarray:
     """Multiplier of each node's record-error rates from how its inventory events post.
 
-    Where harmonized inventory events are live, adjustments, receipts and counts post the
-    same way everywhere, so fewer mistakes reach the record (``harmonized_factor``);
-    elsewhere the legacy rates hold (1). The go-live dip multiplies on top.
+    Where harmonized inventory events are live (``posting``, :func:`posts_harmonized`),
+    adjustments, receipts and counts post the same way everywhere, so fewer mistakes reach
+    the record (``harmonized_factor``), whatever platform reads the records; elsewhere the
+    legacy rates hold (1). The go-live dip multiplies on top.
     """
-    return np.where(realtime, float(harmonized_factor), 1.0)
+    return np.where(posting, float(harmonized_factor), 1.0)
 
 
 def unposted_share(realtime_minutes: float) -> float:

@@ -21,6 +21,7 @@ from sim.model.inventory.rules import (
     error_units,
     forward_cover,
     order_up_to,
+    posts_harmonized,
     record_error_factor,
     store_demand,
 )
@@ -251,15 +252,18 @@ class Inventory(Component):
         publish would have left.
         """
         was = self.feeds.realtime.copy()
-        realtime = self.feeds.set_profile(self.w.central_state == LIVE, self.coexistence)
+        central_live = self.w.central_state == LIVE
+        realtime = self.feeds.set_profile(central_live, self.coexistence)
         leaving = np.flatnonzero(was & ~realtime)
         if len(leaving) and not self._views_current:
             w = self.w
             w.visible[leaving] = w.system[leaving]
             w.reserved_since_sync[leaving] = 0
         self.realtime_nodes = realtime
+        posting = posts_harmonized(self.w.state, self.w.harmonized["inventory_events"],
+                                   central_live)
         self.w.record_error_factor[:] = record_error_factor(
-            realtime, self.p["harmonized_record_error_factor"])
+            posting, self.p["harmonized_record_error_factor"])
         if self.on_profile is not None:
             self.on_profile(self.realtime_nodes)
 

@@ -7,8 +7,8 @@ harmonized routing, one orchestration by expected cost over the nodes live on it
 stores keep the orders the legacy rules send them). At pick time the node's *physical* stock
 decides (a shortfall is an oversell), and a store's picker can miss a unit that is there (more
 often in its go-live dip). A failed pick at a node live on orchestrated routing is rerouted
-automatically, otherwise through a manual exception whose wait can make the customer cancel
-(DESIGN §5.2).
+automatically (unless staff in their dip phone it through the old way), otherwise through a
+manual exception whose wait can make the customer cancel (DESIGN §5.2).
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from sim.model.orders import kernels as ok_
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, reroute_cost, route_costs
+from sim.model.orders.rules import BOPIS, SHIP, report_uniform, reroute_cost, route_costs
 from sim.model.plumbing.growth import grown
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
+from sim.model.rollout.adherence import followed_at_stores
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
 
 
@@ -94,14 +95,11 @@ class Orders(Component):
             p["dc_pick_hours"], p["store_pick_hours"])
         #: Orders waiting for a person to reroute them: records, customer deadlines, and the
         #: slot of each waiting exception id (-1: none).
-        self._parked = np.zeros(0, dtype=ORDER)
-        self._deadline = np.zeros(0)
+        self._parked, self._deadline = np.zeros(0, dtype=ORDER), np.zeros(0)
         self._n_parked = 0
         self._slot_of = np.zeros(0, dtype=np.int64)
-        self._u = np.empty((0, 7))
-        self._pu = np.empty(0)
-        self._ru = np.empty(0, dtype=np.float32)
-        self._b = np.zeros(0, dtype=ORDER)
+        self._u, self._pu = np.empty((0, 7)), np.empty(0)  # scratch of the hour's draws
+        self._ru, self._b = np.empty(0, dtype=np.float32), np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int32)
         desk.on_done_batch("manual_reroute", self.resolve)
@@ -285,7 +283,10 @@ class Orders(Component):
         give_up = f["tries"] > p["max_reroute_attempts"]
         self._fallout(week, f["region"][give_up])
         f = f[~give_up]
-        auto = w.harmonized["fulfillment_routing"][f["node"]] & self.orchestrated
+        # Staff in their go-live dip may still phone a failed pick through the old way.
+        auto = followed_at_stores(w.harmonized["fulfillment_routing"][f["node"]]
+                                  & self.orchestrated, report_uniform(f["pick_u"], f["tries"] - 1),
+                                  f["node"], w.n_stores, w.error_multiplier)
         if auto.any():
             self._reroute(f[auto], hour + 1.0)
         if (~auto).any():

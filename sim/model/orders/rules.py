@@ -189,6 +189,19 @@ def pick_uniform(u: float, tries: int) -> float:
     return x - np.floor(x)
 
 
+def report_uniform(pick_u: np.ndarray, tries: np.ndarray) -> np.ndarray:
+    """The uniform that decides how a failed pick is reported (the new flow or a phone call).
+
+    Taken from the low digits of the failed pick's uniform (:func:`pick_uniform`): the pick
+    failed on its leading digits (``u < p``), and the digits below the 24th binary place are
+    spread evenly whatever they were, so the order needs no draw of its own and the decision
+    does not depend on how many orders failed before it (plans stay paired).
+    """
+    x = pick_u + tries * GOLDEN
+    x = (x - np.floor(x)) * 2.0 ** 24
+    return x - np.floor(x)
+
+
 @inline_kernel
 def pick_missed(u: float, error_prob: float, error_multiplier: float) -> bool:
     """Whether a store's picker fails to find a unit that is on the shelf.

@@ -26,10 +26,10 @@ from sim.model.returns.rules import (
     harmonized_for,
     needs_approval,
     needs_lookup,
-    process_followed,
     refund_trigger,
     scan_mean_hours,
 )
+from sim.model.rollout.adherence import adhered_factor, process_followed
 from sim.model.world import HOURS_PER_WEEK, next_open_at
 
 #: Disposition codes (UNDECIDED: a mailed return not yet inspected at the DC).
@@ -329,8 +329,8 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
             mail = pair == ONLINE_TO_MAIL
             em = 1.0 if mail else error_multiplier[node]
             harm = process_followed(harm, u[3, k], em)
-            disp = UNDECIDED if mail else disposition(u[0, k], u[1, k], harm,
-                                                      em * record_factor[node], rules)
+            disp = UNDECIDED if mail else disposition(
+                u[0, k], u[1, k], harm, em * adhered_factor(record_factor[node], em), rules)
             # Counters clip late weeks as the recorder does.
             cw = min(max(wk, 0), rec_weeks - 1)
             first_week, last_week = min(first_week, cw), max(last_week, cw)

@@ -37,17 +37,6 @@ def harmonized_for(pair: int, node_harmonized: bool, central_harmonized: bool) -
 
 
 @inline_kernel
-def process_followed(harmonized: bool, u: float, error_multiplier: float) -> bool:
-    """Whether staff run the harmonized process right (else they fall back to the old way).
-
-    A store in its go-live dip gets the new flow right with probability ``1 / multiplier``:
-    early on, many returns still go the legacy way (a lookup, an approval), fewer as staff
-    settle. Settled staff (multiplier 1) always follow it.
-    """
-    return harmonized and u * error_multiplier < 1.0
-
-
-@inline_kernel
 def refund_trigger(pair: int, harmonized: bool, unreceipted: bool, looked_up: bool) -> int:
     """What releases a return's refund.
 

@@ -337,8 +337,10 @@ def test_starting_returns_is_the_numpy_batch(n, day, seed, coarse):
     t_scan = e_scan * np.where(mail, r.first_scan_hours, r.refund_till_hours)
     em = np.where(at_store, error_multiplier[np.where(at_store, node, 0)], 1.0)
     harm = harm & (u[3] * em < 1.0)  # staff in their dip fall back to the old way
-    # Unrecorded restocks also follow the node's record-error factor (approvals do not).
-    em_restock = np.where(at_store, em * record_factor[node], 1.0)
+    # Unrecorded restocks also follow the node's record-error factor (approvals do not), of
+    # which staff in their dip get only the followed share (1/em) of the harmonized gain.
+    follow = 1.0 / np.maximum(em, 1.0)
+    em_restock = np.where(at_store, em * (follow * record_factor[node] + (1.0 - follow)), 1.0)
     disp = np.where(mail, UNDECIDED, disposition_np(u[0], u[1], harm, em_restock, r))
     cell = week * rec_regions + region
     assert np.array_equal(got.counts, counters_np(cell, pair * N_DISP + disp, 3 * N_DISP,
