@@ -6,9 +6,10 @@ its utilization (handling hours over staff-hours on duty, hypercare and surges i
 the slice's ratio to the full network and a mark where they differ by more than ``--tol``.
 
 A slice keeps the plan's shares (a wave's ``count`` is of the whole network, the pilot's
-learning counts for the full network), so per-store loads should match. Teams are whole
-people, at least one (see :mod:`sim.caveats`): a small slice's teams are overstaffed, and
-their utilizations lower than the full network's.
+learning counts for the full network), so per-store loads should match; its default-staffed
+teams are the whole network's, serving stand-ins for the stores it leaves out
+(:mod:`sim.model.desk.stand_ins`), so utilizations and the waits of the slice's own items
+(printed too, with the SLA rate, feed outages, fallout and close delay) should match as well.
 
 Usage::
 
@@ -28,6 +29,7 @@ import pandas as pd
 
 import sim
 from sim.metrics import EXCEPTION_TYPES
+from sim.model.desk.outcomes import own_items
 from sim.model.engine import Simulation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,9 +43,17 @@ def measure(plan: str, stores: int, seed: int) -> dict[str, float]:
     hours = sc.horizon_weeks * 168
     out = {f"per store: {t}": r.metrics[f"exceptions.{t}"] / stores for t in EXCEPTION_TYPES}
     for name, team in s.desk.teams.items():
-        res = team.results()
+        res = team.results()  # stand-ins included: the team's whole work
         out[f"utilization: {name}"] = float(res["handling"].sum()
                                             / max(team.staff_by_hour[:hours].sum(), 1))
+    for name, team in s.desk.teams.items():
+        res = own_items(team.results())  # the slice's own items wait as the network's
+        started = ~np.isnan(res["start"])
+        out[f"mean wait h: {name}"] = float(np.mean(res["start"][started]
+                                                    - res["arrival"][started]))
+    for m in ("exception_sla_met_rate", "sync_outage_mean_hours", "order_fallout_rate",
+              "close_delay_days_per_close"):
+        out[m] = float(r.metrics[m])
     return out
 
 

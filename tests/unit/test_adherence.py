@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.orders.rules import pick_uniform, report_uniform
 from sim.model.rollout.adherence import adhered_factor, followed_at_stores, process_followed
 
 
+@settings(deadline=None)  # the first call compiles the rule
 @given(st.floats(0.0, 1.0), st.floats(1.0, 10.0))
 def test_the_adhered_factor_lies_between_the_new_and_the_old_process(factor, em):
     got = adhered_factor(factor, em)

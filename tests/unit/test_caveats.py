@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.caveats import ranking_caveats, smallest_team
+from sim.caveats import ranking_caveats, wave_share_gap
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,18 +28,25 @@ def test_a_full_year_of_the_full_network_with_enough_replications_has_no_caveat(
     assert ranking_caveats([_Run(5, _plan()), _Run(8, _plan())]) == []
 
 
-@pytest.mark.parametrize(("n", "extra", "says"), [
-    (2, [], "only 2 replications"),
-    (5, ["horizon_weeks=20"], "20 weeks: shorter than a year"),
-    (5, ["network.stores=30"], "finance team stands for 0.15 people"),
+@pytest.mark.parametrize(("n", "extra", "name", "says"), [
+    (2, [], "baseline_legacy", "only 2 replications"),
+    (5, ["horizon_weeks=20"], "baseline_legacy", "20 weeks: shorter than a year"),
+    (5, ["network.stores=30"], "pilot_then_waves",
+     "wave 'pilot' is 3.3% of the stores against 1.3% of the whole network's"),
 ])
-def test_each_reason_is_named(n, extra, says):
-    caveats = ranking_caveats([_Run(n, _plan(*extra, name="baseline_legacy"))])
-    assert len(caveats) == 1 and says in caveats[0]
+def test_each_reason_is_named(n, extra, name, says):
+    caveats = ranking_caveats([_Run(n, _plan(*extra, name=name))])
+    assert len(caveats) == 1 and says in caveats[0], caveats
 
 
-def test_the_smallest_team_names_the_stores_it_needs():
-    # Finance: 0.5 people per 100 stores (3 at 600), so one person takes 200 stores.
-    assert smallest_team(_plan("network.stores=30")) == ("finance", pytest.approx(0.15), 200)
-    name, people, _ = smallest_team(_plan("network.stores=200"))
-    assert people >= 1 or name != "finance"
+def test_a_slice_without_waves_is_a_miniature():
+    # Teams are the whole network's (stand-ins serve the rest), so nothing to say.
+    assert ranking_caveats([_Run(5, _plan("network.stores=30", name="baseline_legacy"))]) == []
+
+
+def test_the_wave_share_gap_names_the_stores_a_count_wave_needs():
+    # The 8-store pilot of 600: half a store within 25 % of its share takes 150 stores.
+    assert wave_share_gap(_plan("network.stores=30")) == (
+        "pilot", pytest.approx(1 / 30), pytest.approx(8 / 600), 150)
+    assert wave_share_gap(_plan("network.stores=150"))[0] != "pilot"
+    assert wave_share_gap(_plan()) == ("", 0.0, 0.0, 0)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from small_runs import ROOT
 
 from sim.model.desk.desk import ExceptionDesk
+from sim.model.desk.stand_ins import STAND_IN
 from sim.model.desk.taxonomy import KIND
 from sim.model.inventory.stock import Inventory
 from sim.model.orders.channel import Orders
@@ -376,16 +377,20 @@ def test_hypercare_adds_staff_only_in_hypercare_weeks_and_store_hours() -> None:
     d_ops = r.desk.teams["store_ops"].staff_by_hour - ops0
     d_it = r.desk.teams["it_hypercare"].staff_by_hour - it0
     lo, hi = 2 * WEEK, 4 * WEEK
+    # The slice's 5 stores stand for 100 of the whole network's, whose teams serve them (and
+    # the stand-ins of the other 95): 60 and 40 people per 100 stores.
+    assert r.desk.network_stores == 600 and round(5 / r.w.plan.store_share) == 100
     assert (d_ops[:lo] == 0).all() and (d_ops[hi:] == 0).all()
-    assert (d_ops[lo:hi] == 3 * r.desk.store_hours[lo:hi]).all()
-    assert d_ops[lo:hi].max() == 3 and d_ops[lo:hi].min() == 0  # nights stay unstaffed
+    assert (d_ops[lo:hi] == 60 * r.desk.store_hours[lo:hi]).all()
+    assert d_ops[lo:hi].max() == 60 and d_ops[lo:hi].min() == 0  # nights stay unstaffed
     assert (d_it[:lo] == 0).all() and (d_it[hi:] == 0).all()
-    assert (d_it[lo + 1:hi] == 2).all()
+    assert (d_it[lo + 1:hi] == 40).all()
 
 
 def test_a_wave_pays_its_staffing_ratio_while_whole_people_serve() -> None:
-    """5 stores at 4 per 100 is 0.2 people: one person serves, the plan pays 0.2 of a person
-    (times the SKU subset's share of volume), so a slice pays its share of hypercare."""
+    """5 slice stores stand for 100: 4 people serve the whole network's wave (the slice's
+    stores and the stand-ins of the rest), the plan pays 0.2 of a person (times the SKU
+    subset's share of volume), so a slice pays its share of hypercare."""
     r = rig(waves=[{"count": 5, "go_live_week": 3, "hypercare_weeks": 2,
                     "hypercare_staff_per_100_stores": 4,
                     "hypercare_it_staff_per_100_stores": 0}], start=False)
@@ -394,9 +399,9 @@ def test_a_wave_pays_its_staffing_ratio_while_whole_people_serve() -> None:
     r.run_to(12 * WEEK)
     served = r.desk.teams["store_ops"].staff_by_hour - ops0
     n = int((r.w.plan.wave_of_store == 0).sum())
-    assert served.max() == 1 and n == 5
+    assert served.max() == 4 and n == 5
     paid = r.rec.counts("hypercare_staff_hours").sum()
-    assert paid == pytest.approx(served.sum() * 0.04 * n * r.w.plan.volume_share)
+    assert paid == pytest.approx(served.sum() / 4 * 0.04 * n * r.w.plan.volume_share)
     assert 0 < r.w.plan.volume_share < 1
 
 
@@ -407,10 +412,15 @@ def test_command_center_staffs_peak_weeks_and_speeds_detection() -> None:
     before = {t: q.staff_by_hour.copy() for t, q in r.desk.teams.items()}
     r.start()
     diff = {t: q.staff_by_hour - before[t] for t, q in r.desk.teams.items()}
+    # The whole network's teams (a 30-store slice of 600): 13.4 per 100 stores is 80 people.
     for team in ("store_ops", "customer_service", "it_hypercare"):
-        assert diff[team][4 * WEEK:5 * WEEK].max() == 4
+        assert diff[team][4 * WEEK:5 * WEEK].max() == 80
         assert (diff[team][:4 * WEEK] == 0).all() and (diff[team][5 * WEEK:] == 0).all()
-    assert (diff["customer_service"][4 * WEEK:5 * WEEK] == 4).all()
+    assert (diff["customer_service"][4 * WEEK:5 * WEEK] == 80).all()
+    paid = r.rec.counts("command_center_staff_hours").sum()
+    # ... paid for the slice's own 30 stores' share, 4.02 people (x the SKU subset's share).
+    on_duty = sum(diff[t].sum() / 80 for t in ("store_ops", "customer_service", "it_hypercare"))
+    assert paid == pytest.approx(on_duty * 13.4 * 30 / 100 * r.w.plan.volume_share)
     assert (diff["finance"] == 0).all()
     assert r.desk.detection_factor[4] == 0.5 and r.desk.detection_factor[3] == 1.0
 
@@ -474,7 +484,8 @@ def test_open_by_store_matches_a_full_count() -> None:
         for team in r.desk.teams.values():
             res = team.results()
             st = store_of[res["ref"]]
-            is_open = (st >= 0) & (res["arrival"] <= t) & ~(res["finish"] <= t)
+            own = res["kind"] < STAND_IN  # the stores' own items, not other stores' stand-ins
+            is_open = own & (st >= 0) & (res["arrival"] <= t) & ~(res["finish"] <= t)
             full += np.bincount(st[is_open], minlength=r.w.n_stores)
         assert (r.ro.monitor.open_by_store(t) == full).all()
         assert full.sum() <= r.desk.open_count(t)

@@ -77,8 +77,10 @@ def test_harmonized_inventory_events_at_live_stores_make_fewer_record_errors():
     The records start exact and nothing is stolen, so every count gap is a recording error
     (mis-scans, unrecorded restocks); counts every two weeks find them within the run.
     """
-    # Settled staff (no go-live dip), who follow the new posting every time.
-    common = {"parameters": {"initial_record_error_prob": 0.0, "shrink_rate": 0.0},
+    # Settled staff (no go-live dip, no open cutover defects), who follow the new posting
+    # every time.
+    common = {"parameters": {"initial_record_error_prob": 0.0, "shrink_rate": 0.0,
+                             "cutover_defects_per_store": 0.0},
               "inventory": {"cycle_count_weeks": 2}, "waves": ALL_LIVE,
               "training": {"dip_multiplier": 1.0}}
     runs = pair({**common, "harmonization": {"inventory_events": {"mode": "legacy"}}},

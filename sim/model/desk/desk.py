@@ -18,6 +18,7 @@ from sim.model.component import Component
 from sim.model.desk.kernels import record_raised
 from sim.model.desk.outcomes import book_outcomes
 from sim.model.desk.rules import season_hours
+from sim.model.desk.stand_ins import STAND_IN, StandIns, network_stores
 from sim.model.desk.taxonomy import ADDED_STAFF_PURPOSES, EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
@@ -57,6 +58,11 @@ class ExceptionDesk(Component):
         n_types = len(EXCEPTION_TYPES)
         children = rng.spawn(2 * n_types)
         self._detect_rng, self._handle_rng = children[:n_types], children[n_types:]
+        share = world.plan.store_share
+        self.stand_ins = StandIns(world.scenario, share, world.plan.volume_share,
+                                  rng.spawn(1)[0])
+        #: Stores of the whole network (the teams' size; a slice's teams are the network's).
+        self.network_stores = network_stores(world.n_stores, share)
         self.rec = rec
         p = world.params
         self.cv = p["handling_cv"]
@@ -73,7 +79,8 @@ class ExceptionDesk(Component):
         self.teams: dict[str, TeamQueue] = {}
         for name in TEAMS:
             team = getattr(sc.teams, name)
-            n = team.staff_for(world.n_stores, world.plan.volume_share)
+            # The whole network's team for the whole assortment (stand-ins bring its work).
+            n = team.staff_for(self.network_stores)
             staff = shift_staff(h, n, team.shift, open_h, close_h)
             seasonal = int(round(n * team.seasonal_staff_factor))
             if seasonal > n:
@@ -92,8 +99,9 @@ class ExceptionDesk(Component):
         # Register handlers through on_done / on_done_batch: they keep these lookups in step.
         self.handlers: dict[str, Handler] = {}
         self.batch_handlers: dict[str, BatchHandler] = {}
-        self._has_handler = np.zeros(len(EXCEPTION_TYPES), dtype=bool)
-        self._is_batch = np.zeros(len(EXCEPTION_TYPES), dtype=bool)
+        # Codes from STAND_IN on are stand-ins: no handler, never counted.
+        self._has_handler = np.zeros(2 * STAND_IN, dtype=bool)
+        self._is_batch = np.zeros(2 * STAND_IN, dtype=bool)
         # Per exception id (valid up to `_n`): type, store (-1: central), team item index (-1
         # until released to the team).
         self._n = 0
@@ -107,7 +115,7 @@ class ExceptionDesk(Component):
     # follow later growth: take them again after raising more).
     @property
     def kind(self) -> np.ndarray:
-        """Type code (:data:`KIND`) of each exception."""
+        """Type code (:data:`KIND`) of each exception; stand-ins carry ``STAND_IN`` + it."""
         return _read_only(self._kind[: self._n])
 
     @property
@@ -205,7 +213,27 @@ class ExceptionDesk(Component):
         if at_store.any():
             self.rec.add_stores("store_exceptions", week[at_store],
                                 np.asarray(stores)[at_store])
+        copies = self.stand_ins.copies(KIND[kind], times, stores)
+        if copies is not None:
+            self._raise_stand_ins(KIND[kind], *copies)
         return ids
+
+    def _raise_stand_ins(self, code: int, times: np.ndarray, stores: np.ndarray) -> None:
+        """Queue stand-ins of type ``code`` for detection (:mod:`~sim.model.desk.stand_ins`)."""
+        n = len(times)
+        week = np.minimum((times // HOURS_PER_WEEK).astype(np.int64),
+                          len(self.detection_factor) - 1)
+        rng = self.stand_ins.rng
+        arrival = times + rng.exponential(self.w.params["detection_hours"], n) * \
+            self.detection_factor[week]
+        first, end = self._n, self._n + n
+        self._kind, self._store, self._team_item = (
+            grown(a, first, end) for a in (self._kind, self._store, self._team_item))
+        self._kind[first:end] = STAND_IN + code
+        self._store[first:end] = stores
+        self._team_item[first:end] = -1
+        self._n = end
+        self._pending.push(arrival, np.arange(first, end))
 
     def _release(self, until: float) -> None:
         """Hand the items detected before ``until`` to their teams, in arrival order.
@@ -217,19 +245,21 @@ class ExceptionDesk(Component):
         if not self._pending.head() < until:
             return
         arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
-                                                                   len(EXCEPTION_TYPES))
+                                                                   2 * STAND_IN)
         rngs, lognormal, team_of_kind = self._handle_rng, self._lognormal, self._team_of_kind
         slow = self.w.work_slowdown
         store = self._store
         for g, code in enumerate(codes):
             lo, hi = bounds[g], bounds[g + 1]
-            mu, sigma = lognormal[code]  # handling times: lognormal, the type's mean and cv
-            handling = rngs[code].lognormal(mu, sigma, hi - lo)
+            own = code % STAND_IN  # a stand-in is served as its type, from its own stream
+            rng = rngs[code] if code < STAND_IN else self.stand_ins.rng
+            mu, sigma = lognormal[own]  # handling times: lognormal, the type's mean and cv
+            handling = rng.lognormal(mu, sigma, hi - lo)
             # A store's exceptions take longer while its staff are in the go-live dip.
             st = store[ids[lo:hi]]
             handling *= np.where(st >= 0, slow[np.maximum(st, 0)], 1.0)
-            team_of_kind[code].add_detected(arrival[lo:hi], handling, code, ids[lo:hi],
-                                            self._team_item)
+            team_of_kind[own].add_detected(arrival[lo:hi], handling, code, ids[lo:hi],
+                                           self._team_item)
 
     def _serve(self):
         """Run the desk's SimPy process: release, serve, apply effects, every hour.
@@ -278,7 +308,7 @@ class ExceptionDesk(Component):
         self._dispatch(end)
         self._outcomes = book_outcomes(self.w, self.rec, self.teams,
                                        np.asarray(self.store, dtype=np.int64),
-                                       self.added_by_hour)
+                                       self.added_by_hour, self.stand_ins.share_by_team())
 
     def report(self) -> dict[str, np.ndarray]:
         """Weekly backlog peaks (see :func:`~sim.model.desk.outcomes.book_outcomes`)."""
@@ -291,7 +321,8 @@ class ExceptionDesk(Component):
         item = self.team_item[ids]
         kind = self.kind[ids]
         for team in self.teams.values():
-            codes = [KIND[k] for k in EXCEPTION_TYPES if self.teams[OWNER[k]] is team]
+            codes = [c + s for c, k in enumerate(EXCEPTION_TYPES)
+                     if self.teams[OWNER[k]] is team for s in (0, STAND_IN)]
             mine = np.isin(kind, codes) & (item >= 0)
             out[mine] = team.finishes(item[mine])
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.desk.rules import sla_due, sla_met
+from sim.model.desk.stand_ins import STAND_IN
 from sim.model.desk.teams import TeamQueue
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
@@ -22,9 +23,15 @@ def item_regions(w: World, store_of: np.ndarray, refs: np.ndarray) -> np.ndarray
     return np.where(st >= 0, w.store_region[np.maximum(st, 0)], w.n_regions)
 
 
+def own_items(r: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A team's result columns without the stand-ins it served (all of them on a whole network)."""
+    mine = r["kind"] < STAND_IN
+    return r if mine.all() else {k: v[mine] for k, v in r.items()}
+
+
 def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
-                  store_of: np.ndarray, added: dict[str, np.ndarray] | None = None
-                  ) -> dict[str, np.ndarray]:
+                  store_of: np.ndarray, added: dict[str, np.ndarray] | None = None,
+                  store_share: dict[str, float] | None = None) -> dict[str, np.ndarray]:
     """Book SLA outcomes and handling hours; return the weekly backlog peaks.
 
     An item counts toward the SLA rate once its outcome is known by the horizon end: met
@@ -33,7 +40,10 @@ def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
     close surge) are paid for all their hours as such, so the part of the handling hours they
     worked is booked apart (``added_staff_handling_hours``) and labour is counted once: an
     item's share is the added share of its team on duty in the hour it started (servers are
-    interchangeable, so that is the chance it was an added server's).
+    interchangeable, so that is the chance it was an added server's). On a slice, stand-ins
+    (:mod:`~sim.model.desk.stand_ins`) are left out (the metrics are the slice's own), and on
+    a team that serves them the added staff booked (the slice's share of the people paid)
+    stand for ``1 / share`` times as many on the whole network's team.
 
     Args:
         w: The replication's world (regions, horizon).
@@ -41,13 +51,15 @@ def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
         teams: The desk's team queues.
         store_of: Store of every exception id (-1: central).
         added: Per team, the staff added on top of its shift in each hour.
+        store_share: Per team serving stand-ins, the share of its people the run pays for
+            (default 1: the whole network, or a team serving the slice alone).
 
     Returns:
         ``backlog_week_region`` (weeks x regions: the largest open count of any team in the
         region's items), ``backlog_week`` (the largest open count of any team each week) and
         ``handling_hours`` (total, for reference).
     """
-    results = {name: team.results() for name, team in teams.items()}
+    results = {name: own_items(team.results()) for name, team in teams.items()}
     end = float(w.horizon_hours)
     weeks, regions = rec.weeks, rec.regions
     grid = np.arange(1, w.horizon_hours + 1, dtype=float)
@@ -93,7 +105,8 @@ def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
         if extra is not None and extra.any() and started.any():
             hour = np.minimum(r["start"][started].astype(np.int64), len(extra) - 1)
             on_duty = teams[name].staff_by_hour[hour]
-            share = np.where(on_duty > 0, extra[hour] / np.maximum(on_duty, 1), 0.0)
+            whole = (store_share or {}).get(name, 1.0)
+            share = np.where(on_duty > 0, extra[hour] / whole / np.maximum(on_duty, 1), 0.0)
             rec.add_at("added_staff_handling_hours", wk[started], reg[started],
                        r["handling"][started] * share)
     return {"backlog_week_region": backlog_week, "backlog_week": backlog_total,

@@ -33,6 +33,13 @@ OWNER = {
     "user_incident": "it_hypercare",
 }
 
+#: Types whose count follows the assortment's unit volume (sales, orders, returns, counted
+#: store-SKU cells, promoted units), so a ``network.skus`` subset raises that share of them;
+#: the others follow stores and hours whatever the assortment (a night's reconciliation, a
+#: feed's outages, a go-live's defects and incidents).
+SCALES_WITH_VOLUME = frozenset({"inventory_mismatch", "manual_reroute", "pickup_failure",
+                                "return_lookup", "unreceipted_return", "price_dispute"})
+
 #: Integer code of each type (the desk's columns hold codes).
 KIND = {name: i for i, name in enumerate(EXCEPTION_TYPES)}
 

@@ -68,7 +68,12 @@ class Finance(Component):
         #: Days that start a month (the day after a month end): the surge is decided then.
         self._month_starts = set((np.flatnonzero(np.diff(self.day_month) > 0) + 1).tolist())
         team = world.scenario.teams.finance
-        self.team_staff = team.staff_for(world.n_stores, world.plan.volume_share)
+        # The whole network's team (a slice's teams are; see sim.model.desk.stand_ins).
+        self.team_staff = team.staff_for(desk.network_stores)
+        plan = world.plan
+        # Stand-ins of the left-out stores' breaks, and the share of surge staff paid for.
+        self.store_share = plan.store_share if team.staff is None else 1.0
+        self.paid_share = self.store_share * (plan.volume_share if team.staff is None else 1.0)
         self.surge_max = round(self.p["close_surge_max_factor"] * self.team_staff)
         desk.on_done("reconciliation", self._done)
 
@@ -112,13 +117,16 @@ class Finance(Component):
     def _surge(self, hour: int, day: int) -> None:
         """Month end: add the surge staff the open breaks call for, in business hours."""
         days = int(self.p["close_surge_business_days"])
-        staff = close_surge_staff(int(self.open.sum()), self.p["handling_hours_reconciliation"],
+        # On a slice the team also works the stand-ins of the stores left out: the whole
+        # network's open breaks are about 1 / store_share times the slice's own.
+        open_breaks = round(int(self.open.sum()) / self.store_share)
+        staff = close_surge_staff(open_breaks, self.p["handling_hours_reconciliation"],
                                   self.team_staff, days, self.surge_max)
         if staff:
             last = np.busday_offset(self.start + day, days, roll="forward")
             end = int((last - self.start).astype(np.int64)) * 24
             self.desk.add_staff("finance", hour, end, staff, "business_hours",
-                                purpose="close_surge")
+                                purpose="close_surge", paid=staff * self.paid_share)
 
     def _done(self, finish: float, exc_id: int) -> None:
         month = self._month_of.pop(exc_id, None)

@@ -25,10 +25,10 @@ Modelling choices (each an assumption, documented here once):
 - **Coexistence** stays on from the first go-live (a store or the central systems): any store
   still (or again) on legacy is bridged through the integration layer.
 - **Gates** judge only what the stores already live show (nothing live: the gate passes).
-  Backlog is the whole desk's (teams are shared), fallout is over the regions that have a live
-  store, SLA over the live stores' own exceptions, both over the last ``gate_lookback_weeks``
-  (rolling, checked daily). After ``max_deferral_weeks`` of deferral the wave proceeds anyway
-  (the cap is a programme deadline).
+  Backlog is the whole desk's (teams are shared; on a slice, stand-ins included), fallout is
+  over the regions with a live store, SLA over the live stores' exceptions, both over the last
+  ``gate_lookback_weeks`` (rolling, checked daily). After ``max_deferral_weeks`` of deferral
+  the wave proceeds anyway (the cap is a programme deadline).
 - **Fallback** (checked daily) reverts a store to legacy (its ``at_go_live`` areas revert too)
   and retries its cutover ``fallback_retry_weeks`` weeks later, without gates or extra
   hypercare; the rollout is complete only when every planned store is live at once.
@@ -44,10 +44,12 @@ import simpy
 
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
+from sim.model.desk.stand_ins import network_stores
 from sim.model.inventory.stock import Inventory
 from sim.model.orders.channel import Orders
 from sim.model.recorder import Recorder
 from sim.model.rollout import rules as g
+from sim.model.rollout.command_center import staff_command_center
 from sim.model.rollout.cutover import migrate
 from sim.model.rollout.dip import GoLiveDip
 from sim.model.rollout.monitor import LiveMonitor
@@ -57,9 +59,6 @@ from sim.scenario import AREAS
 
 #: Per-store counters the timeline totals per wave and week (the dip of a wave's stores).
 BY_STORE = ("store_exceptions", "store_picks", "store_pick_failures", "store_pick_misses")
-#: Teams a peak command center reinforces, with the shift pattern its extra staff work.
-COMMAND_CENTER = {"store_ops": "store_hours", "customer_service": "24x7",
-                  "it_hypercare": "24x7"}
 
 
 class Rollout(Component):
@@ -119,7 +118,7 @@ class Rollout(Component):
     def start(self) -> None:
         """Harmonization in force at hour 0, command center, the wave and central processes."""
         self._enterprise(1, dip=False)  # in place before the run: its dip is history
-        self._command_center()
+        staff_command_center(self.w, self.desk, self.n_weeks)
         for i in range(len(self.sc.waves)):
             self.env.process(self._wave(i))
         if self.sc.central.go_live_week is not None:
@@ -204,13 +203,15 @@ class Rollout(Component):
         self.waves[i]["learning_multiplier"] = mult
         end = start + wave.hypercare_weeks * HOURS_PER_WEEK
         n = len(stores)
-        floor = wave.staff_for(wave.hypercare_staff_per_100_stores, n)
-        # The desk serves whole people (>= 1); the plan pays its ratio (x a SKU subset's share).
+        # Whole people (>= 1) join the whole network's teams (a slice's wave stands for
+        # 1 / store_share as many stores); the plan pays its ratio for its own stores.
+        whole = network_stores(n, self.w.plan.store_share)
+        floor = wave.staff_for(wave.hypercare_staff_per_100_stores, whole)
         share = n / 100 * self.w.plan.volume_share
         self.desk.add_staff("store_ops", int(start), int(end), floor, purpose="hypercare",
                             paid=wave.hypercare_staff_per_100_stores * share)
         self.desk.add_staff("it_hypercare", int(start), int(end),
-                            wave.staff_for(wave.hypercare_it_staff_per_100_stores, n),
+                            wave.staff_for(wave.hypercare_it_staff_per_100_stores, whole),
                             pattern="24x7", purpose="hypercare",
                             paid=wave.hypercare_it_staff_per_100_stores * share)
         # Coaching per store follows the wave's staffing ratio, not the desk's whole people.
@@ -338,20 +339,6 @@ class Rollout(Component):
     def _sync_flags(self) -> None:
         # Orders read whether routing is orchestrated from the world's flags themselves.
         self.inv.refresh_profile()
-
-    def _command_center(self) -> None:
-        """Peak weeks: extra staff on three teams and faster detection."""
-        peak = self.sc.peak
-        if not peak.command_center:
-            return
-        people = peak.command_center_staff_per_100_stores * self.w.n_stores / 100
-        staff, paid = max(1, round(people)), people * self.w.plan.volume_share
-        for week in np.flatnonzero(self.w.peak_week[: self.n_weeks]).tolist():
-            start, end = week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK
-            for team, pattern in COMMAND_CENTER.items():
-                self.desk.add_staff(team, start, end, staff, pattern, purpose="command_center",
-                                    paid=paid)
-            self.desk.detection_factor[week] = peak.command_center_detection_factor
 
     def _add_live(self, week: int, regions: np.ndarray, sign: float) -> None:
         """``stores_live`` counts stores live at each week's end: change it from ``week`` on."""
