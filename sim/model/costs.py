@@ -72,7 +72,8 @@ COMPONENTS: dict[str, tuple[tuple[str, ...], str]] = {
     "cost.sla_breaches": (("sla_breaches",), "exceptions resolved late x costs.sla_breach"),
     "cost.margin_leakage": (("margin_leakage",), "value lost to promotion mismatches"),
     "cost.refund_goodwill": ((), "refund-days beyond the free days x costs.refund_delay_day"),
-    "cost.close_delay": (("close_delay_days",), "late business days x costs.close_delay_day"),
+    "cost.close_delay": (("close_delay_days",), "late business days x costs.close_delay_day "
+                         "(x a slice's share of the network)"),
     "cost.close_surge": (("close_surge_staff_hours",),
                          "month-end surge staff-hours x costs.close_surge_staff_hour"),
     "cost.exception_labour": (("handling_hours", "added_staff_handling_hours"),
@@ -99,8 +100,8 @@ COST_INPUTS: tuple[str, ...] = tuple(dict.fromkeys(c for of, _ in COMPONENTS.val
 
 
 def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
-                 refund_hours: tuple, size: int, volume_share: float = 1.0
-                 ) -> dict[str, np.ndarray]:
+                 refund_hours: tuple, size: int, volume_share: float = 1.0,
+                 store_share: float = 1.0) -> dict[str, np.ndarray]:
     """Every cost component and ``total_risk_cost``, per row of a table.
 
     Args:
@@ -112,7 +113,12 @@ def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
         volume_share: The run's SKU subset as a share of the assortment's volume: a
             ``network.skus`` slice simulates that share of every store's business, so the
             per-store enablement (training, cleansing, cutover IT) is that share of a store's
-            too, as team staff are (1 for the whole assortment).
+            too (1 for the whole assortment).
+        store_share: The run's stores as a share of the network's. A month-end close is the
+            whole company's, and a slice's finance team is the network's (it works the
+            stand-ins of the left-out stores' breaks, :mod:`sim.model.desk.stand_ins`), so
+            its close runs as late as the network's; the slice pays its share of a late day
+            (``store_share x volume_share``), as it pays its share of hypercare.
 
     Returns:
         ``cost.<component>`` (enablement parts included) and ``total_risk_cost``, each an
@@ -129,7 +135,8 @@ def cost_columns(sc: Scenario, t: dict[str, np.ndarray], refund_keys: tuple,
         "cost.margin_leakage": 1.0 * t["margin_leakage"],
         "cost.refund_goodwill": c.refund_delay_day * goodwill_days_by_key(
             refund_keys, refund_hours, size),
-        "cost.close_delay": c.close_delay_day * t["close_delay_days"],
+        "cost.close_delay": c.close_delay_day * store_share * volume_share
+        * t["close_delay_days"],
         "cost.close_surge": c.close_surge_staff_hour * t["close_surge_staff_hours"],
         "cost.exception_labour": c.exception_handling_hour * (
             t["handling_hours"] - t["added_staff_handling_hours"]),

@@ -104,7 +104,7 @@ class Simulation:
             self.components[name].finish(end)
         reports = {name: c.report() for name, c in self.components.items()}
         return collect(self.rec, reports, self.scenario, self.world.region_names,
-                       self.seed, self.world.plan.volume_share)
+                       self.seed, self.world.plan.volume_share, self.world.plan.store_share)
 
 
 def run_replication(scenario: Scenario, seed: int) -> ReplicationResult:

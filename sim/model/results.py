@@ -71,18 +71,18 @@ def _samples(rec: Recorder, m: Metric) -> Samples:
     return [rec.samples(name) for name in m.of]
 
 
-def _costs(rec: Recorder, sc: Scenario, axis: str, total, volume_share: float = 1.0
-           ) -> dict[str, np.ndarray]:
+def _costs(rec: Recorder, sc: Scenario, axis: str, total, volume_share: float = 1.0,
+           store_share: float = 1.0) -> dict[str, np.ndarray]:
     """Every cost metric per row of the table (:func:`sim.model.costs.cost_columns`)."""
     size = rec.weeks if axis == "week" else rec.regions
     refunds = [rec.samples(c) for c in REGISTRY["cost.refund_goodwill"].of]
     key = tuple(part[0 if axis == "week" else 1] for part in refunds)
     return cost_columns(sc, {k: total(k) for k in COST_INPUTS}, key,
-                        tuple(part[2] for part in refunds), size, volume_share)
+                        tuple(part[2] for part in refunds), size, volume_share, store_share)
 
 
 def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], sc: Scenario,
-           region_names: list[str], volume_share: float = 1.0
+           region_names: list[str], volume_share: float = 1.0, store_share: float = 1.0
            ) -> tuple[pd.DataFrame, dict[tuple[str, ...], np.ndarray]]:
     """Weekly (axis='week') or regional (axis='region') table of the registry's metrics.
 
@@ -128,7 +128,7 @@ def _table(rec: Recorder, axis: str, reports: dict[str, dict[str, Any]], sc: Sce
                               else np.quantile(seg, m.q))
             cols[m.name] = col
         elif m.agg == "cost":
-            costs = costs or _costs(rec, sc, axis, total, volume_share)
+            costs = costs or _costs(rec, sc, axis, total, volume_share, store_share)
             cols[m.name] = costs[m.name]
     df = pd.DataFrame(cols)
     if axis == "week":
@@ -190,7 +190,8 @@ def refund_quantiles(rec: Recorder) -> pd.DataFrame:
 
 
 def collect(rec: Recorder, reports: dict[str, dict[str, Any]], sc: Scenario,
-            region_names: list[str], seed: int, volume_share: float = 1.0
+            region_names: list[str], seed: int, volume_share: float = 1.0,
+            store_share: float = 1.0
             ) -> ReplicationResult:
     """Build the replication's result tables.
 
@@ -202,9 +203,10 @@ def collect(rec: Recorder, reports: dict[str, dict[str, Any]], sc: Scenario,
         seed: The replication's seed.
         volume_share: The SKU subset's share of the assortment's volume (per-store
             enablement costs scale with it, :func:`sim.model.costs.cost_columns`).
+        store_share: The run's stores' share of the network's (a late close's cost).
     """
-    weekly, grouped = _table(rec, "week", reports, sc, region_names, volume_share)
-    by_region, _ = _table(rec, "region", reports, sc, region_names, volume_share)
+    weekly, grouped = _table(rec, "week", reports, sc, region_names, volume_share, store_share)
+    by_region, _ = _table(rec, "region", reports, sc, region_names, volume_share, store_share)
     metrics = _horizon(rec, reports, weekly, grouped)
     inv = dict(reports["inventory"])
     extras = {
