@@ -476,10 +476,10 @@ def test_open_by_store_matches_a_full_count() -> None:
         n = 120
         r.desk.raise_(kind, np.sort(rng.uniform(1, 60, n)),
                       np.where(rng.random(n) < 0.2, -1, rng.integers(0, 6, n)))
-    store_of = np.asarray(r.desk.store)
     seen = []
     for t in (30.5, 60.5, 100.5, 200.5, 600.5):
         r.run_to(t)
+        store_of = np.asarray(r.desk.store)  # stand-ins join the columns as the desk runs
         full = np.zeros(r.w.n_stores, dtype=np.int64)
         for team in r.desk.teams.values():
             res = team.results()

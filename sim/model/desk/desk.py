@@ -213,13 +213,19 @@ class ExceptionDesk(Component):
         if at_store.any():
             self.rec.add_stores("store_exceptions", week[at_store],
                                 np.asarray(stores)[at_store])
-        copies = self.stand_ins.copies(KIND[kind], times, stores)
-        if copies is not None:
-            self._raise_stand_ins(KIND[kind], *copies)
+        self.stand_ins.note(KIND[kind], times, stores)
         return ids
 
-    def _raise_stand_ins(self, code: int, times: np.ndarray, stores: np.ndarray) -> None:
-        """Queue stand-ins of type ``code`` for detection (:mod:`~sim.model.desk.stand_ins`)."""
+    def _raise_stand_ins(self) -> None:
+        """Queue the stand-ins of the items raised since the last hour for detection.
+
+        (:mod:`~sim.model.desk.stand_ins`; they are later than their items, so queueing them
+        at the next hour's release is as if at their items' raising.)
+        """
+        drawn = self.stand_ins.draw()
+        if drawn is None:
+            return
+        code, times, stores = drawn
         n = len(times)
         week = np.minimum((times // HOURS_PER_WEEK).astype(np.int64),
                           len(self.detection_factor) - 1)
@@ -272,6 +278,7 @@ class ExceptionDesk(Component):
         while True:
             yield self.env.timeout(1)
             now = self.env.now
+            self._raise_stand_ins()
             self._release(now)
             for team in teams:
                 first, end = team.serve_positions(now)
