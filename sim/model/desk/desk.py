@@ -194,15 +194,7 @@ class ExceptionDesk(Component):
         if n == 0:
             return np.zeros(0, dtype=np.int64)
         w = self.w
-        week = np.minimum((np.asarray(times) // HOURS_PER_WEEK).astype(np.int64),
-                          len(self.detection_factor) - 1)
-        delay = self._detect_rng[KIND[kind]].exponential(w.params["detection_hours"], n) * \
-            self.detection_factor[week]
-        arrival = np.asarray(times, float) + delay
-        first = self._n
-        end = first + n
-        self._kind, self._store, self._team_item = (
-            grown(a, first, end) for a in (self._kind, self._store, self._team_item))
+        week, arrival, first, end = self._detected(times, self._detect_rng[KIND[kind]])
         region = record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
                                 np.asarray(stores, np.int64), w.store_region, w.n_regions)
         self._n = end
@@ -216,6 +208,23 @@ class ExceptionDesk(Component):
         self.stand_ins.note(KIND[kind], times, stores)
         return ids
 
+    def _detected(self, times: np.ndarray, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Week, detection time and new id range of items occurring at ``times``.
+
+        Detection follows after an exponential delay (faster in command-center weeks); the
+        per-id columns grow to hold the new ids ``first .. end - 1``.
+        """
+        week = np.minimum((np.asarray(times) // HOURS_PER_WEEK).astype(np.int64),
+                          len(self.detection_factor) - 1)
+        delay = rng.exponential(self.w.params["detection_hours"], len(times)) * \
+            self.detection_factor[week]
+        arrival = np.asarray(times, float) + delay
+        first, end = self._n, self._n + len(times)
+        self._kind, self._store, self._team_item = (
+            grown(a, first, end) for a in (self._kind, self._store, self._team_item))
+        return week, arrival, first, end
+
     def _raise_stand_ins(self) -> None:
         """Queue the stand-ins of the items raised since the last hour for detection.
 
@@ -226,15 +235,7 @@ class ExceptionDesk(Component):
         if drawn is None:
             return
         code, times, stores = drawn
-        n = len(times)
-        week = np.minimum((times // HOURS_PER_WEEK).astype(np.int64),
-                          len(self.detection_factor) - 1)
-        rng = self.stand_ins.rng
-        arrival = times + rng.exponential(self.w.params["detection_hours"], n) * \
-            self.detection_factor[week]
-        first, end = self._n, self._n + n
-        self._kind, self._store, self._team_item = (
-            grown(a, first, end) for a in (self._kind, self._store, self._team_item))
+        _, arrival, first, end = self._detected(times, self.stand_ins.rng)
         self._kind[first:end] = STAND_IN + code
         self._store[first:end] = stores
         self._team_item[first:end] = -1

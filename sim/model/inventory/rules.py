@@ -34,17 +34,19 @@ def legacy_intervals(pos_family: np.ndarray, default_hours: float,
     return out
 
 
-def posts_harmonized(state: np.ndarray, harmonized: np.ndarray, central_live: bool
-                     ) -> np.ndarray:
-    """Nodes that post inventory events the harmonized way: live, with the area harmonized.
-
-    Stores are live on their own go-live, the DCs once the central systems are live.
-    """
+def live_nodes(state: np.ndarray, n_nodes: int, central_live: bool) -> np.ndarray:
+    """Live nodes: stores on their own go-live, the DCs once the central systems are live."""
     n_stores = len(state)
-    live = np.zeros(len(harmonized), dtype=bool)
+    live = np.zeros(n_nodes, dtype=bool)
     live[:n_stores] = state == LIVE
     live[n_stores:] = central_live
-    return harmonized & live
+    return live
+
+
+def posts_harmonized(state: np.ndarray, harmonized: np.ndarray, central_live: bool
+                     ) -> np.ndarray:
+    """Nodes that post inventory events the harmonized way: live, with the area harmonized."""
+    return harmonized & live_nodes(state, len(harmonized), central_live)
 
 
 def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
@@ -85,10 +87,8 @@ def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
     """
     n_stores = len(state)
     n = len(harmonized)
-    live = np.zeros(n, dtype=bool)
-    live[:n_stores] = state == LIVE
-    live[n_stores:] = central_live
-    realtime = posts_harmonized(state, harmonized, central_live) & central_live
+    live = live_nodes(state, n, central_live)
+    realtime = harmonized & live & central_live  # posts_harmonized, read in real time
     interval = np.full(n, float(integration_hours))
     interval[:n_stores] = np.where(live[:n_stores] | harmonized[:n_stores],
                                    integration_hours, store_legacy_hours)
