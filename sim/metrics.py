@@ -134,6 +134,14 @@ _EXTRA = [
     Metric("fulfillment_cost", "currency", "sum",
            "shipping and pick labour of the online orders fulfilled (not in total_risk_cost: "
            "what routing saves or spends on every order)"),
+    Metric("customer_orders", "orders", "sum",
+           "online orders as customers place them; ecommerce_orders and the other order "
+           "counts count order lines (a line is what is promised, picked and rerouted)",
+           lower_is_better=False),
+    Metric("split_parcels", "parcels", "sum",
+           "parcels beyond one per order: lines promised from another node than the rest "
+           "of their order (no single node could promise it, or splitting cost less), or "
+           "rerouted while the rest still ship from the node that failed them"),
     Metric("auto_reroute_orders", "orders", "sum",
            "orders rerouted automatically by the orchestration (the rest by hand)",
            lower_is_better=False),

@@ -44,7 +44,12 @@ _DECLARED = [
     Counter("lost_margin", "currency", "margin (price - cost) of the walk-in units not served"),
     Counter("downtime_lost_units", "units", "walk-in demand lost while the POS was down"),
     # Online orders (sim.model.orders)
-    Counter("ecommerce_orders", "orders", "online orders placed"),
+    Counter("ecommerce_orders", "order lines", "online order lines placed (an order of n "
+            "lines counts n: a line is what is promised, picked and rerouted)"),
+    Counter("customer_orders", "orders", "online orders as customers place them (one or more "
+            "lines each)"),
+    Counter("split_parcels", "parcels", "parcels beyond one per order: lines promised or "
+            "rerouted to a node none of their order's other lines ship from"),
     Counter("online_unpromisable_orders", "orders", "orders no node could promise"),
     Counter("promised_orders", "orders", "orders promised a node"),
     Counter("bopis_orders", "orders", "pickup orders promised"),

@@ -124,9 +124,12 @@ def test_reroute_cost_is_extra_shipping_expedite_and_automatic_labour(old, new, 
 
 
 def test_fulfilling_an_order_costs_its_parcel_and_its_pick():
-    assert fulfillment_cost(100.0, True, True, C) == pytest.approx(7.0 + 0.5 + 3.5)
-    assert fulfillment_cost(100.0, True, False, C) == pytest.approx(7.0 + 0.5 + 1.2)
-    assert fulfillment_cost(100.0, False, True, C) == 3.5  # a pickup: no parcel
+    assert fulfillment_cost(100.0, True, True, 0.0, C) == pytest.approx(7.0 + 0.5 + 3.5)
+    assert fulfillment_cost(100.0, True, False, 0.0, C) == pytest.approx(7.0 + 0.5 + 1.2)
+    assert fulfillment_cost(100.0, False, True, 0.0, C) == 3.5  # a pickup, or a line riding
+    # Shipping a reroute already booked as reroute cost is not counted again.
+    assert fulfillment_cost(100.0, True, True, 2.5, C) == pytest.approx(7.0 + 0.5 - 2.5 + 3.5)
+    assert fulfillment_cost(100.0, True, True, 99.0, C) == 3.5
 
 
 def test_a_pickup_turned_delivery_pays_a_whole_parcel():
@@ -187,7 +190,7 @@ def _route(rt, method, exclude=-1, store=0, reroute=False, legacy_ok=True):
     node = np.full(1, -1, dtype=np.int64)
     shipped = np.zeros(1, dtype=bool)
     route(node, shipped, np.array([method]), np.array([0]), np.array([store]), np.array([0]),
-          np.array([0]), np.array([exclude]), reroute, legacy_ok, rt)
+          np.array([0]), np.array([0]), np.array([exclude]), reroute, legacy_ok, rt)
     return int(node[0]), bool(shipped[0])
 
 
@@ -246,6 +249,29 @@ def test_orchestration_counts_what_it_gives_away_in_a_batch():
     node = np.full(n, -1, dtype=np.int64)
     shipped = np.zeros(n, dtype=bool)
     route(node, shipped, np.full(n, SHIP), np.zeros(n, np.int64), np.zeros(n, np.int64),
-          np.zeros(n, np.int64), np.zeros(n, np.int64), np.full(n, -1), False, True, rt)
+          np.zeros(n, np.int64), np.zeros(n, np.int64), np.arange(n), np.full(n, -1), False,
+          True, rt)
     assert node.tolist() == [0, 0, -1]
     assert rt.open_res[0] == 2 and not rt.seen.any()
+
+
+def test_a_line_rides_free_in_a_parcel_its_order_already_has():
+    # Two SKUs. SKU 0 only at the DC; SKU 1 at the DC and deep at the home store, which
+    # alone would ship it (7 + 3.5 beats 7 + 6 + 1.2).
+    stock = np.array([[0, 50], [0, 0], [0, 0], [0, 0], [500, 500]], dtype=np.int32).reshape(-1)
+    rt = _routing([0] * 5, ALL)._replace(
+        system=stock, visible=stock.copy(), open_res=np.zeros(10, np.int32),
+        reserved_since_sync=np.zeros(10, np.int32), seen=np.zeros(40, np.int32), n_skus=2,
+        sku_units=np.ones(2), sku_margin=np.full(2, MARGIN))
+
+    def lines(basket):
+        node = np.full(2, -1, dtype=np.int64)
+        shipped = np.zeros(2, dtype=bool)
+        route(node, shipped, np.full(2, SHIP), np.zeros(2, np.int64), np.zeros(2, np.int64),
+              np.zeros(2, np.int64), np.array([0, 1]), np.asarray(basket), np.full(2, -1),
+              False, True, rt._replace(open_res=np.zeros(10, np.int32),
+                                       reserved_since_sync=np.zeros(10, np.int32)))
+        return node.tolist()
+
+    assert lines([0, 1]) == [4, 0]  # two orders: each from its cheapest node
+    assert lines([0, 0]) == [4, 4]  # one order: its second line rides in the DC's parcel

@@ -34,8 +34,10 @@ live, no area harmonized; waves and harmonization in the scenario are ignored):
   corrected, larger ones raise an ``inventory_mismatch`` that stays wrong until a person fixes
   it; each DC-SKU every ``dc_cycle_count_weeks``, every gap corrected;
 * online orders (Poisson by hour: seasonality, promotions, evening peak) for ship, BOPIS and
-  ship-from-store; promised from the visible stock less what was promised since the last
-  snapshot, less the safety buffer, with the legacy channel rules (ship -> the region's DC;
+  ship-from-store, each of a geometric number of lines (``order_lines_mean``) that share the
+  customer and are promised, picked and rerouted one by one (the order counters count lines);
+  promised from the visible stock less what was promised since the last snapshot, less the
+  safety buffer, with the legacy channel rules (ship -> the region's DC;
   ship-from-store -> home store, then DC; BOPIS -> the chosen store); picks at the DC after
   ``dc_pick_hours``, at a store once it sees the order (order-status lag) in open hours;
 * at pick the *physical* stock decides: a shortfall is an oversell, reveals the phantom stock
@@ -60,6 +62,7 @@ happens in the engine's hour 11 step, here at 10.2 h.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -78,6 +81,7 @@ from sim.model.inventory.rules import (
     order_up_to,
     store_demand,
 )
+from sim.model.orders.baskets import MAX_LINES, mean_lines
 from sim.model.promotions.calendar import promo_tables
 from sim.model.world import HOURS_PER_WEEK, World, build_world
 from sim.plan import build_plan
@@ -230,8 +234,9 @@ class ReferenceModel:
         # --- counters ------------------------------------------------------------------
         self.c: dict[str, float] = dict.fromkeys(
             ("store_sales_units", "lost_sales_units", "shrink_units", "misscans",
-             "ecommerce_orders", "promised_orders", "oversell_orders", "fallout_orders",
-             "reroute_orders", "online_picked", "bopis_orders", "bopis_ready_orders",
+             "ecommerce_orders", "customer_orders", "promised_orders", "oversell_orders",
+             "fallout_orders", "reroute_orders", "online_picked", "bopis_orders",
+             "bopis_ready_orders",
              "sync_latency_sum", "sync_batches", "sync_failures", "sync_outage_hours",
              "counted_cells", "count_gaps", "dc_counted_cells", "dc_count_gaps",
              "inventory_mismatch", "manual_reroute", "pickup_failure", "supplier_receipts",
@@ -526,24 +531,39 @@ class ReferenceModel:
 
     # --- online orders ------------------------------------------------------------------
     def _online_arrivals(self) -> Generator[simpy.Event, None, None]:
-        """Online customers: a Poisson stream whose rate changes every hour."""
+        """Online customers: a Poisson stream whose rate changes every hour.
+
+        Each customer's order has a geometric number of lines (mean ``order_lines_mean``, at
+        most ``MAX_LINES``), so orders arrive at the unit rate over the lines per order; each
+        line is its own process, sharing its order's customer.
+        """
         env, u, p = self.env, self.u, self.p
         peak = p["online_evening_peak"]
         profile = [1.0 + peak * math.cos(2 * math.pi * (h - 20) / 24.0) for h in range(24)]
+        mean = p["order_lines_mean"]
+        per_order = mean_lines(mean)
         n = 0
         while True:
             now = env.now
             h = math.floor(now)
-            rate = self.online_week_rate[self._week(now)] * profile[h % 24]
+            rate = self.online_week_rate[self._week(now)] * profile[h % 24] / per_order
             dt = -math.log1p(-u()) / rate if rate > 0 else math.inf
             if now + dt >= h + 1:
                 yield env.timeout(h + 1 - now)
                 continue
             yield env.timeout(dt)
-            env.process(self._order(self._new_order(), n))
-            n += 1
+            lines = 1
+            if mean > 1.0:  # geometric by inversion: P(lines > k) = q^k
+                lines = min(1 + int(math.log1p(-u()) / math.log(1.0 - 1.0 / mean)), MAX_LINES)
+            customer = self._new_order()
+            self.c["customer_orders"] += 1
+            for k in range(lines):
+                sku = customer.sku if k == 0 else self._draw_sku(self._week(env.now))
+                env.process(self._order(dataclasses.replace(customer, sku=sku), n))
+                n += 1
 
     def _new_order(self) -> _Order:
+        """A customer's first line; the order's other lines share all but the SKU."""
         u, p, env = self.u, self.p, self.env
         wk = self._week(env.now)
         sku = self._draw_sku(wk)

@@ -28,6 +28,7 @@ STOCK = {"lost_sales_units", "cost.lost_margin", "store_sales_units", "returns_u
          "reroute_orders", "auto_reroute_orders", "reroute_cost", "cost.reroutes",
          "online_fulfilled_orders", "order_fallout_rate", "cost.fallout", "unpromisable_orders",
          "store_fulfilled_share", "fulfillment_cost", "cost.fulfillment", "cost.holding",
+         "split_parcels",
          "pickup_ready_rate", "exceptions.manual_reroute", "exceptions.pickup_failure",
          "exceptions.return_lookup", "exceptions.unreceipted_return", "refund_cycle_hours_mean",
          "refund_cycle_hours_p90", "refunds_pending_end", "refunds_pending_peak",

@@ -44,7 +44,7 @@ SEEDS = tuple(range(1, 9))
 #: false-alarm rate near 2 % (each change to either model redraws every number).
 ALPHA = 0.001
 METRICS = ("oversell_rate", "fill_rate", "store_sales_units", "lost_sales_units",
-           "ecommerce_orders", "order_fallout_rate", "pickup_ready_rate",
+           "ecommerce_orders", "customer_orders", "order_fallout_rate", "pickup_ready_rate",
            "inventory_sync_latency_hours", "sync_failures", "dc_count_gap_rate")
 
 
@@ -64,8 +64,8 @@ ref = _load_reference()
 def _fast(scenario: sim.Scenario, seed: int) -> dict[str, float]:
     res = sim.run_replication(scenario, seed)
     m = res.metrics
-    out = {k: float(m[k]) for k in ("ecommerce_orders", "oversell_orders", "oversell_rate",
-                                    "lost_sales_units", "pickup_ready_rate",
+    out = {k: float(m[k]) for k in ("ecommerce_orders", "customer_orders", "oversell_orders",
+                                    "oversell_rate", "lost_sales_units", "pickup_ready_rate",
                                     "inventory_sync_latency_hours", "order_fallout_rate")}
     out["store_sales_units"] = float(res.extras["store_sales_units"])
     out["sync_failures"] = float(m["exceptions.sync_failure"])

@@ -1,14 +1,15 @@
 """Order-to-fulfillment: online orders, promising, routing, picks, oversell, reroute, fallout.
 
-Orders arrive in hourly batches, each order handled in arrival order by the compiled loops of
-:mod:`sim.model.orders.kernels`. Promising uses each node's available-to-promise minus a
-safety buffer; routing is the legacy channel rules or, once the ecommerce platform runs the
-harmonized routing, one orchestration by expected cost over the nodes live on it (legacy
-stores keep the orders the legacy rules send them). At pick time the node's *physical* stock
-decides (a shortfall is an oversell), and a store's picker can miss a unit that is there (more
-often in its go-live dip). A failed pick at a node live on orchestrated routing is rerouted
-automatically (unless staff in their dip phone it through the old way), otherwise through a
-manual exception whose wait can make the customer cancel (DESIGN §5.2).
+Orders arrive in hourly batches, each of one or more lines (:mod:`sim.model.orders.baskets`),
+each line handled in arrival order by the compiled loops of :mod:`sim.model.orders.kernels`.
+Promising uses each node's available-to-promise minus a safety buffer; routing is the legacy
+channel rules or, once the ecommerce platform runs the harmonized routing, one orchestration by
+expected cost over the nodes live on it (legacy stores keep the orders the legacy rules send
+them). At pick time the node's *physical* stock decides (a shortfall is an oversell), and a
+store's picker can miss a unit that is there (more often in its go-live dip). A failed pick at
+a node live on orchestrated routing is rerouted automatically (unless staff in their dip phone
+it through the old way), otherwise through a manual exception whose wait can make the customer
+cancel (DESIGN §5.2).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
+from sim.model.orders.baskets import line_counts, mean_lines, reroute_charges
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
+from sim.model.orders.parked import Parked
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, report_uniform, reroute_cost, route_costs
-from sim.model.plumbing.growth import grown
+from sim.model.orders.rules import BOPIS, SHIP, report_uniform, route_costs
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
 from sim.model.rollout.adherence import followed_at_stores
@@ -84,6 +86,10 @@ class Orders(Component):
         #: What a walk-in sale lost costs, per SKU (cost.lost_margin's price - cost).
         self.sku_margin = world.sku_price - world.sku_cost
         self.pending = PickQueue(ORDER)
+        #: Lines per order: the parameter, and the mean of the capped law it gives.
+        self.lines_mean = p["order_lines_mean"]
+        self.lines_per_order = mean_lines(self.lines_mean)
+        self._orders_placed = 0  # order ids so far (an order's lines share one)
         self._channel = ok_.Channel(
             self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
             world.last_sync, world.harmonized["order_status"], world.work_slowdown,
@@ -93,11 +99,7 @@ class Orders(Component):
             p["customer_patience_hours"], p["order_status_lag_hours"],
             p["bopis_promised_ready_hours"], inventory.inv.realtime_sync_minutes / 60.0,
             p["dc_pick_hours"], p["store_pick_hours"])
-        #: Orders waiting for a person to reroute them: records, customer deadlines, and the
-        #: slot of each waiting exception id (-1: none).
-        self._parked, self._deadline = np.zeros(0, dtype=ORDER), np.zeros(0)
-        self._n_parked = 0
-        self._slot_of = np.zeros(0, dtype=np.int64)
+        self._parked = Parked(ORDER)  # lines waiting for a person to reroute them
         self._u, self._pu = np.empty((0, 7)), np.empty(0)  # scratch of the hour's draws
         self._ru, self._b = np.empty(0, dtype=np.float32), np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
@@ -135,7 +137,9 @@ class Orders(Component):
         profile = 1.0 + p["online_evening_peak"] * np.cos(2 * np.pi * (hod - 20) / 24.0)
         rate = (self.online_scale * total * w.seasonality[cal] * w.online_multiplier[cal]
                 / HOURS_PER_WEEK * profile)
-        n = rng.poisson(rate)
+        # Orders, then their lines: the online units stay ecommerce_share of all units.
+        lines = line_counts(rng, rng.poisson(rate / self.lines_per_order), self.lines_mean)
+        n = int(lines.sum())
         if n == 0:
             return
         if len(self._u) < n:  # reused buffers (fresh ones every hour cost page faults)
@@ -151,17 +155,20 @@ class Orders(Component):
         self.return_rng.random(out=ru, dtype=np.float32)
         t = hour + 0.5
         b = self._b[:n]  # queued orders are copied out of it, so it can be reused
-        counts = np.zeros((4, self.rec.regions))
+        counts = np.zeros((6, self.rec.regions))
         latency = np.zeros(self.rec.regions)
         due = np.empty(n, dtype=np.int64)
+        basket = self._orders_placed + np.repeat(np.arange(len(lines)), lines)
+        self._orders_placed += len(lines)
         # The world's arrays are read at each call (the rollout may replace one).
         ch = self._channel._replace(slowdown=w.work_slowdown)
-        promised = ok_.arrive(u, pu, ru, t, cdf, total, b, due, counts, latency, ch, self._rules,
-                              self._routing(hour))
+        promised = ok_.arrive(u, pu, ru, basket, np.repeat(lines, lines), t, cdf, total, b, due,
+                              counts, latency, ch, self._rules, self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         rec = self.rec
         rec.add_row("ecommerce_orders", week, counts[ok_.PLACED])
+        rec.add_row("customer_orders", week, counts[ok_.CUSTOMER_ORDERS])
         if counts[ok_.UNPROMISABLE].any():
             rec.add_row("online_unpromisable_orders", week, counts[ok_.UNPROMISABLE])
             rec.add_row("fallout_orders", week, counts[ok_.UNPROMISABLE])
@@ -170,6 +177,8 @@ class Orders(Component):
         rec.add_row("promised_orders", week, counts[ok_.PROMISED])
         rec.add_row("bopis_orders", week, counts[ok_.BOPIS_PROMISED])
         rec.add_row("sync_latency_sum", week, latency)
+        if counts[ok_.SPLIT].any():
+            rec.add_row("split_parcels", week, counts[ok_.SPLIT])
         self.pending.push(b[:promised], due[:promised])
 
     def _route(self, b: np.ndarray, exclude: np.ndarray, legacy_ok: bool, hour: float
@@ -183,8 +192,8 @@ class Orders(Component):
         shipped = np.zeros(len(b), dtype=bool)
         if len(b):
             ok_.route(node, shipped, b["method"], b["region"], b["store"], b["home"], b["sku"],
-                      np.ascontiguousarray(exclude, dtype=np.int64), True, legacy_ok,
-                      self._routing(hour))
+                      b["basket"], np.ascontiguousarray(exclude, dtype=np.int64), True,
+                      legacy_ok, self._routing(hour))
         return node, shipped
 
     def _routing(self, hour: float) -> ok_.Routing:
@@ -236,7 +245,8 @@ class Orders(Component):
         counts = np.zeros((5, self.rec.regions))
         week_start = float(week * HOURS_PER_WEEK)
         picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
-                          b["pick_u"], b["tries"], b["placed"], b["home"], week_start,
+                          b["pick_u"], b["tries"], b["placed"], b["home"], b["basket"],
+                          b["booked"], week_start,
                           w.n_stores, w.error_multiplier, p["store_pick_error_prob"], w.n_skus,
                           w.open_reservations.reshape(-1), w.physical.reshape(-1),
                           w.system.reshape(-1), self.node_x, self.node_y, self.costs, outcome,
@@ -310,12 +320,14 @@ class Orders(Component):
 
     def _move(self, g: np.ndarray, new: np.ndarray, shipped: np.ndarray, weeks: np.ndarray,
               t: np.ndarray, automatic: bool) -> None:
-        """Send orders ``g`` to their new nodes; count and cost the reroutes; queue the picks."""
-        cust = g["home"]  # the customer's location: their home store's
-        x, y = self.node_x, self.node_y
-        old_km = np.hypot(x[g["node"]] - x[cust], y[g["node"]] - y[cust])
-        new_km = np.hypot(x[new] - x[cust], y[new] - y[cust])
-        cost = reroute_cost(old_km, new_km, g["method"] != BOPIS, shipped, automatic, self.costs)
+        """Send lines ``g`` to their new nodes; count and cost the reroutes; queue the picks.
+
+        A delivered line whose order's other lines still ship from the failed node is a split
+        shipment (a parcel of its own, :func:`sim.model.orders.baskets.reroute_charges`).
+        """
+        cost, booked, split = reroute_charges(g, new, shipped, automatic, self.costs,
+                                              self.node_x, self.node_y, self.w.n_nodes)
+        g["booked"] += booked
         # A pickup now delivered is a delivery from here on (no pickup readiness to meet); one
         # moved to another pickup store is collected there.
         converted = (g["method"] == BOPIS) & shipped
@@ -327,6 +339,8 @@ class Orders(Component):
         rec = self.rec
         rec.add_at("reroute_orders", weeks, g["region"])
         rec.add_at("reroute_cost", weeks, g["region"], cost)
+        if split.any():
+            rec.add_at("split_parcels", weeks[split], g["region"][split])
         if automatic:
             rec.add_at("auto_reroute_orders", weeks, g["region"])
         self._schedule(g, t)
@@ -339,35 +353,17 @@ class Orders(Component):
             if not m.any():
                 continue
             ids = self.desk.raise_(kind, np.full(m.sum(), t), store[m])
-            self._hold(ids, select(f, m), t)
-
-    def _hold(self, ids: np.ndarray, b: np.ndarray, t: float) -> None:
-        """Keep orders ``b`` until their exceptions ``ids`` are worked."""
-        k = len(ids)
-        end = self._n_parked + k
-        self._parked = grown(self._parked, self._n_parked, end)
-        self._deadline = grown(self._deadline, self._n_parked, end)
-        self._slot_of = grown(self._slot_of, len(self._slot_of), int(ids.max()) + 1, -1)
-        self._parked[self._n_parked: end] = b
-        self._deadline[self._n_parked: end] = t + b["patience"]
-        self._slot_of[ids] = np.arange(self._n_parked, end)
-        self._n_parked = end
+            self._parked.hold(ids, select(f, m), t)
 
     def resolve(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
         """Apply worked manual reroutes and pickup failures (one batch per hour).
 
         Orders whose customers still wait are rerouted; the others are cancelled.
         """
-        known = exc_ids < len(self._slot_of)
-        slots = np.full(len(exc_ids), -1, dtype=np.int64)
-        slots[known] = self._slot_of[exc_ids[known]]
-        keep = slots >= 0
+        keep, b, deadline = self._parked.take(exc_ids)
         if not keep.any():
             return
-        self._slot_of[exc_ids[keep]] = -1
         fin = finishes[keep]
-        b = select(self._parked, slots[keep])
-        deadline = self._deadline[slots[keep]]
         weeks = self._weeks(fin)
         late = fin > deadline
         self.rec.add_at("fallout_orders", weeks[late], b["region"][late])
@@ -389,10 +385,7 @@ class Orders(Component):
 
     def finish(self, end: float) -> None:
         """Orders still parked at the horizon end: cancelled if the customer's patience ran out."""
-        slots = self._slot_of[self._slot_of >= 0]
-        late = slots[self._deadline[slots] <= end]
-        self._fallout(self.w.week_of(end - 1), self._parked["region"][late])
-        self._slot_of[:] = -1
+        self._fallout(self.w.week_of(end - 1), self._parked.overdue(end)["region"])
 
     def report(self) -> dict[str, int]:
         """Units picked for online orders (stock conservation)."""

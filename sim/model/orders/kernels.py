@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.model.orders.baskets import MAX_LINES, holds
 from sim.model.orders.routing import Routing, route
 from sim.model.orders.rules import (
     BOPIS,
@@ -25,16 +26,21 @@ from sim.model.orders.rules import (
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
 from sim.model.world import next_open_at
 
-#: One online order. Batches are structured arrays, so selecting or joining orders is one
-#: numpy operation rather than one per field.
+#: One line of an online order (:mod:`sim.model.orders.baskets`): ``basket`` is its order's
+#: id, ``lines`` how many lines that order has, ``booked`` the shipping its reroutes have
+#: booked as reroute cost. Batches are structured arrays, so selecting or joining lines is
+#: one numpy operation rather than one per field.
 ORDER = np.dtype([("node", np.int64), ("sku", np.int64), ("region", np.int64),
                   ("method", np.int64), ("store", np.int64), ("home", np.int64),
                   ("ready_by", np.float64), ("patience", np.float64), ("lag", np.float64),
                   ("tries", np.int64), ("oversold", np.bool_), ("pick_at", np.float64),
-                  ("placed", np.float64), ("pick_u", np.float64), ("return_u", np.float32)])
+                  ("placed", np.float64), ("pick_u", np.float64), ("return_u", np.float32),
+                  ("basket", np.int64), ("lines", np.int64), ("booked", np.float64)])
 
-#: Rows of the per-region counts :func:`arrive` returns.
-PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED = 0, 1, 2, 3
+#: Rows of the per-region counts :func:`arrive` returns: lines placed, lines no node could
+#: promise, lines promised, pickup lines promised, orders placed, parcels beyond one per
+#: order at promise.
+PLACED, UNPROMISABLE, PROMISED, BOPIS_PROMISED, CUSTOMER_ORDERS, SPLIT = 0, 1, 2, 3, 4, 5
 #: Rows of the per-region counts :func:`pick` returns.
 FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED, READY_THIS_WEEK, FULFILLMENT_COST = 0, 1, 2, 3, 4
 #: Outcomes of a pick (:func:`pick`): picked; picked and a pickup ready by its promised time;
@@ -82,14 +88,16 @@ class Rules(NamedTuple):
 
 
 @kernel
-def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, t: float,
-           sku_cdf: np.ndarray, sku_total: float,
+def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, basket: np.ndarray,
+           lines: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float,
            b: np.ndarray, due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel,
            rules: Rules, rt: Routing) -> int:
-    """Turn an hour's customer draws ``u`` (orders x 7) into orders ``b``; route, promise them.
+    """Turn an hour's customer draws ``u`` (lines x 7) into order lines ``b``; route, promise.
 
-    Each order's SKU, customer region, method, BOPIS store, nearby store, patience and
-    order-status lag come from its row of ``u``, its pick-error uniform from ``pick_u`` and
+    Each line's SKU comes from its row of ``u``; its order's customer region, method, BOPIS
+    store, nearby store, patience and order-status lag from the row of the order's first
+    line (``basket``: each line's order id, lines of an order adjacent; ``lines``: lines of
+    its order); its pick-error uniform from ``pick_u`` and
     the uniform that decides whether its unit comes back from ``return_u``; then
     the batch is routed (:func:`route`, with ``rt`` its state), and each promised BOPIS order
     gets the ready time promised at
@@ -112,6 +120,20 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, t: float,
     region_total = region_cdf[-1]
     for i in range(n):
         b_sku[i] = min(search_right(sku_cdf, guide, u[i, 0] * sku_total, sku_total), n_skus - 1)
+        b.basket[i] = basket[i]
+        b.lines[i] = lines[i]
+        b.booked[i] = 0.0
+        b_node[i] = -1
+        b.tries[i] = 0
+        b.oversold[i] = False
+        b.placed[i] = t
+        b.pick_u[i] = pick_u[i]
+        b.return_u[i] = return_u[i]
+        if i > 0 and basket[i] == basket[i - 1]:  # the order's customer: its first line's
+            b_region[i], b_method[i] = b_region[i - 1], b_method[i - 1]
+            b_store[i], b_home[i] = b_store[i - 1], b_home[i - 1]
+            b_patience[i], b_lag[i] = b_patience[i - 1], b_lag[i - 1]
+            continue
         x = u[i, 1] * region_total
         r = 0
         for j in range(n_regions):  # searchsorted(side="right"), branch-free for a few regions
@@ -130,24 +152,30 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, t: float,
         # How long a legacy store takes to see the order (order-status polling); drawn for
         # every order so the draws do not depend on which stores are live.
         b_lag[i] = -np.log1p(-u[i, 6]) * rules.lag_hours
-        b_node[i] = -1
-        b.tries[i] = 0
-        b.oversold[i] = False
-        b.placed[i] = t
-        b.pick_u[i] = pick_u[i]
-        b.return_u[i] = return_u[i]
     exclude = np.full(n, -1, dtype=np.int64)
     shipped = np.empty(n, dtype=np.bool_)
-    route(b_node, shipped, b_method, b_region, b_store, b_home, b_sku, exclude, False, True,
-          rt)
+    route(b_node, shipped, b_method, b_region, b_store, b_home, b_sku, basket, exclude, False,
+          True, rt)
+    parcels = np.empty(MAX_LINES, dtype=np.int64)  # nodes shipping the order's lines so far
+    n_parcels = 0
     for i in range(n):
         r = b_region[i]
         counts[PLACED, r] += 1.0
+        first = i == 0 or basket[i] != basket[i - 1]
+        if first:
+            counts[CUSTOMER_ORDERS, r] += 1.0
+            n_parcels = 0
         node = b_node[i]
         if node < 0:
             counts[UNPROMISABLE, r] += 1.0
             continue
         counts[PROMISED, r] += 1.0
+        if shipped[i] and not holds(parcels, n_parcels, node):
+            if n_parcels > 0:
+                counts[SPLIT, r] += 1.0
+            if n_parcels < MAX_LINES:
+                parcels[n_parcels] = node
+                n_parcels += 1
         if b_method[i] == BOPIS:
             counts[BOPIS_PROMISED, r] += 1.0
             s = b_store[i]
@@ -174,6 +202,7 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, t: float,
             b_ready_by[kept], b_patience[kept] = b_ready_by[i], b_patience[i]
             b_lag[kept], b.pick_u[kept] = b_lag[i], b.pick_u[i]
             b.return_u[kept] = b.return_u[i]
+            b.basket[kept], b.lines[kept] = b.basket[i], b.lines[i]
         kept += 1
     schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), ch.n_stores,
              ch.order_status_harmonized, open_hour, close_hour, ch.slowdown,
@@ -212,10 +241,11 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 @kernel
 def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarray,
          pick_at: np.ndarray, ready_by: np.ndarray, pick_u: np.ndarray, tries: np.ndarray,
-         placed: np.ndarray, home: np.ndarray, week_start: float, n_stores: int,
-         error_multiplier: np.ndarray, error_prob: float, n_skus: int, open_res: np.ndarray,
-         physical: np.ndarray, system: np.ndarray, node_x: np.ndarray, node_y: np.ndarray,
-         c: RouteCosts, outcome: np.ndarray, counts: np.ndarray) -> int:
+         placed: np.ndarray, home: np.ndarray, basket: np.ndarray, booked: np.ndarray,
+         week_start: float, n_stores: int, error_multiplier: np.ndarray, error_prob: float,
+         n_skus: int, open_res: np.ndarray, physical: np.ndarray, system: np.ndarray,
+         node_x: np.ndarray, node_y: np.ndarray, c: RouteCosts, outcome: np.ndarray,
+         counts: np.ndarray) -> int:
     """Pick a batch in order; return the number of units picked.
 
     Each order releases its reservation and takes a unit if the shelf still has one and, at
@@ -227,9 +257,12 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
     picks at stores, the pickups ready that were placed this week (from ``week_start``;
     the channel books the others in the week they were placed), and what the orders picked
     cost to fulfil (:func:`sim.model.orders.rules.fulfillment_cost`, the customer at their
-    ``home`` store's location).
+    ``home`` store's location): delivered lines of one order (``basket``) picked together at
+    one node go in one parcel, and ``booked`` is the shipping each line's reroutes already
+    counted.
     """
     picked = 0
+    last_basket, last_node = -1, -1  # the parcel the last delivered line picked went in
     for i in range(len(node)):
         s = node[i]
         cell = s * n_skus + sku[i]
@@ -250,8 +283,12 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
                 counts[STORE_FULFILLED, region[i]] += 1.0
             h = home[i]
             dx, dy = node_x[s] - node_x[h], node_y[s] - node_y[h]
+            delivered = method[i] != BOPIS
+            parcel = delivered and not (basket[i] == last_basket and s == last_node)
+            if delivered:
+                last_basket, last_node = basket[i], s
             counts[FULFILLMENT_COST, region[i]] += fulfillment_cost(
-                math.sqrt(dx * dx + dy * dy), method[i] != BOPIS, at_store, c)
+                math.sqrt(dx * dx + dy * dy), parcel, at_store, booked[i], c)
             ready = method[i] == BOPIS and pick_at[i] <= ready_by[i]
             outcome[i] = READY if ready else PICKED
             if ready and placed[i] >= week_start:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.model.orders.baskets import MAX_LINES, holds
 from sim.model.orders.rules import BOPIS, RouteCosts, handling_cost, legacy_node, walkin_loss
 from sim.model.plumbing.jit import inline_kernel, kernel
 
@@ -72,9 +73,9 @@ class Routing(NamedTuple):
 
 @kernel
 def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.ndarray,
-          store: np.ndarray, home: np.ndarray, sku: np.ndarray, exclude: np.ndarray,
-          reroute: bool, legacy_ok: bool, rt: Routing) -> None:
-    """Route a batch of orders; reserve what was promised.
+          store: np.ndarray, home: np.ndarray, sku: np.ndarray, basket: np.ndarray,
+          exclude: np.ndarray, reroute: bool, legacy_ok: bool, rt: Routing) -> None:
+    """Route a batch of order lines; reserve what was promised.
 
     An order is orchestrated when the platform runs the harmonized routing and the node the
     legacy rules would give it is live on that routing (a legacy store keeps the orders the
@@ -94,6 +95,12 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     avoid (the one that just failed it), -1 for none. ``shipped`` says whether the order will
     be delivered (rather than collected at a store).
 
+    The lines of one order (the same ``basket``, adjacent) are routed one after the other: a
+    delivered line rides free in a parcel an earlier line of its order already has, so
+    orchestration keeps an order together where a node can promise its lines, and splits it
+    (a parcel more) where that costs less than the alternatives
+    (:mod:`sim.model.orders.baskets`).
+
     Every stage judges against the availability before this batch (the channel promises a
     batch from one view); within a stage the first orders for a cell take what it has beyond
     the safety buffer, and orchestration counts the units it has given away in the batch.
@@ -111,6 +118,7 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     n_sfs, n_bopis = near_sfs.shape[1], near_bopis.shape[1]
     cands = np.empty(2 + n_sfs + n_bopis, dtype=np.int64)
     ships = np.empty(len(cands), dtype=np.bool_)
+    rides = np.empty(len(cands), dtype=np.bool_)
     kms = np.empty(len(cands))
     detours = np.empty(len(cands))
     floor = np.empty(len(cands))
@@ -118,7 +126,11 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
     seen = rt.seen
     touched = np.empty(4 * n, dtype=np.int64)
     n_touched = 0
+    parcels = np.empty(MAX_LINES, dtype=np.int64)  # nodes shipping the order's lines so far
+    n_parcels = 0
     for i in range(n):
+        if i == 0 or basket[i] != basket[i - 1]:
+            n_parcels = 0
         if node[i] >= 0:
             continue
         m = method[i]
@@ -158,6 +170,10 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
                 cands[n_c], ships[n_c], kms[n_c], detours[n_c] = near_sfs[cust, j], True, d, 0.0
                 floor[n_c] = c.ship_parcel + c.ship_per_km * d + c.store_pick
                 n_c += 1
+            for j in range(n_c):  # a parcel the order already has carries the line free
+                rides[j] = ships[j] and holds(parcels, n_parcels, cands[j])
+                if rides[j]:
+                    floor[j] -= c.ship_parcel + c.ship_per_km * kms[j]
             best, best_ship, best_cost = -1, False, np.inf
             for j in range(n_c):
                 cand = cands[j]
@@ -176,7 +192,8 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
                 # node_cost in its two parts: the walk-in term (an erfc) only for a candidate
                 # still in the race.
                 at_store = cand < n_stores
-                x = handling_cost(ships[j], kms[j], detours[j], at_store, float(head), rt_view, c)
+                x = handling_cost(ships[j] and not rides[j], kms[j], detours[j], at_store,
+                                  float(head), rt_view, c)
                 if at_store and x < best_cost:
                     x += walkin_loss(float(head + buffer - 1), walkin[cand] * units[k],
                                      margin[k])
@@ -190,6 +207,9 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
                 seen[cell] += 1
                 node[i] = best
                 shipped[i] = best_ship
+                if best_ship and n_parcels < MAX_LINES and not holds(parcels, n_parcels, best):
+                    parcels[n_parcels] = best
+                    n_parcels += 1
                 continue
             if not legacy_ok:
                 continue
@@ -208,6 +228,9 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
             if taken < avail:
                 node[i] = cand
                 shipped[i] = m != BOPIS
+                if shipped[i] and n_parcels < MAX_LINES and not holds(parcels, n_parcels, cand):
+                    parcels[n_parcels] = cand
+                    n_parcels += 1
                 break
     for j in range(n_touched):
         seen[touched[j]] = 0

@@ -150,31 +150,53 @@ def node_cost(shipped: bool, km: float, detour_km: float, at_store: bool, headro
     return cost
 
 
-def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
-                 shipped: np.ndarray, automatic: bool, c: RouteCosts) -> np.ndarray:
-    """What moving failed orders to other nodes costs, per order.
+def reroute_shipping(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
+                     shipped: np.ndarray, c: RouteCosts, replaces: np.ndarray | bool = True,
+                     rides: np.ndarray | bool = False) -> np.ndarray:
+    """The shipping moving failed order lines to other nodes adds, per line.
 
-    The extra shipping over what the failed node's shipment would have cost (all of a
-    parcel when a pickup becomes a delivery), an expedite premium when the order now ships
+    A new parcel from the new node, less the failed node's parcel where it is no longer sent
+    (``replaces``: a one-line order, or the first line of an order all of whose lines
+    moved), all of a parcel when a pickup becomes a delivery. A line of a larger order whose
+    other lines still ship from the failed node is a **split shipment**: its parcel is all
+    extra. A line that ``rides`` in the parcel of another line of its order moved with it to
+    the same node adds nothing.
+    """
+    old = np.where(was_shipped & replaces, c.ship_parcel + c.ship_per_km * old_km, 0.0)
+    new = np.where(shipped & ~np.asarray(rides), c.ship_parcel + c.ship_per_km * new_km, 0.0)
+    return np.maximum(new - old, 0.0)
+
+
+def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
+                 shipped: np.ndarray, automatic: bool, c: RouteCosts,
+                 replaces: np.ndarray | bool = True, rides: np.ndarray | bool = False
+                 ) -> np.ndarray:
+    """What moving failed order lines to other nodes costs, per line.
+
+    The extra shipping (:func:`reroute_shipping`), an expedite premium on each new parcel
     (to keep the promised date after the lost hours), and for automatic reroutes the
     re-release labour. A manual reroute's labour is the ``manual_reroute`` or
     ``pickup_failure`` exception's handling hours, costed by the desk, so it is not counted
     again here. A pickup moved to another store costs nothing extra but the labour.
     """
-    old = np.where(was_shipped, c.ship_parcel + c.ship_per_km * old_km, 0.0)
-    new = np.where(shipped, c.ship_parcel + c.ship_per_km * new_km, 0.0)
-    extra = np.maximum(new - old, 0.0) + np.where(shipped, c.expedite, 0.0)
-    return extra + (c.rerelease if automatic else 0.0)
+    ship = reroute_shipping(old_km, new_km, was_shipped, shipped, c, replaces, rides)
+    parcel = shipped & ~np.asarray(rides)
+    return ship + np.where(parcel, c.expedite, 0.0) + (c.rerelease if automatic else 0.0)
 
 
 @inline_kernel
-def fulfillment_cost(km: float, shipped: bool, at_store: bool, c: RouteCosts) -> float:
-    """What fulfilling one order costs.
+def fulfillment_cost(km: float, parcel: bool, at_store: bool, booked: float,
+                     c: RouteCosts) -> float:
+    """What fulfilling one order line costs when it is picked.
 
-    The parcel (by distance) if delivered, plus the pick labour at the store or DC: the terms
-    of :func:`handling_cost` spent on every order, not only on the ones that fail.
+    Its parcel (by distance) if it starts one (``parcel``: delivered, and not riding in the
+    parcel of a line of its order picked with it), plus the pick labour at the store or DC:
+    the terms of :func:`handling_cost` spent on every line, not only on the ones that fail.
+    Shipping its reroutes already ``booked`` as ``reroute_cost`` (:func:`reroute_shipping`)
+    is not counted twice.
     """
-    return (ship_cost(km, c) if shipped else 0.0) + pick_labour(at_store, c)
+    ship = max(ship_cost(km, c) - booked, 0.0) if parcel else 0.0
+    return ship + pick_labour(at_store, c)
 
 
 @inline_kernel
