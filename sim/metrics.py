@@ -60,7 +60,9 @@ _REFUND_SAMPLES = tuple(f"refund_cycle_hours.{p}" for p in CHANNEL_PAIRS)
 _EXCEPTIONS = tuple(f"exceptions.{t}" for t in EXCEPTION_TYPES)
 
 _CONTRACT = [
-    Metric("ecommerce_orders", "orders", "sum", "online orders placed", lower_is_better=False),
+    Metric("ecommerce_orders", "orders", "sum",
+           "online orders placed, counted by line (an order of n lines counts n; every order "
+           "count and rate counts lines, customer_orders the orders)", lower_is_better=False),
     Metric("oversell_orders", "orders", "sum", "orders whose node lacked physical stock at pick"),
     Metric("oversell_rate", "fraction", "ratio", "oversell_orders / ecommerce_orders",
            of=("oversell_orders", "ecommerce_orders")),
@@ -147,6 +149,10 @@ _EXTRA = [
            lower_is_better=False),
     Metric("count_gap_rate", "fraction", "ratio", "cycle-counted records that were wrong",
            of=("count_gaps", "counted_cells")),
+    Metric("gap_scan_corrections", "store-SKUs", "sum",
+           "empty shelves whose record showed stock (phantom stock), set to zero by the gap "
+           "scan of a store posting harmonized inventory events, so its review reorders them",
+           lower_is_better=False),
     Metric("dc_count_gap_rate", "fraction", "ratio", "cycle-counted DC records that were wrong",
            of=("dc_count_gaps", "dc_counted_cells")),
     Metric("sync_outage_hours", "node-hours", "sum",

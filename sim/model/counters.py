@@ -67,6 +67,8 @@ _DECLARED = [
     Counter("sync_latency_sum", "hours", "age of the visible stock at promise, summed"),
     # Inventory records (sim.model.inventory)
     Counter("counted_cells", "store-SKUs", "store-SKU records cycle-counted"),
+    Counter("gap_scan_corrections", "store-SKUs", "empty shelves whose record showed stock, "
+            "set to zero by a gap scan at a store posting harmonized inventory events"),
     Counter("count_gaps", "store-SKUs", "counted records that differed from the shelf"),
     Counter("dc_counted_cells", "DC-SKUs", "DC-SKU records cycle-counted"),
     Counter("dc_count_gaps", "DC-SKUs", "counted DC records that differed from the shelf"),

@@ -362,3 +362,12 @@ def test_dc_counts_correct_every_gap_on_their_day() -> None:
     assert (w.system[s:][~today] != w.physical[s:][~today]).mean() > 0.8
     assert r.rec.counts("dc_counted_cells").sum() == today.sum()
     assert r.rec.counts("dc_count_gaps").sum() > 0
+
+
+def test_a_gap_scan_zeroes_only_empty_shelves_the_record_says_are_stocked():
+    from sim.model.inventory.rules import gap_scan
+
+    physical = np.array([[0, 0, 2, -1], [3, 0, 0, 1]])
+    system = np.array([[4, 0, 5, 2], [3, -2, 1, 0]])
+    assert gap_scan(physical, system).tolist() == [[True, False, False, True],
+                                                   [False, False, True, False]]

@@ -46,7 +46,7 @@ FEEDS = {"sync_outage_hours", "sync_outage_mean_hours", "exceptions.sync_failure
 
 #: Per area: the outputs it can change, and one it must change in this run.
 REACH = {
-    "inventory_events": (DESK | STOCK | FEEDS, "count_gap_rate"),
+    "inventory_events": (DESK | STOCK | FEEDS | {"gap_scan_corrections"}, "count_gap_rate"),
     "order_status": (DESK | STOCK, "pickup_ready_rate"),
     "fulfillment_routing": (DESK | STOCK, "store_fulfilled_share"),
     "return_disposition": (DESK | STOCK, "refund_cycle_hours_mean"),

@@ -49,6 +49,18 @@ def posts_harmonized(state: np.ndarray, harmonized: np.ndarray, central_live: bo
     return harmonized & live_nodes(state, len(harmonized), central_live)
 
 
+def gap_scan(physical: np.ndarray, system: np.ndarray) -> np.ndarray:
+    """Cells a gap scan corrects: an empty shelf whose record says there is stock.
+
+    A store posting harmonized inventory events scans the empty shelf spots at its
+    replenishment review with the same handheld that posts its adjustments, and the scan
+    sets the record of an empty spot to zero, so the review orders it (phantom stock no
+    longer freezes replenishment until the next cycle count). Legacy stores have no such
+    posting path: their phantom stock waits for the count.
+    """
+    return (physical <= 0) & (system > 0)
+
+
 def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
                  coexistence: bool, store_legacy_hours: np.ndarray, integration_hours: float,
                  legacy_per_1000: float, integration_per_1000: float

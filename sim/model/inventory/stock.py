@@ -20,6 +20,7 @@ from sim.model.inventory.rules import (
     busier_week,
     error_units,
     forward_cover,
+    gap_scan,
     order_up_to,
     posts_harmonized,
     record_error_factor,
@@ -79,6 +80,8 @@ class Inventory(Component):
         #: Whether every node's view was published at the last sync (see :meth:`sync`).
         self._views_current = True
         self.realtime_nodes = np.zeros(s + d, dtype=bool)
+        #: Nodes posting inventory events the harmonized way (they gap-scan at reviews).
+        self.posting = np.zeros(s + d, dtype=bool)
         self.feeds = Feeds(world, inv, desk, self.rng_sync, rec)
         period = max(1, int(round(inv.cycle_count_weeks * 7)))
         self.count_period_days = period
@@ -166,6 +169,13 @@ class Inventory(Component):
         every = max(1, int(round(self.p["store_review_hours"] / 24.0)))
         reviewed = np.arange(s) % every == (hour // 24) % every
         target = self.store_target(w.week_of(hour))
+        scans = np.flatnonzero(reviewed & self.posting[:s])
+        if len(scans):
+            fixed = gap_scan(w.physical[scans], w.system[scans])
+            w.system[scans] = np.where(fixed, 0, w.system[scans])
+            if fixed.any():
+                self.rec.add("gap_scan_corrections", w.week_of(hour),
+                             w.store_region[np.repeat(scans, fixed.sum(axis=1))])
         for d in range(w.n_dcs):
             mine = np.flatnonzero((w.store_dc == d) & reviewed)
             if not len(mine):
@@ -262,6 +272,7 @@ class Inventory(Component):
         self.realtime_nodes = realtime
         posting = posts_harmonized(self.w.state, self.w.harmonized["inventory_events"],
                                    central_live)
+        self.posting = posting
         self.w.record_error_factor[:] = record_error_factor(
             posting, self.p["harmonized_record_error_factor"])
         if self.on_profile is not None:
