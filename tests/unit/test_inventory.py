@@ -369,5 +369,20 @@ def test_a_gap_scan_zeroes_only_empty_shelves_the_record_says_are_stocked():
 
     physical = np.array([[0, 0, 2, -1], [3, 0, 0, 1]])
     system = np.array([[4, 0, 5, 2], [3, -2, 1, 0]])
-    assert gap_scan(physical, system).tolist() == [[True, False, False, True],
-                                                   [False, False, True, False]]
+    settled = np.ones(2)
+    got = gap_scan(physical, system, np.array([0, 1]), 7, settled)
+    assert got.tolist() == [[True, False, False, True], [False, False, True, False]]
+
+
+def test_staff_in_their_dip_gap_scan_one_spot_in_multiplier():
+    from sim.model.inventory.rules import gap_scan, scan_uniform
+
+    n_stores, n_skus = 50, 200
+    phantom = np.zeros((n_stores, n_skus)), np.ones((n_stores, n_skus))
+    stores = np.arange(n_stores)
+    share = np.mean([gap_scan(*phantom, stores, day, np.full(n_stores, 4.0)).mean()
+                     for day in range(20)])
+    assert abs(share - 0.25) < 0.01
+    # The uniforms are even and change from day to day.
+    u0, u1 = scan_uniform(stores, n_skus, 0), scan_uniform(stores, n_skus, 1)
+    assert abs(u0.mean() - 0.5) < 0.01 and (u0 != u1).all()

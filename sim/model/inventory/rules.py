@@ -49,16 +49,39 @@ def posts_harmonized(state: np.ndarray, harmonized: np.ndarray, central_live: bo
     return harmonized & live_nodes(state, len(harmonized), central_live)
 
 
-def gap_scan(physical: np.ndarray, system: np.ndarray) -> np.ndarray:
+def gap_scan(physical: np.ndarray, system: np.ndarray, stores: np.ndarray, day: int,
+             error_multiplier: np.ndarray) -> np.ndarray:
     """Cells a gap scan corrects: an empty shelf whose record says there is stock.
 
     A store posting harmonized inventory events scans the empty shelf spots at its
     replenishment review with the same handheld that posts its adjustments, and the scan
     sets the record of an empty spot to zero, so the review orders it (phantom stock no
     longer freezes replenishment until the next cycle count). Legacy stores have no such
-    posting path: their phantom stock waits for the count.
+    posting path: their phantom stock waits for the count. Staff in their go-live dip scan a
+    spot the new way ``1 / multiplier`` of the time (:mod:`sim.model.rollout.adherence`).
+
+    Args:
+        physical: Shelf stock of the scanning ``stores`` (rows) by SKU.
+        system: Their records.
+        stores: The scanning stores.
+        day: The day of the review.
+        error_multiplier: Every store's go-live dip multiplier.
     """
-    return (physical <= 0) & (system > 0)
+    u = scan_uniform(stores, physical.shape[1], day)
+    followed = u * error_multiplier[stores][:, None] < 1.0
+    return (physical <= 0) & (system > 0) & followed
+
+
+def scan_uniform(stores: np.ndarray, n_skus: int, day: int) -> np.ndarray:
+    """A uniform per store-SKU and day for the gap scan, without a draw.
+
+    Golden-ratio and plastic-number steps over the cell and the day spread the values evenly
+    and change them from day to day; no stream is read, so plans whose stores scan on
+    different days stay paired.
+    """
+    cell = stores[:, None] * n_skus + np.arange(n_skus)[None, :]
+    x = cell * 0.6180339887498949 + day * 0.7548776662466927
+    return x - np.floor(x)
 
 
 def feed_profile(state: np.ndarray, harmonized: np.ndarray, central_live: bool,
