@@ -15,7 +15,8 @@ each plan's rank comes from, and prints:
 Every run is saved under ``--out`` as it finishes (``compare --resume`` semantics), so an
 interrupted benchmark continues where it stopped. Measured on two cores (2026-12-04): 600
 stores x 8 replications, the six plans 538 s and the whole script 1,038 s; 2026-12-05, after
-the dip's adherence rule, 583 s and 1,204 s.
+the dip's adherence rule, 583 s and 1,204 s; later that day, with orders of several lines and
+gap scans, 457 s and 897 s.
 
 Usage::
 
