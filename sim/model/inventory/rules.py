@@ -67,19 +67,20 @@ def gap_scan(physical: np.ndarray, system: np.ndarray, stores: np.ndarray, day: 
         day: The day of the review.
         error_multiplier: Every store's go-live dip multiplier.
     """
-    u = scan_uniform(stores, physical.shape[1], day)
-    followed = u * error_multiplier[stores][:, None] < 1.0
-    return (physical <= 0) & (system > 0) & followed
+    found = (physical <= 0) & (system > 0)
+    rows, skus = np.nonzero(found)  # few: a uniform only for these
+    u = scan_uniform(stores[rows] * physical.shape[1] + skus, day)
+    found[rows, skus] = u * error_multiplier[stores[rows]] < 1.0
+    return found
 
 
-def scan_uniform(stores: np.ndarray, n_skus: int, day: int) -> np.ndarray:
-    """A uniform per store-SKU and day for the gap scan, without a draw.
+def scan_uniform(cell: np.ndarray, day: int) -> np.ndarray:
+    """A uniform per store-SKU ``cell`` (store x SKUs + SKU) and day, without a draw.
 
     Golden-ratio and plastic-number steps over the cell and the day spread the values evenly
     and change them from day to day; no stream is read, so plans whose stores scan on
     different days stay paired.
     """
-    cell = stores[:, None] * n_skus + np.arange(n_skus)[None, :]
     x = cell * 0.6180339887498949 + day * 0.7548776662466927
     return x - np.floor(x)
 

@@ -171,9 +171,10 @@ class Inventory(Component):
         target = self.store_target(w.week_of(hour))
         scans = np.flatnonzero(reviewed & self.posting[:s])
         if len(scans):
-            fixed = gap_scan(w.physical[scans], w.system[scans], scans, hour // 24,
-                             w.error_multiplier)
-            w.system[scans] = np.where(fixed, 0, w.system[scans])
+            rows = w.system[scans]
+            fixed = gap_scan(w.physical[scans], rows, scans, hour // 24, w.error_multiplier)
+            rows[fixed] = 0
+            w.system[scans] = rows
             if fixed.any():
                 self.rec.add("gap_scan_corrections", w.week_of(hour),
                              w.store_region[np.repeat(scans, fixed.sum(axis=1))])

@@ -14,7 +14,14 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.model.orders.baskets import MAX_LINES, holds
-from sim.model.orders.rules import BOPIS, RouteCosts, handling_cost, legacy_node, walkin_loss
+from sim.model.orders.rules import (
+    BOPIS,
+    RouteCosts,
+    handling_cost,
+    legacy_node,
+    ship_cost,
+    walkin_loss,
+)
 from sim.model.plumbing.jit import inline_kernel, kernel
 
 
@@ -173,7 +180,7 @@ def route(node: np.ndarray, shipped: np.ndarray, method: np.ndarray, region: np.
             for j in range(n_c):  # a parcel the order already has carries the line free
                 rides[j] = ships[j] and holds(parcels, n_parcels, cands[j])
                 if rides[j]:
-                    floor[j] -= c.ship_parcel + c.ship_per_km * kms[j]
+                    floor[j] -= ship_cost(kms[j], c)
             best, best_ship, best_cost = -1, False, np.inf
             for j in range(n_c):
                 cand = cands[j]
