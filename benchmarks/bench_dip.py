@@ -12,6 +12,7 @@ Usage::
 
     python benchmarks/bench_dip.py                      # pilot_then_waves, 600 stores, 8 seeds
     python benchmarks/bench_dip.py --stores 60 -n 2     # a quick look
+    python benchmarks/bench_dip.py --set waves.0.hypercare_staff_per_100_stores=0  # no coaching
 """
 
 from __future__ import annotations
@@ -27,25 +28,29 @@ ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ("store_exceptions", "store_pick_failures", "store_pick_misses")
 
 
-def _counts(name: str, stores: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray,
-                                                      pd.DataFrame]:
+def _counts(name: str, stores: int, seed: int, overrides: tuple[str, ...] = ()
+            ) -> tuple[dict[str, np.ndarray], np.ndarray, pd.DataFrame]:
     """Per-store weekly counts of one replication, its stores' waves and its timeline."""
     import sim
     from sim.model.engine import Simulation
 
     sc = sim.load_scenario(ROOT / "scenarios" / f"{name}.toml",
-                           overrides=[f"network.stores={stores}"])
+                           overrides=[f"network.stores={stores}", *overrides])
     s = Simulation(sc, seed)
     res = s.run()
     return ({m: s.rec.by_store(m).copy() for m in MEASURES}, s.world.plan.wave_of_store.copy(),
             res.timeline)
 
 
-def dip_table(plan: str, stores: int, seeds: list[int]) -> pd.DataFrame:
-    """Per wave and measure: plan and legacy per store-week before and after, and the DiD."""
+def dip_table(plan: str, stores: int, seeds: list[int], overrides: tuple[str, ...] = ()
+              ) -> pd.DataFrame:
+    """Per wave and measure: plan and legacy per store-week before and after, and the DiD.
+
+    ``overrides`` (``key=value``, as the CLI's ``--set``) change the plan, not the baseline.
+    """
     rows = []
     for seed in seeds:
-        got, wave_of, timeline = _counts(plan, stores, seed)
+        got, wave_of, timeline = _counts(plan, stores, seed, overrides)
         base, _, _ = _counts("baseline_legacy", stores, seed)
         waves = timeline[timeline["wave"] >= 0].groupby("wave").first()
         for wave, info in waves.iterrows():
@@ -77,12 +82,16 @@ def main() -> None:
     ap.add_argument("--stores", type=int, default=600)
     ap.add_argument("-n", type=int, default=8, help="paired seeds")
     ap.add_argument("--seed", type=int, default=11, help="first seed")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override the plan (not the baseline), e.g. "
+                         "waves.0.hypercare_staff_per_100_stores=0")
     a = ap.parse_args()
     start = time.perf_counter()
-    table = dip_table(a.plan, a.stores, list(range(a.seed, a.seed + a.n)))
+    table = dip_table(a.plan, a.stores, list(range(a.seed, a.seed + a.n)), tuple(a.set))
     pd.set_option("display.width", 200)
     print(f"== Go-live dip of {a.plan} against the paired legacy baseline "
-          f"({a.stores} stores, {a.n} seeds; per store-week; weeks -3..-1 and 0..2)")
+          f"({a.stores} stores, {a.n} seeds; per store-week; weeks -3..-1 and 0..2)"
+          + (f" with {', '.join(a.set)}" if a.set else ""))
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"done in {time.perf_counter() - start:.0f} s")
 
