@@ -353,6 +353,10 @@ def summary_cmd(
         typer.echo(text, nl=False)
 
 
+# Commands in their own modules register on ``app`` when imported.
+from sim import cli_sensitivity  # noqa: E402,F401
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

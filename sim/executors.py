@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import queue as queue_mod
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -114,6 +114,52 @@ def execute(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,
             yield replicate(payload, s, rep, on_week)
     else:
         yield from _execute_local(payload, todo, workers, on_week)
+
+
+def execute_tasks(tasks: list[tuple[Any, dict[str, Any], int]], workers: int,
+                  scheduler: str | None) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Run replications of several scenarios on one executor; yield them as they finish.
+
+    What a design of many scenario variants needs (sensitivity analysis): one pool or one
+    cluster for all of them, where :func:`execute` would start one per scenario.
+
+    Args:
+        tasks: ``(key, payload, seed)`` per replication; ``key`` comes back with its result.
+        workers: Local worker processes (1 = this process).
+        scheduler: A Dask scheduler address; overrides ``workers``.
+
+    Yields:
+        ``(key, result)`` in completion order (:func:`replicate`'s result, ``rep`` 0).
+    """
+    if scheduler:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        try:
+            futures = {client.submit(replicate, payload, seed, 0, pure=False): key
+                       for key, payload, seed in tasks}
+            for fut in dask_completed(list(futures)):
+                yield futures[fut], fut.result()
+        finally:
+            client.close()
+    elif workers <= 1:
+        for key, payload, seed in tasks:
+            yield key, replicate(payload, seed, 0)
+    else:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=mp.get_context("spawn")) as ex:
+            futures = {ex.submit(replicate, payload, seed, 0): key
+                       for key, payload, seed in tasks}
+            try:
+                for fut in as_completed(futures):
+                    yield futures[fut], fut.result()
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
 
 
 def _drain(q: Any, on_week: OnWeek) -> None:
