@@ -18,6 +18,7 @@ What is changed, and why:
   takes anyway.
 - The test command's ``python -m pytest`` is not run (it is this suite: it would run itself);
   its install and ``ruff check .`` are.
+- ``rollout-sim sensitivity`` is not run here (``tests/validity/test_sensitivity.py`` runs it).
 - Commands that execute notebooks are not run here (``tests/interface/test_notebooks.py`` runs
   every notebook).
 """
@@ -40,7 +41,9 @@ from tests.small_runs import tiny
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SLICE = "--set network.stores=20 --set network.skus=40"
-NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert")
+#: Not played here: notebooks (tests/interface/test_notebooks.py runs them) and the sensitivity
+#: analysis (its design is dozens of runs; tests/validity/test_sensitivity.py runs the command).
+NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert|rollout-sim sensitivity")
 
 
 def _files() -> list[str]:
@@ -61,7 +64,7 @@ def _kernel_builds() -> list[str]:
 def _small(line: str) -> str:
     """A command at a small scale (see the module docstring)."""
     if NOT_HERE.search(line):
-        return f"# not run here (notebooks run in test_notebooks.py): {line}"
+        return f"# not run here (see NOT_HERE): {line}"
     line = line.replace(" && python -m pytest -n 2", "")
     line = re.sub(r"--stores \d+", "--stores 60", line)
     m = re.search(r"rollout-sim (run|compare|baseline record|baseline check) ", line)
