@@ -52,3 +52,50 @@ def _clean(x: Any) -> Any:
     if isinstance(x, np.integer):
         return int(x)
     return x
+
+
+def open_resumable(out: Path, manifest: dict[str, Any], resume: bool, force: bool,
+                   what: str) -> list[Any]:
+    """Prepare a folder whose finished pieces are saved one JSON file each in ``out/points``.
+
+    A folder holding earlier results is continued only with ``resume`` (and the same
+    ``manifest``) and replaced only with ``force``: a rerun never silently overwrites them.
+
+    Args:
+        out: The output folder.
+        manifest: The settings the pieces belong to (written to ``out/manifest.json``).
+        resume: Continue the pieces ``out`` holds.
+        force: Replace what ``out`` holds.
+        what: What the folder holds, for messages ("an analysis").
+
+    Returns:
+        The saved pieces (parsed JSON) when resuming, else an empty list.
+
+    Raises:
+        ValueError: A file in the way, results without ``resume``/``force``, or ``resume``
+            with changed settings (one line).
+    """
+    pts, old_path = out / "points", out / "manifest.json"
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: is a file, not an output folder")
+    done: list[Any] = []
+    if old_path.exists() and not force:
+        if not resume:
+            raise ValueError(f"{out}: already holds {what}; add --resume to continue it or "
+                             "--force to replace it")
+        old = json.loads(old_path.read_text())
+        changed = [k for k in manifest if _clean(old.get(k)) != _clean(manifest[k])]
+        if changed:
+            raise ValueError(f"{out}: --resume with changed {', '.join(changed)}; use another "
+                             "--out folder")
+        done = [json.loads(p.read_text()) for p in sorted(pts.glob("*.json"))]
+    elif pts.exists():
+        for p in pts.glob("*.json"):
+            p.unlink()
+    write_json(old_path, manifest)
+    return done
+
+
+def save_piece(out: Path, name: str, data: Any) -> None:
+    """Save one finished piece as ``out/points/NAME.json`` (atomically)."""
+    write_json(out / "points" / f"{name}.json", data)

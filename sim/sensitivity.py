@@ -20,7 +20,6 @@ analysis continues where it stopped (``resume``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.files import atomic_write, write_json, write_parquet
+from sim.files import open_resumable, save_piece, write_parquet
 from sim.scenario import Scenario
 from sim.streams import replication_seeds
 from sim.uncertainty import Factor, apply_point
@@ -153,32 +152,6 @@ def _manifest(scenario: Scenario, factors: list[Factor], method: str, samples: i
             "factors": [[f.name, f.low, f.high] for f in factors]}
 
 
-def _prepare(out: Path, manifest: dict[str, Any], resume: bool, force: bool) -> dict[int, Any]:
-    """Points already finished in ``out`` (checked against the manifest), or none."""
-    pts = out / "points"
-    old_path = out / "manifest.json"
-    if out.exists() and not out.is_dir():
-        raise SensitivityError(f"{out}: is a file, not an output folder")
-    done: dict[int, Any] = {}
-    if old_path.exists() and not force:
-        if not resume:
-            raise SensitivityError(f"{out}: already holds an analysis; add --resume to "
-                                   "continue it or --force to replace it")
-        old = json.loads(old_path.read_text())
-        changed = [k for k in manifest if old.get(k) != manifest[k]]
-        if changed:
-            raise SensitivityError(f"{out}: --resume with changed {', '.join(changed)}; use "
-                                   "another --out folder")
-        for p in sorted(pts.glob("point_*.json")):
-            rec = json.loads(p.read_text())
-            done[int(rec["point"])] = rec["metrics"]
-    elif pts.exists():
-        for p in pts.glob("point_*.json"):
-            p.unlink()
-    write_json(old_path, manifest)
-    return done
-
-
 def run_sensitivity(scenario: Scenario, factors: list[Factor], method: str = "morris",
                     samples: int = 10, metrics: list[str] | None = None,
                     replications: int = 1, seed: int = 1, workers: int = 1,
@@ -218,8 +191,15 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], method: str = "mo
     out_dir = Path(out) if out is not None else None
     done: dict[int, Any] = {}
     if out_dir is not None:
-        done = _prepare(out_dir, _manifest(scenario, factors, method, samples, seed,
-                                           replications), resume, force)
+        try:
+            saved = open_resumable(out_dir, _manifest(scenario, factors, method, samples,
+                                                      seed, replications),
+                                   resume, force, "an analysis")
+        except ValueError as e:
+            raise SensitivityError(str(e)) from None
+        # Saved JSON writes an undefined metric (NaN) as null.
+        done = {int(rec["point"]): {m: [np.nan if v is None else v for v in vals]
+                                    for m, vals in rec["metrics"].items()} for rec in saved}
         write_parquet(out_dir / "design.parquet", _design_table(factors, x))
     # Every point's scenario is built (and checked) before any is run.
     payloads = {i: scenario_payload(apply_point(scenario, factors, list(row)))
@@ -234,9 +214,7 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], method: str = "mo
             reps = [partial.pop(i)[k] for k in range(replications)]
             done[i] = {m: [float(rep[m]) for rep in reps] for m in reps[0]}
             if out_dir is not None:
-                atomic_write(out_dir / "points" / f"point_{i:05d}.json",
-                             lambda p, i=i: p.write_text(json.dumps(
-                                 {"point": i, "metrics": done[i]})))
+                save_piece(out_dir, f"point_{i:05d}", {"point": i, "metrics": done[i]})
             if on_point:
                 on_point(len(done), len(x))
     outputs = pd.DataFrame([{"point": i, **{m: float(np.mean(done[i][m])) for m in metrics}}
