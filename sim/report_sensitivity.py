@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.files import atomic_write
-from sim.plots.sensitivity import sensitivity_chart
+from sim.plots.decisions import sensitivity_chart
 from sim.report import _CSS, _e, _img
 from sim.sensitivity import SensitivityResult
 

@@ -107,7 +107,7 @@ def load_space(path: Path, scenario: Scenario) -> Space:
             set_path(scenario.model_dump(mode="json"), v.key, v.low if v.choices is None
                      else v.choices[0])
         except PathError as e:
-            raise SpaceError(f"{path}: variables.{i}.key: {e}") from None
+            raise SpaceError(f"{path}: variables.{i}.key: '{v.key}': {e.problem}") from None
     return space
 
 

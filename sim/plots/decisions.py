@@ -1,10 +1,11 @@
-"""Figures of a sensitivity analysis: Morris tornado, Sobol first- and total-order bars."""
+"""Figures of decision support: the sensitivity tornado and Sobol bars, an optimisation's trials."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -31,7 +32,9 @@ def sensitivity_chart(result: SensitivityResult, metric: str, ax: Axes | None = 
     y = np.arange(len(order))
     if result.method == "morris":
         mu = t[t["index"] == "mu_star"].set_index("factor").loc[order]
-        ax.barh(y, mu["value"], xerr=mu["conf"], color=PALETTE[0], capsize=3)
+        # mu* is a mean of absolute effects: its interval stops at zero.
+        low = np.minimum(mu["conf"], mu["value"])
+        ax.barh(y, mu["value"], xerr=[low, mu["conf"]], color=PALETTE[0], capsize=3)
         ax.set_xlabel(f"mu* (effect of 2/3 of a factor's range): {axis_label(metric)}")
     else:
         for k, (name, off) in enumerate((("S1", 0.2), ("ST", -0.2))):
@@ -46,4 +49,25 @@ def sensitivity_chart(result: SensitivityResult, metric: str, ax: Axes | None = 
     ax.set_title(f"What drives {metric} ({result.method}, {len(result.design)} design "
                  f"points x {result.replications} replication"
                  f"{'s' if result.replications != 1 else ''})", loc="left", fontsize=10)
+    return fig
+
+
+def trial_history(trials: pd.DataFrame, objective: str, minimize: bool = True,
+                  ax: Axes | None = None) -> Figure:
+    """Each trial's objective (feasible, infeasible, rejected) and the best feasible so far."""
+    fig, ax = _fig_ax(ax, (7.5, 3.8))
+    ok = trials[trials["feasible"]]
+    bad = trials[~trials["feasible"] & trials["objective"].notna()]
+    ax.scatter(ok["trial"], ok["objective"], s=18, color=PALETTE[2], label="feasible")
+    ax.scatter(bad["trial"], bad["objective"], s=18, marker="x", color=PALETTE[1],
+               label="breaks a constraint")
+    if len(ok):
+        best = ok.set_index("trial")["objective"].reindex(trials["trial"]).ffill()
+        best = best.cummin() if minimize else best.cummax()
+        ax.step(best.index, best.to_numpy(), where="post", color="black", lw=1,
+                label="best feasible so far")
+    ax.set_xlabel("trial")
+    ax.set_ylabel(axis_label(objective))
+    ax.legend(fontsize=8)
+    ax.set_title(f"Search: {objective} by trial", loc="left", fontsize=10)
     return fig

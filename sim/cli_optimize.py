@@ -1,0 +1,90 @@
+"""``rollout-sim optimize``: the best plan in a decision space under risk limits (issue 19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sim.cli import (
+    ForceOpt,
+    ReplOpt,
+    ResumeOpt,
+    SchedOpt,
+    SeedOpt,
+    SetOpt,
+    WorkersOpt,
+    app,
+    console,
+    err_console,
+    fail,
+    load_or_fail,
+)
+
+
+@app.command("optimize")
+def optimize_cmd(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    space: Annotated[Path, typer.Option("--space", help="decision space TOML "
+                                        "([[variables]] key, low/high[/step] or choices)")],
+    out: Annotated[Path, typer.Option("--out", help="output folder")],
+    objective: Annotated[str, typer.Option(
+        "--objective", help="metric to optimise, optionally METRIC.STAT (mean, p50, p80, "
+        "p90, p95), in the metric's direction")] = "total_risk_cost",
+    constraint: Annotated[list[str] | None, typer.Option(
+        "--constraint", help="METRIC.STAT<=VALUE or >= (repeatable), e.g. "
+        "'exception_backlog_peak.p90<=2000'")] = None,
+    trials: Annotated[int, typer.Option("--trials", min=1, help="trials of the search")] = 30,
+    finalists: Annotated[int, typer.Option(
+        "--finalists", min=1, help="best trials run again on fresh seeds")] = 3,
+    replications: ReplOpt = 3,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = 1,
+    scheduler: SchedOpt = None,
+    resume: ResumeOpt = False,
+    force: ForceOpt = False,
+    set_: SetOpt = None,
+) -> None:
+    """Search the decision space for the best plan within the constraints (optuna TPE)."""
+    from sim.metrics import REGISTRY
+    from sim.optimize import OptimizeError, optimize
+    from sim.report_optimize import write_optimize_report
+    from sim.space import STATS, SpaceError, load_space, parse_constraint
+
+    sc = load_or_fail(scenario, set_)
+    metric, _, stat = objective.rpartition(".")
+    if stat not in STATS or not metric:
+        metric, stat = objective, "mean"
+    try:
+        sp = load_space(space, sc)
+        limits = [parse_constraint(c) for c in constraint or []]
+        res = optimize(sc, sp, metric, stat, limits, trials, replications, seed, workers,
+                       scheduler, out, resume, force, finalists,
+                       on_trial=lambda n, t: err_console.print(f"trial {n}/{t}",
+                                                               highlight=False))
+    except (SpaceError, OptimizeError, OSError) as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished trials are kept in {out}/points; rerun the "
+                          "same command with --resume", markup=False, highlight=False)
+        raise typer.Exit(130) from None
+    if len(res.finalists):
+        table = Table(title=f"{sc.name}: finalists, {metric}.{stat} on the search's seeds and "
+                            "on fresh seeds")
+        for col in res.finalists.columns:
+            table.add_column(str(col), justify="right")
+        for _, row in res.finalists.iterrows():
+            table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+        console.print(table)
+        console.print("chosen: " + ", ".join(f"{k} = {v:g}" for k, v in res.best.items()),
+                      highlight=False)
+    else:
+        console.print("no trial kept every constraint: relax a limit or widen the space",
+                      highlight=False)
+    minimize = REGISTRY[metric].lower_is_better if metric in REGISTRY else True
+    page = write_optimize_report(res, sc.name, f"{metric}.{stat}",
+                                 [str(c) for c in limits], minimize, out)
+    console.print(f"wrote {out}/trials.parquet, finalists.parquet, best.json, "
+                  f"best_scenario.toml, {page.name}", highlight=False)

@@ -1,0 +1,131 @@
+"""The optimiser finds a known optimum, writes a plan that reproduces it, and resumes (#19).
+
+The known answer: in a small big bang, exceptions fall as training completion rises (the
+go-live dip is shallower; measured monotone over the grid on these seeds), while training's
+enablement cost rises with it in proportion (``cost.enablement.training`` = completion x a
+fixed amount). Minimising exceptions with that cost capped at 81 % of its full-completion
+value puts the optimum where the cap binds: completion 0.81, so 0.80 on a 0.05 grid.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import sim
+import sim.executors
+from sim.cli import app
+from sim.optimize import optimize
+from sim.space import SpaceError, load_space, parse_constraint
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ["network.stores=20", "network.skus=20", "horizon_weeks=6", "waves.0.go_live_week=2"]
+SPACE = '[[variables]]\nkey = "training.completion"\nlow = 0.5\nhigh = 1.0\nstep = 0.05\n'
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory):
+    out = tmp_path_factory.mktemp("opt")
+    (out / "space.toml").write_text(SPACE)
+    sc = sim.load_scenario(ROOT / "scenarios" / "big_bang.toml", SMALL)
+    full = sim.run_replication(sc, 1).metrics["cost.enablement.training"] / \
+        sc.training.completion
+    cap = parse_constraint(f"cost.enablement.training.mean<={0.81 * full}")
+    res = optimize(sc, load_space(out / "space.toml", sc), "exceptions_total", "mean", [cap],
+                   trials=14, replications=3, seed=1, out=out / "run")
+    return sc, out, res
+
+
+def test_the_search_finds_where_the_cost_cap_binds(search):
+    _, _, res = search
+    assert res.best == {"training.completion": pytest.approx(0.80)}
+    feasible = res.trials[res.trials["feasible"]]
+    assert (feasible["training.completion"] <= 0.8 + 1e-9).all()
+    assert len(res.finalists) >= 2 and res.finalists["feasible_fresh"].all()
+
+
+def test_the_written_plan_reproduces_the_reported_statistics_on_the_same_seeds(search):
+    _, out, res = search
+    best = json.loads((out / "run" / "best.json").read_text())
+    sc = sim.load_scenario(out / "run" / "best_scenario.toml")
+    values = [sim.run_replication(sc, s).metrics["exceptions_total"]
+              for s in best["search_seeds"]]
+    reported = res.finalists.set_index("training.completion").loc[0.8, "objective_search"]
+    assert sum(values) / len(values) == reported
+    assert "report.html" not in {p.name for p in (out / "run").iterdir()}  # the CLI writes it
+
+
+def test_a_resumed_search_replays_the_same_trials_without_running_them_again(search,
+                                                                              monkeypatch):
+    sc, out, _ = search
+    space = load_space(out / "space.toml", sc)
+    kw = {"trials": 10, "replications": 1, "seed": 2}
+    whole = optimize(sc, space, "exceptions_total", **kw)
+    calls = []
+    real = sim.executors.execute_tasks
+
+    def counted(tasks, workers, scheduler):
+        calls.append(len(tasks))
+        yield from real(tasks, workers, scheduler)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_6(n, total):
+        if n == 6:
+            raise Stop
+
+    monkeypatch.setattr(sim.executors, "execute_tasks", counted)
+    with pytest.raises(Stop):
+        optimize(sc, space, "exceptions_total", out=out / "again", on_trial=stop_at_6, **kw)
+    first = len(calls)
+    again = optimize(sc, space, "exceptions_total", out=out / "again", resume=True, **kw)
+    pd.testing.assert_frame_equal(again.trials, whole.trials)
+    assert again.best == whole.best
+    saved = len(list((out / "again" / "points").glob("*.json")))
+    assert len(calls) == saved and first < saved  # each combination ran once in all
+
+
+@pytest.mark.parametrize("body, problem", [
+    ('[[variables]]\nkey = "training.nope"\nlow = 0\nhigh = 1\n',
+     "variables.0.key: 'training.nope': unknown key 'nope'"),
+    ('[[variables]]\nkey = "training.completion"\nlow = 1\nhigh = 0.5\n', "low < high"),
+    ('[[variables]]\nkey = "training.completion"\nlow = 0.5\nhigh = 1\nchoices = [1, 2]\n',
+     "not both"),
+    ('[[variables]]\nkey = "training.completion"\nlo = 0.5\nhigh = 1\n', "variables.0.lo"),
+])
+def test_space_mistakes_are_one_line_naming_the_file_and_field(tmp_path, body, problem):
+    p = tmp_path / "space.toml"
+    p.write_text(body)
+    sc = sim.load_scenario(ROOT / "scenarios" / "big_bang.toml")
+    with pytest.raises(SpaceError, match="space.toml") as e:
+        load_space(p, sc)
+    assert problem in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["total_risk_cost<=5", "total_risk_cost.p85<=5",
+                                  "no_metric.mean<=1", "oversell_rate.mean<"])
+def test_malformed_constraints_are_refused(text):
+    with pytest.raises(SpaceError, match="--constraint"):
+        parse_constraint(text)
+
+
+def test_constraints_parse_both_directions():
+    c = parse_constraint("exception_backlog_peak.p90 <= 2000")
+    assert (c.metric, c.stat, c.upper, c.bound) == ("exception_backlog_peak", "p90", True, 2000)
+    assert c.violation(1500) < 0 < c.violation(2500)
+    c = parse_constraint("exception_sla_met_rate.mean>=0.9")
+    assert not c.upper and c.violation(0.95) < 0 < c.violation(0.8)
+
+
+def test_cli_refuses_a_bad_space_with_one_line_and_exit_2(tmp_path):
+    (tmp_path / "s.toml").write_text('[[variables]]\nkey = "nope"\nlow = 0\nhigh = 1\n')
+    r = CliRunner().invoke(app, ["optimize", str(ROOT / "scenarios" / "big_bang.toml"),
+                                 "--space", str(tmp_path / "s.toml"),
+                                 "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and r.output.startswith("error: ") and "s.toml" in r.output
+    assert not (tmp_path / "o").exists()
