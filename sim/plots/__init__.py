@@ -12,6 +12,7 @@ Example::
 """
 
 from sim.plots.comparisons import forest_plot, risk_table, tornado
+from sim.plots.decisions import sensitivity_chart, trial_history
 from sim.plots.figures import fan_chart, refund_cdf, rollout_gantt
 from sim.plots.style import (
     FREEZE_COLOR,
@@ -36,5 +37,7 @@ __all__ = [
     "refund_cdf",
     "risk_table",
     "rollout_gantt",
+    "sensitivity_chart",
     "tornado",
+    "trial_history",
 ]

@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = {"compare_rollout_plans", "peak_season_cutover_risk",
-            "returns_harmonization_600_stores"}
+            "returns_harmonization_600_stores", "which_assumptions_matter"}
 #: Generous per-notebook limit: at the test's scale each takes well under a minute.
 TIMEOUT_S = 900
 #: The scale the tests run at, injected after the parameter cell (replications as committed).

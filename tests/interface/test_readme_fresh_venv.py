@@ -18,7 +18,8 @@ What is changed, and why:
   takes anyway.
 - The test command's ``python -m pytest`` is not run (it is this suite: it would run itself);
   its install and ``ruff check .`` are.
-- ``rollout-sim sensitivity`` is not run here (``tests/validity/test_sensitivity.py`` runs it).
+- ``rollout-sim sensitivity`` and ``optimize`` are not run here (``tests/validity/``
+  ``test_sensitivity.py`` and ``test_optimize.py`` run them).
 - Commands that execute notebooks are not run here (``tests/interface/test_notebooks.py`` runs
   every notebook).
 """
@@ -41,9 +42,10 @@ from tests.small_runs import tiny
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SLICE = "--set network.stores=20 --set network.skus=40"
-#: Not played here: notebooks (tests/interface/test_notebooks.py runs them) and the sensitivity
-#: analysis (its design is dozens of runs; tests/validity/test_sensitivity.py runs the command).
-NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert|rollout-sim sensitivity")
+#: Not played here: notebooks (tests/interface/test_notebooks.py runs them), the sensitivity
+#: analysis and the optimiser (dozens of runs each; tests/validity/test_sensitivity.py and
+#: test_optimize.py run them).
+NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert|rollout-sim (sensitivity|optimize)")
 
 
 def _files() -> list[str]:
