@@ -30,15 +30,17 @@ def optimize_cmd(
     space: Annotated[Path, typer.Option("--space", help="decision space TOML "
                                         "([[variables]] key, low/high[/step] or choices)")],
     out: Annotated[Path, typer.Option("--out", help="output folder")],
-    objective: Annotated[str, typer.Option(
+    objective: Annotated[list[str] | None, typer.Option(
         "--objective", help="metric to optimise, optionally METRIC.STAT (mean, p50, p80, "
-        "p90, p95), in the metric's direction")] = "total_risk_cost",
+        "p90, p95), in the metric's direction; twice for a Pareto front of two (NSGA-II); "
+        "default total_risk_cost")] = None,
     constraint: Annotated[list[str] | None, typer.Option(
         "--constraint", help="METRIC.STAT<=VALUE or >= (repeatable), e.g. "
         "'exception_backlog_peak.p90<=2000'")] = None,
     trials: Annotated[int, typer.Option("--trials", min=1, help="trials of the search")] = 30,
     finalists: Annotated[int, typer.Option(
-        "--finalists", min=1, help="best trials run again on fresh seeds")] = 3,
+        "--finalists", min=1, help="best trials run again on fresh seeds (with two "
+        "objectives, the whole Pareto front is)")] = 3,
     replications: ReplOpt = 3,
     seed: SeedOpt = 1,
     workers: WorkersOpt = 1,
@@ -54,16 +56,24 @@ def optimize_cmd(
     from sim.space import STATS, SpaceError, load_space, parse_constraint
 
     sc = load_or_fail(scenario, set_)
-    metric, _, stat = objective.rpartition(".")
-    if stat not in STATS or not metric:
-        metric, stat = objective, "mean"
+
+    def goal(text: str) -> tuple[str, str]:
+        metric, _, stat = text.rpartition(".")
+        return (metric, stat) if stat in STATS and metric else (text, "mean")
+
+    goals = [goal(o) for o in objective or ["total_risk_cost"]]
+    if len(goals) > 2:
+        fail("--objective: at most two objectives (a Pareto front of two)")
+    metric, stat = goals[0]
+    second = goals[1] if len(goals) == 2 else None
     try:
         sp = load_space(space, sc)
         limits = [parse_constraint(c) for c in constraint or []]
         res = optimize(sc, sp, metric, stat, limits, trials, replications, seed, workers,
                        scheduler, out, resume, force, finalists,
                        on_trial=lambda n, t: err_console.print(f"trial {n}/{t}",
-                                                               highlight=False))
+                                                               highlight=False),
+                       second=second)
     except (SpaceError, OptimizeError, OSError) as e:
         fail(str(e))
     except KeyboardInterrupt:
@@ -85,6 +95,7 @@ def optimize_cmd(
                       highlight=False)
     minimize = REGISTRY[metric].lower_is_better if metric in REGISTRY else True
     page = write_optimize_report(res, sc.name, f"{metric}.{stat}",
-                                 [str(c) for c in limits], minimize, out)
+                                 [str(c) for c in limits], minimize, out,
+                                 ".".join(second) if second else None)
     console.print(f"wrote {out}/trials.parquet, finalists.parquet, best.json, "
                   f"best_scenario.toml, {page.name}", highlight=False)

@@ -123,8 +123,14 @@ def optimize(scenario: Scenario, space: Space, objective: str = "total_risk_cost
              trials: int = 30, replications: int = 3, seed: int = 1, workers: int = 1,
              scheduler: str | None = None, out: str | Path | None = None,
              resume: bool = False, force: bool = False, finalists: int = 3,
-             on_trial: Callable[[int, int], None] | None = None) -> OptimizeResult:
+             on_trial: Callable[[int, int], None] | None = None,
+             second: tuple[str, str] | None = None) -> OptimizeResult:
     """Search the space for the plan with the best objective within the constraints.
+
+    With a ``second`` objective the search is optuna's NSGA-II and the result is the Pareto
+    front of the feasible trials (no trial better on both), every member run again on fresh
+    seeds (``finalists`` applies to one objective only); the plan written is the front's best
+    on the first objective on fresh seeds.
 
     Args:
         scenario: The plan the decisions are made on.
@@ -142,15 +148,19 @@ def optimize(scenario: Scenario, space: Space, objective: str = "total_risk_cost
         force: Replace the search ``out`` holds.
         finalists: Best feasible trials run again on fresh seeds.
         on_trial: Called with (trials finished, trials in all).
+        second: A second objective ``(metric, stat)``, optimised together with the first.
     """
     import optuna
 
     from sim.metrics import REGISTRY
 
     constraints = list(constraints or [])
-    if objective not in REGISTRY:
-        raise OptimizeError(f"--objective: unknown metric '{objective}'")
-    minimize = REGISTRY[objective].lower_is_better
+    goals = [(objective, stat)] + ([second] if second else [])
+    for metric, _ in goals:
+        if metric not in REGISTRY:
+            raise OptimizeError(f"--objective: unknown metric '{metric}'")
+    directions = [REGISTRY[m].lower_is_better for m, _ in goals]
+    minimize = directions[0]
     seeds = replication_seeds(seed, replications)
     out_dir = Path(out) if out is not None else None
     saved: list[dict[str, Any]] = []
@@ -158,7 +168,8 @@ def optimize(scenario: Scenario, space: Space, objective: str = "total_risk_cost
         from sim.experiment import scenario_hash
 
         manifest = {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
-                    "space": space.model_dump(), "objective": objective, "stat": stat,
+                    "space": space.model_dump(),
+                    "objective": [f"{m}.{s}" for m, s in goals],
                     "constraints": [str(c) for c in constraints], "trials": trials,
                     "replications": replications, "seed": seed}
         try:
@@ -168,41 +179,51 @@ def optimize(scenario: Scenario, space: Space, objective: str = "total_risk_cost
     evaluate = _Evaluator(scenario, seeds, workers, scheduler, out_dir, saved)
     rows: list[dict[str, Any]] = []
 
-    def judged(rec: dict[str, Any]) -> tuple[float, list[float], dict[str, float]]:
+    def judged(rec: dict[str, Any]) -> tuple[list[float], list[float], dict[str, float]]:
         vals = {str(c): statistic(rec["metrics"][c.metric], c.stat) for c in constraints}
         viol = [c.violation(vals[str(c)]) for c in constraints]
-        return statistic(rec["metrics"][objective], stat), viol, vals
+        return [statistic(rec["metrics"][m], s) for m, s in goals], viol, vals
 
-    def run_trial(trial: Any) -> float:
+    def run_trial(trial: Any) -> float | tuple[float, ...]:
         decisions = {v.key: _suggest(trial, v) for v in space.variables}
         rec = evaluate(decisions)
         row: dict[str, Any] = {"trial": trial.number, **decisions, "error": rec["error"]}
         if rec["error"] is not None:
-            rows.append({**row, "objective": np.nan, "feasible": False})
-            return float("nan")  # a failed trial: optuna samples elsewhere
-        value, viol, vals = judged(rec)
+            rows.append({**row, **_named([np.nan] * len(goals)), "feasible": False})
+            # A failed trial: optuna samples elsewhere.
+            return float("nan") if len(goals) == 1 else (float("nan"),) * len(goals)
+        values, viol, vals = judged(rec)
         for c, x in zip(constraints, viol, strict=True):
             trial.set_constraint(str(c), x)  # > 0: infeasible, by how much
-        rows.append({**row, "objective": value, "feasible": all(x <= 0 for x in viol), **vals})
-        return value
+        rows.append({**row, **_named(values), "feasible": all(x <= 0 for x in viol), **vals})
+        return values[0] if len(goals) == 1 else tuple(values)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed,
-                                         n_startup_trials=min(10, max(trials // 3, 3)))
-    study = optuna.create_study(direction="minimize" if minimize else "maximize",
-                                sampler=sampler)
+    if second is None:
+        sampler = optuna.samplers.TPESampler(seed=seed,
+                                             n_startup_trials=min(10, max(trials // 3, 3)))
+    else:
+        sampler = optuna.samplers.NSGAIISampler(seed=seed,
+                                                population_size=min(20, max(trials // 4, 4)))
+    study = optuna.create_study(directions=["minimize" if d else "maximize"
+                                            for d in directions], sampler=sampler)
     for n in range(trials):
         study.optimize(run_trial, n_trials=1)
         if on_trial:
             on_trial(n + 1, trials)
     table = pd.DataFrame(rows)
-    final, best = _final(table, space, evaluate, replication_seeds(
-        seed, 2 * replications)[replications:], judged, finalists, minimize)
+    fresh = replication_seeds(seed, 2 * replications)[replications:]
+    pool = table[table["feasible"]] if len(table) else table
+    if second is not None and len(pool):
+        pool = pool[pareto_mask(pool[["objective", "objective_2"]].to_numpy(), directions)]
+    # The whole front is run again: cutting it would drop one end of the trade-off.
+    final, best = _final(pool, space, evaluate, fresh, judged,
+                         finalists if second is None else len(pool), minimize)
     best_sc = with_decisions(scenario, best) if best else None
     if out_dir is not None:
         write_parquet(out_dir / "trials.parquet", table)
         write_parquet(out_dir / "finalists.parquet", final)
-        write_json(out_dir / "best.json", {"objective": f"{objective}.{stat}",
+        write_json(out_dir / "best.json", {"objective": [f"{m}.{s}" for m, s in goals],
                                            "constraints": [str(c) for c in constraints],
                                            "decisions": best, "search_seeds": seeds})
         if best_sc is not None:
@@ -212,12 +233,26 @@ def optimize(scenario: Scenario, space: Space, objective: str = "total_risk_cost
     return OptimizeResult(table, final, best, best_sc)
 
 
-def _final(table: pd.DataFrame, space: Space, evaluate: _Evaluator, fresh: list[int],
+def _named(values: list[float]) -> dict[str, float]:
+    """Objective columns: ``objective``, then ``objective_2``."""
+    return {("objective" if i == 0 else f"objective_{i + 1}"): v for i, v in enumerate(values)}
+
+
+def pareto_mask(values: np.ndarray, lower_is_better: list[bool]) -> np.ndarray:
+    """Rows no other row beats on every objective while being strictly better on one."""
+    v = np.where(np.asarray(lower_is_better), values, -values)  # all "lower is better"
+    keep = np.ones(len(v), dtype=bool)
+    for i in range(len(v)):
+        others = np.delete(v, i, axis=0)
+        keep[i] = not np.any(np.all(others <= v[i], axis=1) & np.any(others < v[i], axis=1))
+    return keep
+
+
+def _final(ok: pd.DataFrame, space: Space, evaluate: _Evaluator, fresh: list[int],
            judged: Callable, finalists: int, minimize: bool
            ) -> tuple[pd.DataFrame, dict[str, float]]:
     """The best feasible trials again on fresh seeds; the best of them on those seeds."""
     keys = [v.key for v in space.variables]
-    ok = table[table["feasible"]] if len(table) else table
     if not len(ok):
         return pd.DataFrame(), {}
     top = (ok.sort_values("objective", ascending=minimize, kind="stable")
@@ -225,9 +260,12 @@ def _final(table: pd.DataFrame, space: Space, evaluate: _Evaluator, fresh: list[
     rows = []
     for _, t in top.iterrows():
         decisions = {k: t[k] for k in keys}
-        value, viol, _ = judged(evaluate(decisions, fresh))
+        values, viol, _ = judged(evaluate(decisions, fresh))
         rows.append({**decisions, "trial": int(t["trial"]), "objective_search": t["objective"],
-                     "objective_fresh": value, "feasible_fresh": all(x <= 0 for x in viol)})
+                     "objective_fresh": values[0], "feasible_fresh": all(x <= 0 for x in viol)})
+        if len(values) > 1:
+            rows[-1].update({"objective_2_search": t["objective_2"],
+                             "objective_2_fresh": values[1]})
     final = pd.DataFrame(rows)
     pool = final[final["feasible_fresh"]] if final["feasible_fresh"].any() else final
     pick = pool.sort_values("objective_fresh", ascending=minimize, kind="stable").iloc[0]

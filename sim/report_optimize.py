@@ -6,19 +6,20 @@ from pathlib import Path
 
 from sim.files import atomic_write
 from sim.optimize import OptimizeResult
-from sim.plots.decisions import trial_history
+from sim.plots.decisions import pareto_chart, trial_history
 from sim.report import _CSS, _e, _img
 
 
 def render_optimize(result: OptimizeResult, scenario: str, objective: str,
-                    constraints: list[str], minimize: bool) -> str:
+                    constraints: list[str], minimize: bool, second: str | None = None) -> str:
     """The search as one self-contained HTML page."""
     title = f"Best plan under risk limits: {scenario}"
     limits = ", ".join(constraints) or "none"
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{_e(title)}</h1>",
-             f"<p class='meta'>{'Minimise' if minimize else 'Maximise'} {_e(objective)}; "
+             f"<p class='meta'>{'Minimise' if minimize else 'Maximise'} {_e(objective)}"
+             f"{f' against {_e(second)} (NSGA-II, the Pareto front)' if second else ''}; "
              f"constraints: {_e(limits)}; {len(result.trials)} trials, every trial on the "
              "same seeds.</p>"]
     if result.best:
@@ -30,6 +31,13 @@ def render_optimize(result: OptimizeResult, scenario: str, objective: str,
                      "the space.</p>")
     if len(result.trials) and result.trials["objective"].notna().any():
         parts.append(_img(trial_history(result.trials, objective.split(".")[0], minimize)))
+        if second is not None and result.trials["feasible"].any():
+            parts += ["<h2>The trade-off</h2>",
+                      "<p class='note'>Each point a feasible trial; the line joins the trials "
+                      "no other beats on both objectives; diamonds are the same plans on "
+                      "fresh seeds.</p>",
+                      _img(pareto_chart(result.trials, result.finalists,
+                                        [objective, second]))]
     if len(result.finalists):
         parts += ["<h2>Finalists on fresh seeds</h2>",
                   "<p class='note'>The best feasible trials run again on seeds the search never "
@@ -45,9 +53,10 @@ def render_optimize(result: OptimizeResult, scenario: str, objective: str,
 
 
 def write_optimize_report(result: OptimizeResult, scenario: str, objective: str,
-                          constraints: list[str], minimize: bool, out: Path) -> Path:
+                          constraints: list[str], minimize: bool, out: Path,
+                          second: str | None = None) -> Path:
     """Write ``out/report.html``; return its path."""
     page = out / "report.html"
-    text = render_optimize(result, scenario, objective, constraints, minimize)
+    text = render_optimize(result, scenario, objective, constraints, minimize, second)
     atomic_write(page, lambda p: p.write_text(text, encoding="utf-8"))
     return page

@@ -12,7 +12,7 @@ Example::
 """
 
 from sim.plots.comparisons import forest_plot, risk_table, tornado
-from sim.plots.decisions import sensitivity_chart, trial_history
+from sim.plots.decisions import pareto_chart, sensitivity_chart, trial_history
 from sim.plots.figures import fan_chart, refund_cdf, rollout_gantt
 from sim.plots.style import (
     FREEZE_COLOR,
@@ -33,6 +33,7 @@ __all__ = [
     "axis_label",
     "fan_chart",
     "forest_plot",
+    "pareto_chart",
     "plan_colors",
     "refund_cdf",
     "risk_table",

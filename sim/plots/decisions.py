@@ -71,3 +71,23 @@ def trial_history(trials: pd.DataFrame, objective: str, minimize: bool = True,
     ax.legend(fontsize=8)
     ax.set_title(f"Search: {objective} by trial", loc="left", fontsize=10)
     return fig
+
+
+def pareto_chart(trials: pd.DataFrame, finalists: pd.DataFrame, objectives: list[str],
+                 ax: Axes | None = None) -> Figure:
+    """Two objectives: every feasible trial, the Pareto front, and the front on fresh seeds."""
+    fig, ax = _fig_ax(ax, (7.0, 4.6))
+    ok = trials[trials["feasible"]]
+    ax.scatter(ok["objective"], ok["objective_2"], s=14, color="#bbbbbb", label="feasible trial")
+    if len(finalists):
+        front = finalists.sort_values("objective_search")
+        ax.plot(front["objective_search"], front["objective_2_search"], "o-", ms=5,
+                color=PALETTE[0], label="Pareto front (search seeds)")
+        ax.scatter(front["objective_fresh"], front["objective_2_fresh"], marker="D", s=22,
+                   color=PALETTE[1], label="the front on fresh seeds", zorder=3)
+    ax.set_xlabel(objectives[0])
+    ax.set_ylabel(objectives[1])
+    ax.legend(fontsize=8)
+    ax.set_title(f"Trade-off: {objectives[0]} against {objectives[1]}", loc="left",
+                 fontsize=10)
+    return fig

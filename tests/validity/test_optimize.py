@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
 import sim.executors
 from sim.cli import app
-from sim.optimize import optimize
+from sim.optimize import optimize, pareto_mask
 from sim.space import SpaceError, load_space, parse_constraint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +132,33 @@ def test_cli_refuses_a_bad_space_with_one_line_and_exit_2(tmp_path):
                                  "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and r.output.startswith("error: ") and "s.toml" in r.output
     assert not (tmp_path / "o").exists()
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=25),
+       st.booleans())
+def test_the_pareto_front_is_exactly_the_undominated_points(points, lower):
+    v = np.array(points, dtype=float)
+    keep = pareto_mask(v, [lower, True])
+    w = np.column_stack([v[:, 0] if lower else -v[:, 0], v[:, 1]])
+
+    def dominated(i):
+        return any((w[j] <= w[i]).all() and (w[j] < w[i]).any() for j in range(len(w)))
+
+    assert keep.any()
+    assert all(keep[i] != dominated(i) for i in range(len(w)))
+
+
+def test_two_objectives_give_the_front_of_a_pure_trade_off(search):
+    """Exceptions fall and training's cost rises with completion: every completion tried is
+    on the front (none is better on both), and along it one objective rises as the other
+    falls."""
+    sc, out, _ = search
+    res = optimize(sc, load_space(out / "space.toml", sc), "exceptions_total", trials=12,
+                   replications=1, seed=3, finalists=20,
+                   second=("cost.enablement.training", "mean"))
+    tried = res.trials.dropna(subset=["objective"])["training.completion"].nunique()
+    front = res.finalists.sort_values("training.completion")
+    assert len(front) == tried >= 4
+    assert front["objective_search"].is_monotonic_decreasing
+    assert front["objective_2_search"].is_monotonic_increasing
+    assert res.best == {"training.completion": front["training.completion"].iloc[-1]}
