@@ -3,7 +3,7 @@
 Morris on a 60-store slice ranks the dummy input (read by nothing) last, with an effect of
 exactly zero: every design point runs the same seeds, so two points that differ only in the
 dummy give the same outputs. The Sobol analysis (SALib's Saltelli estimator, as the tool calls
-it) recovers analytic indices of known functions. An interrupted analysis resumes with only
+it) recovers analytic indices of known functions, one of them a model output. An interrupted analysis resumes with only
 the missing design points and gives the same indices.
 """
 
@@ -65,6 +65,27 @@ def test_sobol_recovers_the_analytic_indices_of_known_functions():
     for name, s1, st in (("x1", 0.314, 0.558), ("x2", 0.442, 0.442), ("x3", 0.0, 0.244)):
         assert ind[(name, "S1")] == pytest.approx(s1, abs=0.04)
         assert ind[(name, "ST")] == pytest.approx(st, abs=0.04)
+
+
+def test_sobol_of_a_model_output_that_is_linear_in_two_inputs_matches_the_analytic_shares():
+    """``cost.enablement`` is training completion x a fixed amount plus cleansing x another
+    (the rest of it does not depend on them), so each input's S1 and ST are its term's share
+    of the variance: a^2 var(x1) / (a^2 var(x1) + b^2 var(x2)). Run through the whole pipeline
+    (design points as scenarios, the model, two worker processes)."""
+    sc = sim.load_scenario(ROOT / "scenarios" / "big_bang.toml",
+                           ["network.stores=10", "network.skus=20", "horizon_weeks=2",
+                            "waves.0.go_live_week=1"])
+    m = sim.run_replication(sc, 1).metrics
+    a = m["cost.enablement.training"] / sc.training.completion
+    b = m["cost.enablement.cleansing"] / sc.master_data.cleansing
+    fs = [Factor("training.completion", 0.5, 1.0), Factor("master_data.cleansing", 0.0, 1.0)]
+    v1, v2 = a * a * 0.5 ** 2 / 12, b * b / 12
+    res = run_sensitivity(sc, fs, "sobol", 32, ["cost.enablement"], seed=1, workers=2)
+    ind = res.indices.set_index(["factor", "index"])["value"]
+    for f, share in (("training.completion", v1 / (v1 + v2)),
+                     ("master_data.cleansing", v2 / (v1 + v2))):
+        assert ind[(f, "S1")] == pytest.approx(share, abs=0.05), (f, ind)
+        assert ind[(f, "ST")] == pytest.approx(share, abs=0.05), (f, ind)
 
 
 def test_an_interrupted_analysis_resumes_with_only_the_missing_points(tmp_path):
