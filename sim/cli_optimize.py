@@ -50,6 +50,7 @@ def optimize_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Search the decision space for the best plan within the constraints (optuna TPE)."""
+    from sim.experiment import ExperimentError
     from sim.metrics import REGISTRY
     from sim.optimize import OptimizeError, optimize
     from sim.report_optimize import write_optimize_report
@@ -74,7 +75,7 @@ def optimize_cmd(
                        on_trial=lambda n, t: err_console.print(f"trial {n}/{t}",
                                                                highlight=False),
                        second=second)
-    except (SpaceError, OptimizeError, OSError) as e:
+    except (SpaceError, OptimizeError, ExperimentError, OSError) as e:
         fail(str(e))
     except KeyboardInterrupt:
         err_console.print(f"interrupted: finished trials are kept in {out}/points; rerun the "

@@ -55,6 +55,7 @@ def sensitivity_cmd(
     set_: SetOpt = None,
 ) -> None:
     """Rank the uncertain assumptions by their effect on the plan's metrics (SALib)."""
+    from sim.experiment import ExperimentError
     from sim.report_sensitivity import write_sensitivity_report
     from sim.sensitivity import SensitivityError, run_sensitivity
     from sim.uncertainty import FactorError, load_factors, parse_factor, select
@@ -72,7 +73,7 @@ def sensitivity_cmd(
 
         res = run_sensitivity(sc, factors, method, samples, metric, replications, seed,
                               workers, scheduler, out, resume, force, on_point=progress)
-    except (FactorError, SensitivityError, OSError) as e:
+    except (FactorError, SensitivityError, ExperimentError, OSError) as e:
         fail(str(e))
     except KeyboardInterrupt:
         err_console.print(f"interrupted: finished design points are kept in {out}/points; "

@@ -132,10 +132,9 @@ def execute_tasks(tasks: list[tuple[Any, dict[str, Any], int]], workers: int,
         ``(key, result)`` in completion order (:func:`replicate`'s result, ``rep`` 0).
     """
     if scheduler:
-        from distributed import Client
+        client = _dask_client(scheduler)
         from distributed import as_completed as dask_completed
 
-        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         try:
             futures = {client.submit(replicate, payload, seed, 0, pure=False): key
                        for key, payload, seed in tasks}
@@ -204,21 +203,27 @@ def _execute_local(payload: dict[str, Any], todo: list[tuple[int, int]], workers
             q.close()
 
 
-def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address: str
-                  ) -> Iterator[dict[str, Any]]:
+def _dask_client(address: str) -> Any:
+    """A client of the Dask scheduler at ``address`` (``ExperimentError``: one line if not)."""
     from sim.experiment import ExperimentError
 
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
     except ImportError:
         raise ExperimentError("--scheduler needs the 'distributed' extra: "
                               "pip install 'rollout-sim[distributed]'") from None
     try:
-        client = Client(address, timeout=SCHEDULER_TIMEOUT)
+        return Client(address, timeout=SCHEDULER_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as e:
         raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
                               f"({type(e).__name__})") from None
+
+
+def _execute_dask(payload: dict[str, Any], todo: list[tuple[int, int]], address: str
+                  ) -> Iterator[dict[str, Any]]:
+    from distributed import as_completed as dask_completed
+
+    client = _dask_client(address)
     try:
         futures = [client.submit(replicate, payload, s, rep, pure=False) for rep, s in todo]
         for fut in dask_completed(futures):

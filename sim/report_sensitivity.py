@@ -10,8 +10,10 @@ from sim.report import _CSS, _e, _img
 from sim.sensitivity import SensitivityResult
 
 _READ = {
-    "morris": "Morris screening: each bar is a factor's mean absolute effect on the metric when "
-              "it moves by 2/3 of its range, other factors held (mu*), with a 95 % bootstrap "
+    "morris": "Morris screening: each bar is a factor's mean absolute effect on the metric "
+              "(mu*), from steps of 2/3 of its range with the other factors held, scaled to "
+              "its whole range (for a linear effect: what the metric moves from the range's "
+              "low end to its high end), with a 95 % bootstrap "
               "interval; sigma (in the table) is the spread of those effects, large when the "
               "factor interacts with others or acts non-linearly. The dummy factor is read by "
               "nothing: a factor that is not clearly above it has no effect the design can "

@@ -7,8 +7,10 @@ factor's effect is zero to the bit). The outputs are each metric's mean over the
 replications; the analysis gives, per metric and factor:
 
 * Morris (``method="morris"``, ``samples`` trajectories of ``factors + 1`` points): ``mu_star``,
-  the mean absolute elementary effect, in the metric's units per step of the factor's range
-  (``DELTA`` of it), so factors of different units rank on one scale, and ``sigma`` (spread of
+  the mean absolute elementary effect: each step moves a factor by ``DELTA`` (2/3) of its
+  range and SALib divides the metric's change by ``DELTA``, so it is in the metric's units per
+  whole range (a linear effect's change from low to high) and factors of different units
+  rank on one scale; ``sigma`` is the spread of
   the effects: interaction or non-linearity), with a bootstrap interval of ``mu_star``;
 * Sobol (``method="sobol"``, Saltelli's design of ``samples x (factors + 2)`` points,
   ``samples`` a power of two): first-order ``S1`` and total-order ``ST`` shares of the
@@ -37,7 +39,7 @@ METHODS = ("morris", "sobol")
 #: What an architect asks first: the total, the backlog, oversell and refund time.
 DEFAULT_METRICS = ("total_risk_cost", "exception_backlog_peak", "oversell_rate",
                    "refund_cycle_hours_mean")
-#: Morris grid levels; an elementary effect is a step of 2/3 of a factor's range.
+#: Morris grid levels; an elementary effect is a step of DELTA (2/3) of a factor's range.
 LEVELS = 4
 DELTA = LEVELS / (2 * (LEVELS - 1))
 

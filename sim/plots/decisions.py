@@ -19,8 +19,9 @@ def sensitivity_chart(result: SensitivityResult, metric: str, ax: Axes | None = 
                       ) -> Figure:
     """The factors' influence on ``metric``, most influential on top.
 
-    Morris: a tornado of ``mu_star`` (mean absolute effect of a step of 2/3 of the factor's
-    range, in the metric's units) with its 95 % bootstrap interval; a factor whose bar
+    Morris: a tornado of ``mu_star`` (mean absolute effect of the factor's steps scaled to its
+    whole range, in the metric's units: what a linear effect moves from low to high) with its
+    95 % bootstrap interval; a factor whose bar
     reaches no further than the dummy's has no effect the design can tell from none.
     Sobol: the first-order (``S1``) and total-order (``ST``) shares of the metric's
     variance side by side, with their intervals; ``ST`` well above ``S1`` means the factor
@@ -35,7 +36,7 @@ def sensitivity_chart(result: SensitivityResult, metric: str, ax: Axes | None = 
         # mu* is a mean of absolute effects: its interval stops at zero.
         low = np.minimum(mu["conf"], mu["value"])
         ax.barh(y, mu["value"], xerr=[low, mu["conf"]], color=PALETTE[0], capsize=3)
-        ax.set_xlabel(f"mu* (effect of 2/3 of a factor's range): {axis_label(metric)}")
+        ax.set_xlabel(f"mu* (effect over a factor's whole range): {axis_label(metric)}")
     else:
         for k, (name, off) in enumerate((("S1", 0.2), ("ST", -0.2))):
             s = t[t["index"] == name].set_index("factor").loc[order]

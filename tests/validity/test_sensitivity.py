@@ -3,8 +3,8 @@
 Morris on a 60-store slice ranks the dummy input (read by nothing) last, with an effect of
 exactly zero: every design point runs the same seeds, so two points that differ only in the
 dummy give the same outputs. The Sobol analysis (SALib's Saltelli estimator, as the tool calls
-it) recovers analytic indices of known functions, one of them a model output. An interrupted analysis resumes with only
-the missing design points and gives the same indices.
+it) recovers analytic indices of known functions, one of them a model output. An interrupted
+analysis resumes with only the missing design points and gives the same indices.
 """
 
 from __future__ import annotations
