@@ -52,7 +52,7 @@ def optimize_cmd(
     """Search the decision space for the best plan within the constraints (optuna TPE)."""
     from sim.experiment import ExperimentError
     from sim.metrics import REGISTRY
-    from sim.optimize import OptimizeError, optimize
+    from sim.optimize import OptimizeError, describe_decisions, optimize
     from sim.report_optimize import write_optimize_report
     from sim.space import STATS, SpaceError, load_space, parse_constraint
 
@@ -89,8 +89,7 @@ def optimize_cmd(
         for _, row in res.finalists.iterrows():
             table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
         console.print(table)
-        console.print("chosen: " + ", ".join(f"{k} = {v:g}" for k, v in res.best.items()),
-                      highlight=False)
+        console.print("chosen: " + describe_decisions(res.best), highlight=False)
     else:
         console.print("no trial kept every constraint: relax a limit or widen the space",
                       highlight=False)

@@ -59,9 +59,9 @@ class OptimizeResult:
     best_scenario: Scenario | None
 
 
-def _suggest(trial: Any, v: Variable) -> float:
+def _suggest(trial: Any, v: Variable) -> float | str:
     if v.choices is not None:
-        return float(trial.suggest_categorical(v.key, v.choices))
+        return trial.suggest_categorical(v.key, v.choices)
     assert v.low is not None and v.high is not None
     if v.integer:
         return int(trial.suggest_int(v.key, int(v.low), int(v.high), step=int(v.step or 1)))
@@ -227,7 +227,7 @@ def optimize(scenario: Scenario, space: Space, objective: str = "total_risk_cost
                                            "constraints": [str(c) for c in constraints],
                                            "decisions": best, "search_seeds": seeds})
         if best_sc is not None:
-            chosen = ", ".join(f"{k} = {v:g}" for k, v in best.items())
+            chosen = describe_decisions(best)
             write_scenario(best_sc, out_dir / "best_scenario.toml",
                            f"rollout-sim optimize chose {chosen} for {objective}.{stat}")
     return OptimizeResult(table, final, best, best_sc)
@@ -269,12 +269,20 @@ def _final(ok: pd.DataFrame, space: Space, evaluate: _Evaluator, fresh: list[int
     final = pd.DataFrame(rows)
     pool = final[final["feasible_fresh"]] if final["feasible_fresh"].any() else final
     pick = pool.sort_values("objective_fresh", ascending=minimize, kind="stable").iloc[0]
-    return final, {k: (int(pick[k]) if float(pick[k]).is_integer() and _whole(space, k)
-                       else float(pick[k])) for k in keys}
+    return final, {v.key: _plain(pick[v.key], v) for v in space.variables}
 
 
-def _whole(space: Space, key: str) -> bool:
-    return next(v for v in space.variables if v.key == key).integer
+def _plain(value: Any, v: Variable) -> float | int | str:
+    """A decision as the scenario file holds it (a word, a whole number, or a float)."""
+    if isinstance(value, str):
+        return value
+    return int(value) if v.integer else float(value)
+
+
+def describe_decisions(decisions: dict[str, Any]) -> str:
+    """``key = value, ...`` as the report and the command print the chosen plan."""
+    return ", ".join(f"{k} = {v:g}" if isinstance(v, int | float) else f"{k} = {v}"
+                     for k, v in decisions.items())
 
 
 def write_scenario(scenario: Scenario, path: Path, note: str = "") -> None:

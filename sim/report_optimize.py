@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.files import atomic_write
-from sim.optimize import OptimizeResult
+from sim.optimize import OptimizeResult, describe_decisions
 from sim.plots.decisions import pareto_chart, trial_history
 from sim.report import _CSS, _e, _img
 
@@ -23,7 +23,7 @@ def render_optimize(result: OptimizeResult, scenario: str, objective: str,
              f"constraints: {_e(limits)}; {len(result.trials)} trials, every trial on the "
              "same seeds.</p>"]
     if result.best:
-        chosen = ", ".join(f"{k} = {v:g}" for k, v in result.best.items())
+        chosen = describe_decisions(result.best)
         parts.append(f"<p class='callout'>Chosen: {_e(chosen)} (written to "
                      "best_scenario.toml).</p>")
     else:

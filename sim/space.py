@@ -19,6 +19,10 @@ a range (``low``/``high``, whole numbers when both are, an optional ``step``) or
     key = "waves.1.hypercare_staff_per_100_stores"
     choices = [2.0, 4.0, 8.0]
 
+    [[variables]]
+    key = "harmonization.return_disposition.mode"
+    choices = ["at_go_live", "enterprise"]
+
 Constraints are ``METRIC.STAT<=VALUE`` or ``>=`` (``exception_backlog_peak.p90<=2000``),
 with ``STAT`` one of ``mean, p50, p80, p90, p95`` over a trial's replications.
 """
@@ -54,7 +58,8 @@ class Variable(BaseModel):
     low: float | None = None
     high: float | None = None
     step: float | None = Field(None, gt=0)
-    choices: list[float] | None = Field(None, min_length=2)
+    choices: list[float] | list[str] | None = Field(
+        None, min_length=2, description="numbers, or words such as a harmonization mode")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Variable:

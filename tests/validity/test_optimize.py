@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 import sim
 import sim.executors
 from sim.cli import app
-from sim.optimize import optimize, pareto_mask
+from sim.loader import ScenarioError
+from sim.optimize import describe_decisions, optimize, pareto_mask, with_decisions
 from sim.space import SpaceError, load_space, parse_constraint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,3 +163,21 @@ def test_two_objectives_give_the_front_of_a_pure_trade_off(search):
     assert front["objective_search"].is_monotonic_decreasing
     assert front["objective_2_search"].is_monotonic_increasing
     assert res.best == {"training.completion": front["training.completion"].iloc[-1]}
+
+
+def test_word_choices_choose_a_harmonization_mode(tmp_path):
+    p = tmp_path / "space.toml"
+    p.write_text('[[variables]]\nkey = "harmonization.return_disposition.mode"\n'
+                 'choices = ["at_go_live", "enterprise"]\n')
+    sc = sim.load_scenario(ROOT / "scenarios" / "big_bang.toml")
+    assert load_space(p, sc).variables[0].choices == ["at_go_live", "enterprise"]
+    key = "harmonization.return_disposition.mode"
+    week = "harmonization.return_disposition.from_week"
+    assert with_decisions(sc, {key: "enterprise", week: 3}).harmonization.return_disposition \
+        .mode == "enterprise"
+    with pytest.raises(ScenarioError, match="needs from_week"):  # a rejected combination
+        with_decisions(sc, {key: "enterprise"})
+    assert describe_decisions({key: "enterprise", "training.completion": 0.8}) == \
+        f"{key} = enterprise, training.completion = 0.8"
+    with pytest.raises(ScenarioError):
+        with_decisions(sc, {key: "sometimes"})
