@@ -32,7 +32,7 @@ import pandas as pd
 from sim.files import atomic_write, open_resumable, save_piece, write_json, write_parquet
 from sim.loader import ScenarioError, parse_scenario
 from sim.scenario import Scenario
-from sim.space import Constraint, Space, Variable, statistic
+from sim.space import ORDER, SELECTION, Constraint, Space, Variable, statistic
 from sim.streams import replication_seeds
 
 
@@ -60,6 +60,8 @@ class OptimizeResult:
 
 
 def _suggest(trial: Any, v: Variable) -> float | str:
+    if v.key == ORDER:
+        return trial.suggest_categorical(v.key, v.orders())
     if v.choices is not None:
         return trial.suggest_categorical(v.key, v.choices)
     assert v.low is not None and v.high is not None
@@ -68,10 +70,22 @@ def _suggest(trial: Any, v: Variable) -> float | str:
     return float(trial.suggest_float(v.key, v.low, v.high, step=v.step))
 
 
-def with_decisions(scenario: Scenario, decisions: dict[str, float]) -> Scenario:
-    """The scenario with each decision set (raises ``ScenarioError`` if it rejects them)."""
-    out = parse_scenario(scenario.model_dump(mode="json"), scenario.source or "<scenario>",
-                         decisions)
+def with_decisions(scenario: Scenario, decisions: dict[str, Any]) -> Scenario:
+    """The scenario with each decision set (raises ``ScenarioError`` if it rejects them).
+
+    A wave order (``waves.order = "3,1,2"``) gives the listed waves' slots, in order, the
+    store selections of the waves named; each slot keeps its dates and staff.
+    """
+    raw = scenario.model_dump(mode="json")
+    decisions = dict(decisions)
+    order = decisions.pop(ORDER, None)
+    if order is not None:
+        src = [int(w) for w in str(order).split(",")]
+        old = [dict(w) for w in raw["waves"]]
+        for slot, wave in zip(sorted(src), src, strict=True):
+            for f in SELECTION:
+                raw["waves"][slot][f] = old[wave][f]
+    out = parse_scenario(raw, scenario.source or "<scenario>", decisions)
     out._source = scenario.source
     return out
 

@@ -23,6 +23,13 @@ a range (``low``/``high``, whole numbers when both are, an optional ``step``) or
     key = "harmonization.return_disposition.mode"
     choices = ["at_go_live", "enterprise"]
 
+    [[variables]]
+    key = "waves.order"            # which stores go in which slot: the waves listed swap
+    waves = [1, 2, 3, 4]           # their store selections, keeping each slot's dates and staff
+
+The wave order's decision is the listed waves' selections in their new order, as a word
+(``"3,1,2,4"``: slot 1 takes wave 3's stores...), one of every permutation.
+
 Constraints are ``METRIC.STAT<=VALUE`` or ``>=`` (``exception_backlog_peak.p90<=2000``),
 with ``STAT`` one of ``mean, p50, p80, p90, p95`` over a trial's replications.
 """
@@ -41,6 +48,10 @@ from sim.loader import set_path
 from sim.scenario import PathError, Scenario
 
 STATS = ("mean", "p50", "p80", "p90", "p95")
+#: The decision that swaps the waves' store selections.
+ORDER = "waves.order"
+#: A wave's store selection (what moves with the order); its dates and staff stay in the slot.
+SELECTION = ("name", "regions", "store_ids", "volume_classes", "count", "all_remaining")
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w.]*?)\.(mean|p50|p80|p90|p95)\s*(<=|>=)\s*"
                          r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
@@ -60,9 +71,20 @@ class Variable(BaseModel):
     step: float | None = Field(None, gt=0)
     choices: list[float] | list[str] | None = Field(
         None, min_length=2, description="numbers, or words such as a harmonization mode")
+    waves: list[int] | None = Field(
+        None, min_length=2, max_length=7, description="waves.order: the waves whose store "
+        "selections may swap")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Variable:
+        if self.key == ORDER or self.waves is not None:
+            if self.key != ORDER:
+                raise ValueError(f"waves belongs to key = \"{ORDER}\" only")
+            if self.waves is None or len(set(self.waves)) != len(self.waves):
+                raise ValueError(f"{ORDER} needs waves = [two or more distinct wave indices]")
+            if self.choices is not None or self.low is not None or self.high is not None:
+                raise ValueError(f"{ORDER} takes waves only (no low/high or choices)")
+            return self
         ranged = self.low is not None or self.high is not None
         if self.choices is not None and ranged:
             raise ValueError("give low/high or choices, not both")
@@ -76,8 +98,16 @@ class Variable(BaseModel):
     @property
     def integer(self) -> bool:
         """Whole numbers only: a range whose ends (and step) are whole."""
+        if self.choices is not None or self.waves is not None:
+            return False
         ends = [self.low, self.high] + ([self.step] if self.step is not None else [])
-        return self.choices is None and all(float(v).is_integer() for v in ends)
+        return all(float(v).is_integer() for v in ends)
+
+    def orders(self) -> list[str]:
+        """Every order of the wave order's waves, as its decision words."""
+        from itertools import permutations
+
+        return [",".join(map(str, p)) for p in permutations(sorted(self.waves or []))]
 
 
 class Space(BaseModel):
@@ -108,6 +138,12 @@ def load_space(path: Path, scenario: Scenario) -> Space:
     for i, v in enumerate(space.variables):
         if keys.count(v.key) > 1:
             raise SpaceError(f"{path}: variables.{i}.key: '{v.key}' appears twice")
+        if v.key == ORDER:
+            bad = [w for w in v.waves or [] if not 0 <= w < len(scenario.waves)]
+            if bad:
+                raise SpaceError(f"{path}: variables.{i}.waves: no wave {bad[0]} (the plan has "
+                                 f"{len(scenario.waves)}, numbered from 0)")
+            continue
         try:
             set_path(scenario.model_dump(mode="json"), v.key, v.low if v.choices is None
                      else v.choices[0])

@@ -181,3 +181,25 @@ def test_word_choices_choose_a_harmonization_mode(tmp_path):
         f"{key} = enterprise, training.completion = 0.8"
     with pytest.raises(ScenarioError):
         with_decisions(sc, {key: "sometimes"})
+
+
+def test_the_wave_order_is_a_decision_and_the_search_takes_the_better_order(tmp_path):
+    """Two regional waves swap their stores (each slot keeps its week and staff): the
+    search tries both orders and chooses the one that costs less on its seeds."""
+    p = tmp_path / "space.toml"
+    p.write_text('[[variables]]\nkey = "waves.order"\nwaves = [3, 4]\n')
+    sc = sim.load_scenario(ROOT / "scenarios" / "pilot_then_waves.toml",
+                           ["network.stores=20", "network.skus=20"])
+    space = load_space(p, sc)
+    swapped = with_decisions(sc, {"waves.order": "4,3"})
+    assert [w.regions for w in swapped.waves[3:]] == [sc.waves[4].regions, sc.waves[3].regions]
+    assert [w.go_live_week for w in swapped.waves] == [w.go_live_week for w in sc.waves]
+    res = optimize(sc, space, trials=4, replications=1, seed=1, finalists=2)
+    assert set(res.trials["waves.order"]) == {"3,4", "4,3"}
+    costs = res.trials.groupby("waves.order")["objective"].first()
+    assert res.best == {"waves.order": costs.idxmin()} or \
+        res.finalists["objective_fresh"].min() == res.finalists.set_index("waves.order").loc[
+            res.best["waves.order"], "objective_fresh"]
+    with pytest.raises(SpaceError, match="no wave 9"):
+        p.write_text('[[variables]]\nkey = "waves.order"\nwaves = [3, 9]\n')
+        load_space(p, sc)
