@@ -190,6 +190,9 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], method: str = "mo
         raise SensitivityError(f"--metric: unknown metric(s) {', '.join(unknown)}")
     x = design(factors, method, samples, seed)
     seeds = replication_seeds(seed, replications)
+    # Every point's scenario is built (and checked) before anything is written or run.
+    payloads = {i: scenario_payload(apply_point(scenario, factors, list(row)))
+                for i, row in enumerate(x)}
     out_dir = Path(out) if out is not None else None
     done: dict[int, Any] = {}
     if out_dir is not None:
@@ -203,10 +206,8 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], method: str = "mo
         done = {int(rec["point"]): {m: [np.nan if v is None else v for v in vals]
                                     for m, vals in rec["metrics"].items()} for rec in saved}
         write_parquet(out_dir / "design.parquet", _design_table(factors, x))
-    # Every point's scenario is built (and checked) before any is run.
-    payloads = {i: scenario_payload(apply_point(scenario, factors, list(row)))
-                for i, row in enumerate(x) if i not in done}
-    tasks = [((i, r), payloads[i], s) for i in payloads for r, s in enumerate(seeds)]
+    tasks = [((i, r), payloads[i], s) for i in payloads if i not in done
+             for r, s in enumerate(seeds)]
     partial: dict[int, dict[int, dict[str, float]]] = {}
     if on_point:
         on_point(len(done), len(x))

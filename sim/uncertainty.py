@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.loader import parse_scenario
+from sim.loader import ScenarioError, parse_scenario
 from sim.scenario import PathError, Scenario
 
 #: The factor no mechanism reads (a screening design's reference for "no effect").
@@ -167,8 +167,11 @@ def apply_point(scenario: Scenario, factors: list[Factor], values: list[float]) 
             overrides[f"parameters.{f.name}"] = float(v)
     try:
         out = parse_scenario(raw, scenario.source or "<scenario>", overrides)
-    except PathError as e:
-        raise FactorError(f.name, str(e)) from None
+    except (PathError, ScenarioError) as e:
+        # A range reaching a value the scenario rejects (a share above 1...): its first line.
+        first = e.errors[0] if isinstance(e, ScenarioError) else e
+        problem = first.problem.removesuffix(" [from --set]")
+        raise FactorError("a factor's range", f"{first.path}: {problem}") from None
     out._source = scenario.source
     return out
 

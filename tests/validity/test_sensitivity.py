@@ -123,6 +123,10 @@ def test_cli_writes_the_tables_and_report_and_refuses_bad_ranges(tmp_path):
                             "--factor", "misscan_rate=0.004:0.001"])
     assert r.exit_code == 2 and "error: --factor misscan_rate=0.004:0.001" in r.output
     assert not (tmp_path / "a").exists()  # nothing half-written
+    r = runner.invoke(app, ["sensitivity", scen, "--out", str(tmp_path / "a"), *small,
+                            "--only", "misscan_rate", "--factor", "training.completion=0.5:1.5"])
+    assert r.exit_code == 2 and "training.completion: Input should be less than or equal to 1" \
+        in r.output and not (tmp_path / "a").exists()  # a range the scenario rejects
     r = runner.invoke(app, ["sensitivity", scen, "--out", str(tmp_path / "b"), *small,
                             "--only", "misscan_rate", "--only", "shrink_rate",
                             "--samples", "2", "--metric", "oversell_rate"])
