@@ -333,7 +333,7 @@ def why_grid(runs, compared: bool, n: int = 2) -> Grid:
             drivers = "; ".join(f"{component_label(c)} {_signed(v)}" for c, v in w.drivers)
             if w.exception:
                 drivers += f"; {w.exception} exceptions +{w.exception_excess:,.0f}"
-            events = week_events(w.peak, w.freeze, w.go_lives)
+            events = week_events(w.peak, w.freeze, w.go_lives, w.disruption)
             grid.add(r.scenario, str(w.week), f"{_signed(w.excess)} {w.basis}",
                      drivers.lstrip("; ") or "-", ", ".join(events) or "-")
     return grid

@@ -124,6 +124,8 @@ _EXTRA = [
     # Beyond the contract: the counters behind the contract's figures, for diagnosis.
     Metric("store_sales_units", "units", "sum", "walk-in units sold", lower_is_better=False),
     Metric("downtime_lost_units", "units", "sum", "walk-in demand lost while the POS was down"),
+    Metric("closed_store_hours", "store-hours", "sum", "hours stores were closed by a "
+           "declared disruption (their walk-in demand is lost sales)"),
     Metric("unpromisable_orders", "orders", "sum", "orders no node could promise",
            of=("online_unpromisable_orders",)),
     Metric("online_fulfilled_orders", "orders", "sum", "online orders picked in full",

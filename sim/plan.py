@@ -190,6 +190,12 @@ def build_plan(scenario: Scenario) -> Plan:
     """
     net = scenario_network(scenario)
     check_pos_families(scenario, net)
+    regions = set(net.stores["region"])
+    for i, d in enumerate(scenario.disruptions):
+        for j, region in enumerate(d.regions or []):
+            if region not in regions:
+                raise PathError(f"disruptions.{i}.regions.{j}", f"unknown region '{region}' "
+                                f"(regions: {', '.join(sorted(regions))})")
     stores, skus = _subset(scenario, net)
     wave_of = assign_waves(scenario, stores, len(net.stores))
     try:

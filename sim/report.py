@@ -283,7 +283,7 @@ def _risk_weeks(runs: Sequence[RunResult], n: int = 3) -> str:
             t = pdata.top_risk_weeks(r, m, n)
             cells = []
             for w in t.itertuples(index=False):
-                notes = pdata.week_events(w.peak, w.freeze, w.go_lives)
+                notes = pdata.week_events(w.peak, w.freeze, w.go_lives, w.disruption)
                 note = f"<br><span class='flag'>{_e(', '.join(notes))}</span>" if notes else ""
                 cells.append(f"<td data-plan='{_e(r.scenario)}' data-metric='{_e(m)}' "
                              f"data-week='{w.week}' data-value='{float(w.median)!r}'>"

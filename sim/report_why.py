@@ -45,7 +45,7 @@ def why_weeks_html(runs: Sequence[RunResult], compared: bool, currency: str, n: 
             drivers = ", ".join(f"{component_label(c)} {money(v, currency, True)}"
                                 for c, v in w.drivers) or "–"
             exc = (f"{w.exception} +{w.exception_excess:,.0f}" if w.exception else "–")
-            events = week_events(w.peak, w.freeze, w.go_lives)
+            events = week_events(w.peak, w.freeze, w.go_lives, w.disruption)
             out.append(
                 f"<tr data-plan='{_e(r.scenario)}' data-week='{w.week}'><td>{_e(r.scenario)}"
                 f"</td><td class='num'>{w.week}</td><td class='num'>"

@@ -18,6 +18,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from sim.scenario_base import AREAS, TEAMS, Mode, PathError, Strict, raise_all
 from sim.scenario_costs import Costs
+from sim.scenario_disruptions import Disruption
 from sim.scenario_teams import Teams
 
 # The schema's public names, wherever their sections are defined.
@@ -277,6 +278,8 @@ class Scenario(Strict):
     costs: Costs = Field(default_factory=Costs)
     parameters: dict[str, float] = Field(
         default_factory=dict, description="overrides of seeds/parameters.csv by name")
+    disruptions: list[Disruption] = Field(
+        default_factory=list, description="closures, carrier delays, staff shortages")
 
     #: Where the scenario was read from (for messages and relative network paths).
     _source: Path | None = PrivateAttr(None)
@@ -337,6 +340,11 @@ class Scenario(Strict):
                         f"window peak.freeze_windows.{j} '{win.name}'; move it or set "
                         "peak.freeze_policy to 'defer' or 'allow'"))
                     break
+        for i, d in enumerate(self.disruptions):
+            if d.start_week > self.horizon_weeks:
+                problems.append(PathError(f"disruptions.{i}.start_week", f"week "
+                                          f"{d.start_week} is beyond the horizon "
+                                          f"({self.horizon_weeks} weeks)"))
         for area in AREAS:
             plan: AreaPlan = getattr(self.harmonization, area)
             if plan.from_week is not None and plan.from_week > self.horizon_weeks:

@@ -43,6 +43,8 @@ _DECLARED = [
     Counter("lost_sales_units", "units", "walk-in demand not served (no stock or POS down)"),
     Counter("lost_margin", "currency", "margin (price - cost) of the walk-in units not served"),
     Counter("downtime_lost_units", "units", "walk-in demand lost while the POS was down"),
+    Counter("closed_store_hours", "store-hours", "hours stores were closed by a disruption "
+            "(their walk-in demand is lost sales)"),
     # Online orders (sim.model.orders)
     Counter("ecommerce_orders", "order lines", "online order lines placed (an order of n "
             "lines counts n: a line is what is promised, picked and rerouted)"),

@@ -17,6 +17,7 @@ import simpy
 from sim.model.component import Component
 from sim.model.demand.sales import StoreDemand
 from sim.model.desk.desk import ExceptionDesk
+from sim.model.disruptions import Disruptions
 from sim.model.finance.reconciliation import Finance
 from sim.model.inventory.stock import Inventory
 from sim.model.orders.channel import Orders
@@ -75,9 +76,10 @@ class Simulation:
         self.finance = Finance(w, desk, s["finance"], rec)
         self.rollout = Rollout(self.env, w, self.inventory, self.orders, desk, s["rollout"], rec,
                                s["learning"])
+        self.disruptions = Disruptions(w, rec)
         self.components: dict[str, Component] = {
             c.name: c for c in (desk, self.demand, self.inventory, self.orders, self.returns,
-                                self.promotions, self.finance, self.rollout)}
+                                self.promotions, self.finance, self.rollout, self.disruptions)}
         # Who hears of whose events (the only connections not made through the desk).
         self.inventory.on_profile = self.demand.set_realtime
         self.orders.on_online_sale = self.returns.online_sold

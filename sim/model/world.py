@@ -106,6 +106,9 @@ class World:
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
         self.work_slowdown = np.ones(self.n_stores)
+        #: Stores closed by a disruption now, and the carrier's transit-time multiplier.
+        self.closed = np.zeros(self.n_stores, dtype=np.bool_)
+        self.carrier_factor = 1.0
         self.record_error_factor = np.ones(n)
         self.region_dc = region_dc_nodes(self.n_stores, len(self.region_names), self.dc_regions,
                                          self.store_region, self.store_dc)

@@ -29,6 +29,7 @@ from sim.plotting_data.tables import (
     tornado_table,
 )
 from sim.plotting_data.weekly import (
+    disruption_weeks,
     flagged_weeks,
     freeze_windows,
     gantt_table,
@@ -64,6 +65,7 @@ __all__ = [
     "risk_table",
     "share_within",
     "top_risk_weeks",
+    "disruption_weeks",
     "week_events",
     "tornado_table",
     "unit_of",

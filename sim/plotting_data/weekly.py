@@ -172,12 +172,29 @@ def gantt_table(run: RunResult, rep: int | None = None) -> pd.DataFrame:
     return out[cols]
 
 
-def week_events(peak: bool, freeze: bool, go_lives: float) -> list[str]:
-    """What happened in a week, as short labels: ``peak``, ``freeze``, ``N stores go live``."""
+def week_events(peak: bool, freeze: bool, go_lives: float, disruption: str = "") -> list[str]:
+    """What happened in a week, as short labels.
+
+    ``peak``, ``freeze``, ``N stores go live``, and the scenario's disruptions then
+    (:func:`disruption_weeks`).
+    """
     events = [name for name, on in (("peak", peak), ("freeze", freeze)) if on]
     if go_lives == go_lives and go_lives > 0:  # NaN: no timeline
         events.append(f"{go_lives:g} stores go live")
+    if disruption:
+        events.append(disruption)
     return events
+
+
+def disruption_weeks(run: RunResult) -> dict[int, str]:
+    """Week (from 1) -> the labels of the scenario's disruptions in force in it."""
+    src = run.source
+    out: dict[int, list[str]] = {}
+    for d in (src.disruptions if src is not None else []):
+        a, b = d.hours()
+        for wk in range(a // 168 + 1, (b - 1) // 168 + 2):
+            out.setdefault(wk, []).append(d.label)
+    return {wk: ", ".join(v) for wk, v in out.items()}
 
 
 def top_risk_weeks(run: RunResult, metric: str = "exception_backlog_peak",
@@ -198,6 +215,7 @@ def top_risk_weeks(run: RunResult, metric: str = "exception_backlog_peak",
     else:
         med = pd.DataFrame(columns=["go_lives", "live"])
     peak, freeze = set(flagged_weeks(run, "peak")), set(flagged_weeks(run, "freeze"))
+    hit = disruption_weeks(run)
     rows = []
     for r in top.itertuples(index=False):
         wk = int(r.week)
@@ -205,6 +223,7 @@ def top_risk_weeks(run: RunResult, metric: str = "exception_backlog_peak",
                      "p90": r.p90,
                      "go_lives": float(med["go_lives"].get(wk, math.nan)),
                      "live_stores": float(med["live"].get(wk, math.nan)),
-                     "peak": wk in peak, "freeze": wk in freeze})
+                     "peak": wk in peak, "freeze": wk in freeze,
+                     "disruption": hit.get(wk, "")})
     return pd.DataFrame(rows, columns=["plan", "week", "metric", "median", "p90", "go_lives",
-                                       "live_stores", "peak", "freeze"])
+                                       "live_stores", "peak", "freeze", "disruption"])

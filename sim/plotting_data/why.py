@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.model.costs import BREAKDOWN
-from sim.plotting_data.weekly import flagged_weeks
+from sim.plotting_data.weekly import disruption_weeks, flagged_weeks
 
 if TYPE_CHECKING:
     from sim.experiment import RunResult
@@ -62,7 +62,8 @@ def why_weeks(run: RunResult, reference: RunResult | None = None, n: int = 3) ->
         ``(component, median excess)``, largest first, positive only), ``exception``
         (the exception type with the largest median excess, or ``""``), ``exception_excess``,
         ``backlog`` (median peak backlog), ``go_lives`` (median stores going live), ``peak``
-        and ``freeze`` flags. Empty when the run has no weekly table.
+        and ``freeze`` flags, ``disruption`` (the scenario's disruptions in force, or "").
+        Empty when the run has no weekly table.
     """
     cols = ["total_risk_cost", *COMPONENTS]
     cols = [c for c in cols if c in run.weekly.columns]
@@ -70,12 +71,13 @@ def why_weeks(run: RunResult, reference: RunResult | None = None, n: int = 3) ->
     if run.weekly.empty or "total_risk_cost" not in cols:
         return pd.DataFrame(columns=["plan", "week", "cost", "excess", "basis", "drivers",
                                      "exception", "exception_excess", "backlog", "go_lives",
-                                     "peak", "freeze"])
+                                     "peak", "freeze", "disruption"])
     excess = _excess(run, reference, cols + kinds).groupby(level="week").median()
     level = run.weekly.groupby("week")[["total_risk_cost", "exception_backlog_peak",
                                         "go_lives"]].median()
     top = excess["total_risk_cost"].sort_values(ascending=False, kind="stable").head(n)
     peak, freeze = set(flagged_weeks(run, "peak")), set(flagged_weeks(run, "freeze"))
+    hit = disruption_weeks(run)
     basis = f"vs {reference.scenario}" if reference is not None else "vs median week"
     rows = []
     for wk, total in top.items():
@@ -91,5 +93,6 @@ def why_weeks(run: RunResult, reference: RunResult | None = None, n: int = 3) ->
             "exception_excess": float(exc.iloc[0]) if len(exc) else math.nan,
             "backlog": float(level.loc[wk, "exception_backlog_peak"]),
             "go_lives": float(level.loc[wk, "go_lives"]),
-            "peak": int(wk) in peak, "freeze": int(wk) in freeze})
+            "peak": int(wk) in peak, "freeze": int(wk) in freeze,
+            "disruption": hit.get(int(wk), "")})
     return pd.DataFrame(rows)

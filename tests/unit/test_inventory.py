@@ -247,7 +247,8 @@ def _sell(n: int, u: np.ndarray, *, realtime: int = 0, record_factor: float = 1.
     counts = np.zeros((3, 1))
     sold, shrunk, late = sell_hour(
         n, u, np.array([1.0]), np.arange(1.0, skus + 1), float(skus), skus,
-        np.array([LIVE], dtype=np.int8), 0.5, phys, system, np.zeros(skus, dtype=np.int32),
+        np.array([LIVE], dtype=np.int8), np.zeros(1, dtype=np.bool_), 0.5, phys, system,
+        np.zeros(skus, dtype=np.int32),
         np.array([realtime], dtype=np.int64), misscan, np.array([record_factor]),
         np.array([em]), unposted_share, np.array([0]), np.ones(skus), np.ones(skus),
         np.zeros(skus, dtype=np.int32), 1, counts, np.zeros(1), np.zeros(1),

@@ -136,7 +136,9 @@ def test_hourly_plan_runs_tasks_at_their_period_in_declared_order():
         for call in plan[hour % WEEK]:
             call(hour)
     at0 = [(c, a) for h, c, a in log if h == 0]
-    assert at0[0] == ("rollout", "start_week") and at0[-1] == ("inventory", "sync")
+    # Disruptions first: the hour's closures and carrier pace are in force for every task.
+    assert at0[0] == ("disruptions", "step") and at0[1] == ("rollout", "start_week")
+    assert at0[-1] == ("inventory", "sync")
     assert ("inventory", "cycle_count") in [(c, a) for h, c, a in log if h == 6]
     assert ("finance", "step") not in [(c, a) for h, c, a in log if h == 30]
     declared = [(t.component, t.action) for t in HOURLY if 0 % t.every == t.at]

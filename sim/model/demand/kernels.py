@@ -15,7 +15,8 @@ from sim.model.world import CUTOVER
 
 @kernel
 def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
-               sku_total: float, n_skus: int, state: np.ndarray, lost_share: float,
+               sku_total: float, n_skus: int, state: np.ndarray, closed: np.ndarray,
+               lost_share: float,
                phys: np.ndarray, system: np.ndarray, open_res: np.ndarray,
                realtime: np.ndarray, misscan_rate: float, record_factor: np.ndarray,
                error_multiplier: np.ndarray, unposted_share: float, store_region: np.ndarray,
@@ -26,7 +27,8 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     """One hour of walk-in units (rows ``:n`` of ``u``) and shrink units (rows ``n:``).
 
     Each unit is placed on a store and SKU by inverse CDF. Then, in arrival order at each
-    shelf: it walks out if its store is in cutover (with the lost-sale share); it sells if the
+    shelf: it is lost if its store is ``closed`` (a disruption: no draw read), or walks out if
+    its store is in cutover (with the lost-sale share); it sells if the
     shelf holds a unit not set aside for an online pick, else it is a lost sale; a sold unit
     may be mis-scanned as another SKU of the store (the record moves on the wrong SKU), at
     ``misscan_rate`` x the store's record-error factor x its go-live error multiplier. At a
@@ -36,7 +38,8 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     (the caller makes the channel's view lag by it). Shrink then takes one unit from each
     distinct drawn cell that still has stock.
 
-    ``region_out`` rows accumulate per region: 0 lost sales, 1 downtime lost, 2 units sold;
+    ``region_out`` rows accumulate per region: 0 lost sales (a closure's included), 1 downtime
+    lost, 2 units sold;
     ``value_out`` the value sold; ``lost_margin_out`` the margin (price - cost) of the units
     not sold. Returns ``(units sold, shrink units, unposted sales)``; the sold units' stores
     and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``, and their places
@@ -65,14 +68,16 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
     # each unit does if it finds stock (walk out in downtime, or the SKU the till records)
     # is decided here, in arrival order, so the serving loop reads only sorted arrays.
     cell_at = np.empty(n, dtype=np.int32)
-    act_at = np.empty(n, dtype=np.int32)  # -1: walks out; else the SKU the till records
+    act_at = np.empty(n, dtype=np.int32)  # -1: walks out, -2: store closed; else the SKU
     unit_at = np.empty(n, dtype=np.int32)
     late_at = np.empty(n, dtype=np.bool_)
     for i in range(n):
         s, k = st[i], sk[i]
         act = k
         late_at_i = False
-        if state[s] == CUTOVER and u[i, 2] < lost_share:
+        if closed[s]:
+            act = -2
+        elif state[s] == CUTOVER and u[i, 2] < lost_share:
             act = -1
         else:
             late_at_i = realtime[s] != 0 and u[i, 2] < unposted_share
@@ -88,12 +93,13 @@ def sell_hour(n: int, u: np.ndarray, store_cdf: np.ndarray, sku_cdf: np.ndarray,
         act_at[j] = act
         unit_at[j] = i
         late_at[j] = late_at_i
-    outcome = np.empty(n, dtype=np.int8)  # 0 walked out in downtime, 1 shelf empty, 2 sold
+    # 0 walked out in downtime, 1 shelf empty, 2 sold, 3 store closed
+    outcome = np.empty(n, dtype=np.int8)
     n_late = 0
     for j in range(n):
         i = unit_at[j]
         if act_at[j] < 0:
-            outcome[i] = 0
+            outcome[i] = 0 if act_at[j] == -1 else 3
             continue
         cell = cell_at[j]
         s = cell // n_skus

@@ -123,7 +123,7 @@ class StoreDemand(Component):
             self._unposted = np.empty(2 * n, dtype=np.int64)
         self._stamp += 1
         sold, shrunk, self._n_unposted = sell_hour(
-            n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, self.lost_share,
+            n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, w.closed, self.lost_share,
             w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
             self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
             self.unposted_share, w.store_region, w.sku_price, self.sku_margin,

@@ -22,6 +22,7 @@ from sim.model.desk.stand_ins import STAND_IN, StandIns, network_stores
 from sim.model.desk.taxonomy import ADDED_STAFF_PURPOSES, EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
+from sim.model.disruptions import short_staffed
 from sim.model.plumbing.growth import grown
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
@@ -86,6 +87,7 @@ class ExceptionDesk(Component):
             if seasonal > n:
                 hours = season_hours(world.peak_week, sc.teams.season_weeks_after_peak, h)
                 staff[hours] = shift_staff(h, seasonal, team.shift, open_h, close_h)[hours]
+            staff = short_staffed(staff, sc.disruptions, name)
             self.teams[name] = TeamQueue(name, staff, team.sla_hours)
         self._team_of_kind = [self.teams[OWNER[k]] for k in EXCEPTION_TYPES]
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)

@@ -316,6 +316,8 @@ class Returns(Component):
         mail_due[:] = 0
         transit = rng.gamma(TRANSIT_SHAPE, self.p["mail_transit_hours"] / TRANSIT_SHAPE,
                             n_mail) if n_mail else np.zeros(0)
+        if w.carrier_factor != 1.0:  # a carrier delay in force (sim.model.disruptions)
+            transit = transit * w.carrier_factor
         restock = self._restock_buf.room(n)
         parcels = np.empty(n_mail, dtype=PARCEL)
         harm = w.harmonized["return_disposition"]
