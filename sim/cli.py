@@ -49,6 +49,13 @@ def fail(message: str | list[str], code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def interrupted_keeping(out: Path, pieces: str) -> None:
+    """Exit 130 after Ctrl-C, saying what is kept and how to continue (saved piece by piece)."""
+    err_console.print(f"interrupted: finished {pieces} are kept in {out}/points; rerun the "
+                      "same command with --resume", markup=False, highlight=False)
+    raise typer.Exit(130)
+
+
 def load_or_fail(path: Path, overrides: list[str] | None):
     """Load a scenario: each problem one ``error:`` line and exit 2; warnings go to stderr.
 

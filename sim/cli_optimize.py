@@ -20,6 +20,7 @@ from sim.cli import (
     console,
     err_console,
     fail,
+    interrupted_keeping,
     load_or_fail,
 )
 
@@ -78,9 +79,7 @@ def optimize_cmd(
     except (SpaceError, OptimizeError, ExperimentError, OSError) as e:
         fail(str(e))
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished trials are kept in {out}/points; rerun the "
-                          "same command with --resume", markup=False, highlight=False)
-        raise typer.Exit(130) from None
+        interrupted_keeping(out, "trials")
     if len(res.finalists):
         table = Table(title=f"{sc.name}: finalists, {metric}.{stat} on the search's seeds and "
                             "on fresh seeds")

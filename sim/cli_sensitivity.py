@@ -20,6 +20,7 @@ from sim.cli import (
     console,
     err_console,
     fail,
+    interrupted_keeping,
     load_or_fail,
 )
 
@@ -76,9 +77,7 @@ def sensitivity_cmd(
     except (FactorError, SensitivityError, ExperimentError, OSError) as e:
         fail(str(e))
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished design points are kept in {out}/points; "
-                          "add --resume to continue", markup=False, highlight=False)
-        raise typer.Exit(130) from None
+        interrupted_keeping(out, "design points")
     key = "mu_star" if res.method == "morris" else "ST"
     for m in res.indices["metric"].unique():
         table = Table(title=f"{sc.name}: what drives {m} ({res.method}, {key})")

@@ -144,9 +144,7 @@ def render_report(runs: Sequence[RunResult], comparison: Comparison | None,
     plans = [r.scenario for r in runs]
     title = (f"Rollout plan comparison: {len(runs)} plans" if comparison is not None
              else f"Rollout plan: {plans[0]}")
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1>", _meta(runs, out_dir)]
+    parts = [page_head(title), _meta(runs, out_dir)]
     if comparison is not None:
         parts += [_conclusion(comparison), "<h2>Ranking on total_risk_cost</h2>",
                   _ranking(comparison), cost_breakdown_html(runs, comparison), _headline(runs),
@@ -175,6 +173,13 @@ def render_report(runs: Sequence[RunResult], comparison: Comparison | None,
               _risk(runs), "<h2>Scenario settings</h2>", _settings(runs, out_dir),
               _how_to_read(currency_of(runs)), "</body></html>"]
     return "\n".join(parts)
+
+
+def page_head(title: str) -> str:
+    """A self-contained page's head (styles inline) and its title heading."""
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
+            f"<h1>{_e(title)}</h1>")
 
 
 def _e(x: Any) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from sim.files import atomic_write
 from sim.optimize import OptimizeResult, describe_decisions
 from sim.plots.decisions import pareto_chart, trial_history
-from sim.report import _CSS, _e, _img
+from sim.report import _e, _img, page_head
 
 
 def render_optimize(result: OptimizeResult, scenario: str, objective: str,
@@ -15,9 +15,7 @@ def render_optimize(result: OptimizeResult, scenario: str, objective: str,
     """The search as one self-contained HTML page."""
     title = f"Best plan under risk limits: {scenario}"
     limits = ", ".join(constraints) or "none"
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1>",
+    parts = [page_head(title),
              f"<p class='meta'>{'Minimise' if minimize else 'Maximise'} {_e(objective)}"
              f"{f' against {_e(second)} (NSGA-II, the Pareto front)' if second else ''}; "
              f"constraints: {_e(limits)}; {len(result.trials)} trials, every trial on the "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sim.files import atomic_write
 from sim.plots.decisions import sensitivity_chart
-from sim.report import _CSS, _e, _img
+from sim.report import _e, _img, page_head
 from sim.sensitivity import SensitivityResult
 
 _READ = {
@@ -28,9 +28,7 @@ _READ = {
 def render_sensitivity(result: SensitivityResult, scenario: str) -> str:
     """The analysis as one self-contained HTML page (figures embedded, no scripts)."""
     title = f"Which assumptions matter: {scenario}"
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1>",
+    parts = [page_head(title),
              f"<p class='meta'>{_e(result.method)}: {len(result.design)} design points x "
              f"{result.replications} replication(s), the same seeds at every point.</p>",
              f"<p class='note'>{_e(_READ[result.method])}</p>"]

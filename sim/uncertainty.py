@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,7 @@ def apply_point(scenario: Scenario, factors: list[Factor], values: list[float]) 
     """
     raw = scenario.model_dump(mode="json")
     overrides: dict[str, Any] = {}
+    known: set[str] | None = None  # the network's parameter names, read once if needed
     for f, v in zip(factors, values, strict=True):
         if f.name == DUMMY:
             continue
@@ -161,7 +163,10 @@ def apply_point(scenario: Scenario, factors: list[Factor], values: list[float]) 
             overrides[f.name] = round(v) if isinstance(current, int) and not isinstance(
                 current, bool) else float(v)
         else:
-            if f.name not in scenario_parameter_names(scenario):
+            if known is None:
+                folder = scenario.network_dir()
+                known = _parameter_names(str(folder) if folder else None)
+            if f.name not in known:
                 raise FactorError(f.name, "not a model parameter (seeds/parameters.csv) and "
                                   "not a dotted scenario key")
             overrides[f"parameters.{f.name}"] = float(v)
@@ -176,10 +181,14 @@ def apply_point(scenario: Scenario, factors: list[Factor], values: list[float]) 
     return out
 
 
-def scenario_parameter_names(scenario: Scenario) -> set[str]:
-    """The model parameters a scenario can override (its network's ``parameters.csv``)."""
+@lru_cache(maxsize=8)
+def _parameter_names(folder: str | None) -> frozenset[str]:
+    """The model parameters a network folder's scenarios can override.
+
+    Read once per folder: every design point of an analysis asks.
+    """
     from sim.network import default_seeds_dir
     from sim.parameters import network_parameters
 
-    params, _ = network_parameters(scenario.network_dir(), default_seeds_dir())
-    return set(params)
+    params, _ = network_parameters(Path(folder) if folder else None, default_seeds_dir())
+    return frozenset(params)
