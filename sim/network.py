@@ -143,25 +143,42 @@ def _read_table(root: Path, name: str) -> pd.DataFrame:
     file = root / file_name
     if not file.is_file():
         raise NetworkError(file, "(file)", f"file not found (looked in {root})")
-    try:
-        raw = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise NetworkError(file, "(file)", f"not a readable CSV: {exc}") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    schema = SCHEMAS[name]
-    missing = [c for c in schema if c not in raw.columns]
-    if missing:
-        raise NetworkError(file, missing[0], f"missing column (expected {', '.join(schema)})")
-    if raw.empty and name != "promotions":
-        raise NetworkError(file, "(file)", "no data rows")
-    out = raw.copy()
-    for col in raw.columns:
-        out[col] = _parse_column(raw[col].str.strip(), schema.get(col, "extra"), file, col)
+    out = read_typed_csv(file, SCHEMAS[name], allow_empty=name == "promotions")
     dup = out[id_col].duplicated(keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise NetworkError(file, f"row {i + 2}: {id_col}",
                            f"duplicate id {out[id_col].iloc[i]!r}")
+    return out
+
+
+def read_typed_csv(file: Path, schema: dict[str, str], *, allow_empty: bool = False,
+                   optional: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV as text and convert each schema column to its kind (:data:`SCHEMAS`).
+
+    Args:
+        file: The CSV file.
+        schema: Column name -> kind; columns not in it are kept as text.
+        allow_empty: Whether a file with a header and no rows is valid.
+        optional: Schema columns that may be absent (checked when present).
+
+    Raises:
+        NetworkError: Unreadable file, a missing column, no rows, or a bad value (the first,
+            by row and column).
+    """
+    try:
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise NetworkError(file, "(file)", f"not a readable CSV: {exc}") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in schema if c not in raw.columns and c not in optional]
+    if missing:
+        raise NetworkError(file, missing[0], f"missing column (expected {', '.join(schema)})")
+    if raw.empty and not allow_empty:
+        raise NetworkError(file, "(file)", "no data rows")
+    out = raw.copy()
+    for col in raw.columns:
+        out[col] = _parse_column(raw[col].str.strip(), schema.get(col, "extra"), file, col)
     return out
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.initial_state import InitialState, load_initial
 from sim.network import Network, NetworkError, default_seeds_dir, load_network
 from sim.parameters import network_parameters, resolve_parameters
 from sim.scenario import PathError, Scenario
@@ -37,6 +38,8 @@ class Plan:
         store_share: Stores of the subset as a share of the whole network's (a slice's
             counts of programme-wide events, such as the defects a pilot finds, stand for
             that share of the full network's).
+        initial: Open work items and stock the run starts from (:mod:`sim.initial_state`);
+            None: the drawn warm start.
     """
 
     network: Network
@@ -47,6 +50,7 @@ class Plan:
     volume_share: float = 1.0
     store_share: float = 1.0
     param_sources: dict[str, str] = field(default_factory=dict)
+    initial: InitialState | None = None
 
 
 @lru_cache(maxsize=8)
@@ -202,13 +206,14 @@ def build_plan(scenario: Scenario) -> Plan:
         defaults, sources = network_parameters(scenario.network_dir(), default_seeds_dir())
     except NetworkError as e:
         raise PathError("network.path", str(e)) from None
+    initial = load_initial(scenario, net, stores, skus)
     params = resolve_parameters(defaults, scenario.parameters)
     sources.update(dict.fromkeys(scenario.parameters, "scenario"))
     units = net.skus["units_per_store_week"]
     share = float(skus["units_per_store_week"].sum() / units.sum()) if units.sum() > 0 else 1.0
     return Plan(network=net, stores=stores, skus=skus, wave_of_store=wave_of, params=params,
                 volume_share=share, store_share=len(stores) / max(len(net.stores), 1),
-                param_sources=sources)
+                param_sources=sources, initial=initial)
 
 
 def check_plan(scenario: Scenario) -> Plan:

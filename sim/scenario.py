@@ -255,6 +255,20 @@ class Fallback(Strict):
     backlog_threshold: int = Field(50, ge=1, description="open exceptions of one store")
 
 
+class InitialFiles(Strict):
+    """Where the run starts from (:mod:`sim.initial_state`); paths relative to the scenario.
+
+    A file not named here is taken from the network folder if it holds one
+    (``initial_exceptions.csv``, ``initial_stock.csv``); without either the drawn warm start
+    stays.
+    """
+
+    exceptions: str | None = Field(None, description="open work items: type,count,age_hours"
+                                   "[,store_id]")
+    stock: str | None = Field(None, description="stock by cell: location,sku_id,on_hand"
+                              "[,on_record]")
+
+
 class Scenario(Strict):
     """A rollout plan."""
 
@@ -280,6 +294,7 @@ class Scenario(Strict):
         default_factory=dict, description="overrides of seeds/parameters.csv by name")
     disruptions: list[Disruption] = Field(
         default_factory=list, description="closures, carrier delays, staff shortages")
+    initial: InitialFiles = Field(default_factory=InitialFiles)
 
     #: Where the scenario was read from (for messages and relative network paths).
     _source: Path | None = PrivateAttr(None)

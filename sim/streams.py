@@ -6,7 +6,8 @@ decision that makes one component draw more, never shifts the draws of another: 
 with the same seed see the same customers (DESIGN §7).
 
 The engine's streams: ``demand``, ``orders``, ``stock``, ``sync``, ``counts``, ``returns``,
-``promotions``, ``exceptions``, ``finance``, ``rollout``, ``learning``. Names are part of the
+``promotions``, ``exceptions``, ``finance``, ``rollout``, ``learning``, and ``initial`` (the
+handling times of the work open at the start, :mod:`sim.initial_state`). Names are part of the
 reproducibility contract: renaming one changes every draw it makes. A component with several
 separate random decisions spawns child streams for them (``Generator.spawn`` draws nothing
 from the parent): each exception type's detection delays and handling times, pick errors,

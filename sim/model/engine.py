@@ -65,6 +65,9 @@ class Simulation:
         lift, discount, event = promo_tables(plan.network.promotions, plan.skus, weeks)
         # Each component draws from its own named stream, so building order changes no draw.
         self.desk = desk = ExceptionDesk(self.env, w, s["exceptions"], rec)
+        initial = plan.initial
+        if initial is not None and initial.exceptions is not None:
+            desk.open_initial(initial.exceptions, s["initial"])
         self.demand = StoreDemand(w, lift, s["demand"], rec)
         self.inventory = Inventory(w, self.demand.expected_units,
                                    lambda wk: self.orders.online_units_week(wk), desk,
@@ -84,6 +87,8 @@ class Simulation:
         self.inventory.on_profile = self.demand.set_realtime
         self.orders.on_online_sale = self.returns.online_sold
         self.inventory.stock_initial(s["stock"])
+        if initial is not None and initial.stock is not None:
+            self.inventory.set_initial(initial.stock)
 
     def _clock(self):
         """The hourly SimPy process: each hour, the schedule's tasks due then, in order."""

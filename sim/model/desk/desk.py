@@ -14,11 +14,12 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from sim.initial_state import OUTSIDE, InitialExceptions
 from sim.model.component import Component
 from sim.model.desk.kernels import record_raised
 from sim.model.desk.outcomes import book_outcomes
 from sim.model.desk.rules import season_hours
-from sim.model.desk.stand_ins import STAND_IN, StandIns, network_stores
+from sim.model.desk.stand_ins import INITIAL, STAND_IN, StandIns, network_stores
 from sim.model.desk.taxonomy import ADDED_STAFF_PURPOSES, EXCEPTION_TYPES, KIND, OWNER
 from sim.model.desk.teams import TeamQueue, shift_staff
 from sim.model.desk.work_heap import WorkHeap
@@ -101,9 +102,13 @@ class ExceptionDesk(Component):
         # Register handlers through on_done / on_done_batch: they keep these lookups in step.
         self.handlers: dict[str, Handler] = {}
         self.batch_handlers: dict[str, BatchHandler] = {}
-        # Codes from STAND_IN on are stand-ins: no handler, never counted.
-        self._has_handler = np.zeros(2 * STAND_IN, dtype=bool)
-        self._is_batch = np.zeros(2 * STAND_IN, dtype=bool)
+        # Codes from STAND_IN on are stand-ins, from INITIAL on items open at the start: no
+        # handler, never counted as raised.
+        self._has_handler = np.zeros(INITIAL + STAND_IN, dtype=bool)
+        self._is_batch = np.zeros(INITIAL + STAND_IN, dtype=bool)
+        #: Age at the start of the items open then (ids ``0 .. len - 1``; their SLA runs
+        #: from when they were opened).
+        self.initial_age = np.zeros(0)
         # Per exception id (valid up to `_n`): type, store (-1: central), team item index (-1
         # until released to the team).
         self._n = 0
@@ -209,6 +214,41 @@ class ExceptionDesk(Component):
                                 np.asarray(stores)[at_store])
         self.stand_ins.note(KIND[kind], times, stores)
         return ids
+
+    def open_initial(self, items: InitialExceptions, rng: np.random.Generator) -> None:
+        """Put the work items open when the run starts in their teams' queues (hour 0).
+
+        They arrive at hour 0, oldest first, ahead of anything raised later, with their
+        type's handling times (drawn from ``rng``, the ``initial`` stream, so the run's other
+        draws are those of a run without them). Items of stores a slice leaves out are
+        served as stand-ins. Call before the first hour is served.
+        """
+        n = len(items.kind)
+        if n == 0:
+            return
+        if self._n:
+            raise RuntimeError("initial items must be opened before any other item")
+        outside = items.store == OUTSIDE
+        codes = items.kind + np.where(outside, STAND_IN, INITIAL)
+        self._kind, self._store, self._team_item = (
+            grown(a, 0, n) for a in (self._kind, self._store, self._team_item))
+        self._kind[:n] = codes
+        self._store[:n] = np.where(outside, -1, items.store)
+        self._team_item[:n] = -1
+        self._n = n
+        self.initial_age = items.age_hours.astype(float)
+        handling = np.empty(n)
+        for k in np.unique(items.kind):
+            mine = items.kind == k
+            mu, sigma = self._lognormal[k]
+            handling[mine] = rng.lognormal(mu, sigma, int(mine.sum()))
+        # A team takes a batch of one code at a time; runs of one code keep the items' order
+        # (oldest first), since items arriving together are served in the order added.
+        cuts = np.flatnonzero(np.diff(codes)) + 1
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, n], strict=True):
+            team = self._team_of_kind[int(items.kind[lo])]
+            team.add_detected(np.zeros(hi - lo), handling[lo:hi], int(codes[lo]),
+                              np.arange(lo, hi, dtype=np.int64), self._team_item)
 
     def _detected(self, times: np.ndarray, rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -318,7 +358,8 @@ class ExceptionDesk(Component):
         self._dispatch(end)
         self._outcomes = book_outcomes(self.w, self.rec, self.teams,
                                        np.asarray(self.store, dtype=np.int64),
-                                       self.added_by_hour, self.stand_ins.share_by_team())
+                                       self.added_by_hour, self.stand_ins.share_by_team(),
+                                       self.initial_age)
 
     def report(self) -> dict[str, np.ndarray]:
         """Weekly backlog peaks (see :func:`~sim.model.desk.outcomes.book_outcomes`)."""
@@ -332,7 +373,7 @@ class ExceptionDesk(Component):
         kind = self.kind[ids]
         for team in self.teams.values():
             codes = [c + s for c, k in enumerate(EXCEPTION_TYPES)
-                     if self.teams[OWNER[k]] is team for s in (0, STAND_IN)]
+                     if self.teams[OWNER[k]] is team for s in (0, STAND_IN, INITIAL)]
             mine = np.isin(kind, codes) & (item >= 0)
             out[mine] = team.finishes(item[mine])
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.desk.rules import sla_due, sla_met
-from sim.model.desk.stand_ins import STAND_IN
+from sim.model.desk.stand_ins import is_own
 from sim.model.desk.teams import TeamQueue
 from sim.model.recorder import Recorder
 from sim.model.world import HOURS_PER_WEEK, World
@@ -25,13 +25,14 @@ def item_regions(w: World, store_of: np.ndarray, refs: np.ndarray) -> np.ndarray
 
 def own_items(r: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A team's result columns without the stand-ins it served (all of them on a whole network)."""
-    mine = r["kind"] < STAND_IN
+    mine = is_own(r["kind"])
     return r if mine.all() else {k: v[mine] for k, v in r.items()}
 
 
 def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
                   store_of: np.ndarray, added: dict[str, np.ndarray] | None = None,
-                  store_share: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+                  store_share: dict[str, float] | None = None,
+                  initial_age: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Book SLA outcomes and handling hours; return the weekly backlog peaks.
 
     An item counts toward the SLA rate once its outcome is known by the horizon end: met
@@ -53,6 +54,8 @@ def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
         added: Per team, the staff added on top of its shift in each hour.
         store_share: Per team serving stand-ins, the share of its people the run pays for
             (default 1: the whole network, or a team serving the slice alone).
+        initial_age: Age at the start of the items open then (exception ids ``0 ..
+            len - 1``): their SLA runs from when they were opened, not from hour 0.
 
     Returns:
         ``backlog_week_region`` (weeks x regions: the largest open count of any team in the
@@ -72,8 +75,14 @@ def book_outcomes(w: World, rec: Recorder, teams: dict[str, TeamQueue],
             continue
         reg = item_regions(w, store_of, r["ref"])
         arrival, finish = r["arrival"], r["finish"]
-        due = sla_due(arrival, team.sla_hours, end)
-        met = sla_met(arrival, finish, team.sla_hours)
+        opened = arrival
+        if initial_age is not None and len(initial_age):
+            old = r["ref"] < len(initial_age)
+            if old.any():
+                opened = arrival.copy()
+                opened[old] -= initial_age[r["ref"][old]]
+        due = sla_due(opened, team.sla_hours, end)
+        met = sla_met(opened, finish, team.sla_hours)
         wk = np.minimum((arrival // HOURS_PER_WEEK).astype(np.int64), weeks - 1)
         rec.add_at("sla_due", wk[due | met], reg[due | met])
         rec.add_at("sla_met", wk[met], reg[met])

@@ -46,6 +46,14 @@ SPREAD_DAYS = 7
 #: Stand-in items carry their type's code plus this offset (so no handler or counter sees
 #: them, while the team queue serves them like the type's own).
 STAND_IN = len(EXCEPTION_TYPES)
+#: Items open when the run starts (:mod:`sim.initial_state`) carry their type's code plus this
+#: offset: the run's own work (backlog, SLA, labour) with no handler and no raised-count.
+INITIAL = 2 * STAND_IN
+
+
+def is_own(codes: np.ndarray) -> np.ndarray:
+    """Which item codes are the run's own work (not stand-ins for stores a slice leaves out)."""
+    return (codes < STAND_IN) | (codes >= INITIAL)
 
 
 def network_stores(n_stores: int, store_share: float) -> int:

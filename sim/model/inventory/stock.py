@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.initial_state import InitialStock
 from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.feeds import Feeds
@@ -109,6 +110,14 @@ class Inventory(Component):
             rng, w.physical[s:].shape, p["dc_initial_record_error_prob"],
             p["dc_initial_record_error_mean_units"]), 0)
         w.visible[:] = w.system
+        self.start_units = int(w.physical.sum())
+
+    def set_initial(self, stock: InitialStock) -> None:
+        """Replace the drawn start of the cells a user listed (:mod:`sim.initial_state`)."""
+        w = self.w
+        for arr, values in ((w.physical, stock.on_hand), (w.system, stock.on_record),
+                            (w.visible, stock.on_record)):
+            arr.reshape(-1)[stock.cell] = values
         self.start_units = int(w.physical.sum())
 
     @staticmethod

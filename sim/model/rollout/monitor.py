@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.desk.desk import ExceptionDesk
-from sim.model.desk.stand_ins import STAND_IN
+from sim.model.desk.stand_ins import is_own
 from sim.model.recorder import Recorder
 from sim.model.rollout import rules as g
 from sim.model.world import HOURS_PER_WEEK, LIVE, World
@@ -102,7 +102,7 @@ class LiveMonitor:
         if n > self._cursor:
             # The store's own items (stand-ins are other stores' work, sim.model.desk.stand_ins).
             new = np.flatnonzero((store[self._cursor:n] >= 0)
-                                 & (desk.kind[self._cursor:n] < STAND_IN)) + self._cursor
+                                 & is_own(desk.kind[self._cursor:n])) + self._cursor
             self._watch = np.concatenate([self._watch, new])
             self._cursor = n
         watch = self._watch
