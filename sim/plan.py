@@ -200,6 +200,10 @@ def build_plan(scenario: Scenario) -> Plan:
             if region not in regions:
                 raise PathError(f"disruptions.{i}.regions.{j}", f"unknown region '{region}' "
                                 f"(regions: {', '.join(sorted(regions))})")
+        for j, dc in enumerate(d.dcs or []):
+            if dc not in set(net.dcs["dc_id"]):
+                raise PathError(f"disruptions.{i}.dcs.{j}", f"unknown DC '{dc}' (DCs: "
+                                f"{', '.join(net.dcs['dc_id'])})")
     stores, skus = _subset(scenario, net)
     wave_of = assign_waves(scenario, stores, len(net.stores))
     try:

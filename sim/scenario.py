@@ -356,7 +356,7 @@ class Scenario(Strict):
                         "peak.freeze_policy to 'defer' or 'allow'"))
                     break
         for i, d in enumerate(self.disruptions):
-            if d.start_week > self.horizon_weeks:
+            if d.start_week is not None and d.start_week > self.horizon_weeks:
                 problems.append(PathError(f"disruptions.{i}.start_week", f"week "
                                           f"{d.start_week} is beyond the horizon "
                                           f"({self.horizon_weeks} weeks)"))

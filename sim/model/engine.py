@@ -31,6 +31,7 @@ from sim.model.schedule import FINISH, HOURLY, START, WEEK, bind, hourly_plan
 from sim.model.world import World, build_world
 from sim.plan import Plan, build_plan
 from sim.scenario import PathError, Scenario
+from sim.scenario_disruptions import realized
 from sim.streams import Streams
 
 
@@ -59,6 +60,8 @@ class Simulation:
         self.streams = s = Streams(self.seed)
         self.world: World = build_world(scenario, plan)
         w = self.world
+        w.disruptions = realized(scenario.disruptions, scenario.horizon_weeks, w.region_names,
+                                 list(plan.network.dcs["dc_id"]), s["disruptions"])
         self.env = simpy.Environment()
         weeks = scenario.horizon_weeks
         self.rec = rec = Recorder(weeks, w.n_regions + 1, w.n_stores)

@@ -42,7 +42,7 @@ START: tuple[Task, ...] = (
 
 #: Called every hour, in this order, when ``hour % every == at``.
 HOURLY: tuple[Task, ...] = (
-    Task("disruptions", why="store closures and carrier delays in force this hour"),
+    Task("disruptions", why="closures, outages and carrier delays in force this hour"),
     Task("rollout", "start_week", every=WEEK,
          why="enterprise harmonization and its dip, proficiency of live stores"),
     Task("rollout", "start_day", every=DAY,

@@ -15,6 +15,7 @@ import pandas as pd
 from sim.model.plumbing.jit import kernel
 from sim.plan import Plan
 from sim.scenario import AREAS, Scenario
+from sim.scenario_disruptions import Disruption
 
 HOURS_PER_WEEK = 168
 LEGACY, CUTOVER, LIVE = 0, 1, 2
@@ -106,9 +107,16 @@ class World:
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
         self.work_slowdown = np.ones(self.n_stores)
-        #: Stores closed by a disruption now, and the carrier's transit-time multiplier.
+        #: Stores and DCs closed by a disruption now, the carrier's transit-time multiplier,
+        #: and whether the batch feeds' middleware is down (sim.model.disruptions).
         self.closed = np.zeros(self.n_stores, dtype=np.bool_)
+        self.dc_closed = np.zeros(self.n_dcs, dtype=np.bool_)
         self.carrier_factor = 1.0
+        self.feeds_down = False
+        #: This replication's disruptions: the declared windows and the random ones drawn
+        #: (the engine sets them before building the components).
+        self.disruptions: list[Disruption] = [d for d in self.scenario.disruptions
+                                              if d.start_week is not None]
         self.record_error_factor = np.ones(n)
         self.region_dc = region_dc_nodes(self.n_stores, len(self.region_names), self.dc_regions,
                                          self.store_region, self.store_dc)

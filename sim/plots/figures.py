@@ -47,7 +47,8 @@ def fan_chart(runs: RunResult | Sequence[RunResult], metric: str, *, inner_only:
     fig, ax = _fig_ax(ax, (11, 5))
     colors = plan_colors([r.scenario for r in runs])
     same_freeze = all(pdata.freeze_windows(r) == pdata.freeze_windows(runs[0]) for r in runs)
-    handles = _shade_weeks(ax, runs[0], freeze=same_freeze)
+    same_world = all(pdata.disruption_weeks(r) == pdata.disruption_weeks(runs[0]) for r in runs)
+    handles = _shade_weeks(ax, runs[0], freeze=same_freeze, disruptions=same_world)
     for r in runs:
         b = pdata.weekly_bands(r.weekly, metric)
         c = colors[r.scenario]

@@ -31,6 +31,8 @@ PEAK_COLOR = "#e8e8e8"
 
 
 FREEZE_COLOR = "#9ecae1"
+#: Outline of the weeks a declared disruption is in force.
+DISRUPTION_COLOR = "#d6604d"
 
 
 #: Log-axis ticks for durations in hours.
@@ -81,8 +83,13 @@ def _week_label(runs: Sequence[RunResult]) -> str:
     return f"week of the horizon (week 1 starts {src.start_date:%d %b %Y})"
 
 
-def _shade_weeks(ax: Axes, run: RunResult, peak: bool = True, freeze: bool = True) -> list:
-    """Shade peak weeks (grey) and freeze windows (hatched blue); return legend handles."""
+def _shade_weeks(ax: Axes, run: RunResult, peak: bool = True, freeze: bool = True,
+                 disruptions: bool = True) -> list:
+    """Shade peak weeks, freeze windows and declared disruptions; return legend handles.
+
+    Peak weeks are grey, freeze windows hatched blue, a declared disruption's weeks hatched
+    red.
+    """
     handles = []
     if peak:
         spans = pdata.week_spans(pdata.flagged_weeks(run, "peak"))
@@ -98,6 +105,14 @@ def _shade_weeks(ax: Axes, run: RunResult, peak: bool = True, freeze: bool = Tru
         if windows:
             handles.append(Patch(facecolor="white", edgecolor=FREEZE_COLOR, hatch="//",
                                  label="freeze window"))
+    if disruptions:
+        spans = pdata.week_spans(list(pdata.disruption_weeks(run)))
+        for a, b in spans:
+            ax.axvspan(a - 0.5, b + 0.5, facecolor="none", edgecolor=DISRUPTION_COLOR,
+                       hatch="\\\\", lw=0, zorder=0)
+        if spans:
+            handles.append(Patch(facecolor="white", edgecolor=DISRUPTION_COLOR, hatch="\\\\",
+                                 label="disruption"))
     return handles
 
 

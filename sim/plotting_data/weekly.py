@@ -191,6 +191,8 @@ def disruption_weeks(run: RunResult) -> dict[int, str]:
     src = run.source
     out: dict[int, list[str]] = {}
     for d in (src.disruptions if src is not None else []):
+        if d.start_week is None:
+            continue  # strikes at random: its weeks differ by replication
         a, b = d.hours()
         for wk in range(a // 168 + 1, (b - 1) // 168 + 2):
             out.setdefault(wk, []).append(d.label)

@@ -84,6 +84,12 @@ def test_the_reports_name_the_disruption_in_its_weeks():
                            ["network.stores=10", "horizon_weeks=3"])
     run = sim.run(_with(sc, {**STORM, "start_week": 2, "start_day": 5, "days": 4}), 1, 1)
     assert disruption_weeks(run) == {2: "storm", 3: "storm"}
+    # And the week-by-week charts outline those weeks.
+    from sim.plots import fan_chart
+    ax = fan_chart(run, "lost_sales_units").axes[0]
+    assert "disruption" in [t.get_text() for t in ax.get_legend().get_texts()]
+    spans = [p for p in ax.patches if p.get_hatch() == "\\\\"]
+    assert len(spans) == 1 and spans[0].get_x() == pytest.approx(1.5)
 
 
 @pytest.mark.parametrize("item, problem", [

@@ -88,7 +88,7 @@ class ExceptionDesk(Component):
             if seasonal > n:
                 hours = season_hours(world.peak_week, sc.teams.season_weeks_after_peak, h)
                 staff[hours] = shift_staff(h, seasonal, team.shift, open_h, close_h)[hours]
-            staff = short_staffed(staff, sc.disruptions, name)
+            staff = short_staffed(staff, world.disruptions, name)
             self.teams[name] = TeamQueue(name, staff, team.sla_hours)
         self._team_of_kind = [self.teams[OWNER[k]] for k in EXCEPTION_TYPES]
         self.store_hours = shift_staff(h, 1, "store_hours", open_h, close_h)

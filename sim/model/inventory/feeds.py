@@ -84,15 +84,17 @@ class Feeds:
                 ids = self.desk.raise_("sync_failure", self._times[:n].copy(),
                                        np.where(nodes < w.n_stores, nodes, -1))
                 self._node_of.update(zip(ids.tolist(), nodes.tolist(), strict=True))
-        if self._node_of:
-            stale = self.outage & ~self.realtime
+        # The batch feeds' middleware down (a disruption): every batch feed is out this hour.
+        outage = self.outage | w.feeds_down
+        if self._node_of or w.feeds_down:
+            stale = outage & ~self.realtime
             if stale.any():
                 self.rec.add("sync_outage_hours", week, self.node_region[stale])
         first = hour == 0
         due = self._due
         if not due_nodes(self.next_sync, self.realtime, w.state, first, hour, due):
             return
-        publish(due, self.outage, first, hour, self.interval, self.phase, self.next_sync,
+        publish(due, outage, first, hour, self.interval, self.phase, self.next_sync,
                 w.visible, w.system, w.reserved_since_sync, w.last_sync, self.realtime, full)
 
     def _restored(self, finish: float, exc_id: int) -> None:

@@ -189,8 +189,8 @@ class Inventory(Component):
                              w.store_region[np.repeat(scans, fixed.sum(axis=1))])
         for d in range(w.n_dcs):
             mine = np.flatnonzero((w.store_dc == d) & reviewed)
-            if not len(mine):
-                continue
+            if not len(mine) or w.dc_closed[d]:
+                continue  # a DC that is down ships nothing: its stores wait for the next review
             # Order up to the target from the recorded position (stock plus on order).
             need = np.maximum(target[mine] - (w.system[mine] + self.on_order[mine]), 0)
             total = need.sum(axis=0)

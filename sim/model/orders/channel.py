@@ -230,11 +230,12 @@ class Orders(Component):
             return
         w, p = self.w, self.p
         node = b["node"]
-        if (w.state == CUTOVER).any() or w.closed.any():
+        if (w.state == CUTOVER).any() or w.closed.any() or w.dc_closed.any():
             at_store = node < w.n_stores
             blocked = np.zeros(len(node), dtype=bool)
             blocked[at_store] = (w.state[node[at_store]] == CUTOVER) | w.closed[node[at_store]]
-            # No labour or system during cutover, nobody in a closed store: next hour.
+            blocked[~at_store] = w.dc_closed[node[~at_store] - w.n_stores]
+            # No labour or system during cutover, nobody in a closed store or DC: next hour.
             if blocked.any():
                 later = select(b, blocked)
                 later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
