@@ -361,7 +361,7 @@ def summary_cmd(
 
 
 # Commands in their own modules register on ``app`` when imported.
-from sim import cli_optimize, cli_sensitivity  # noqa: E402,F401
+from sim import cli_calibrate, cli_optimize, cli_sensitivity  # noqa: E402,F401
 
 
 def main() -> None:

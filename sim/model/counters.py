@@ -43,6 +43,8 @@ _DECLARED = [
     Counter("lost_sales_units", "units", "walk-in demand not served (no stock or POS down)"),
     Counter("lost_margin", "currency", "margin (price - cost) of the walk-in units not served"),
     Counter("downtime_lost_units", "units", "walk-in demand lost while the POS was down"),
+    Counter("store_units_sold", "units", "walk-in units sold at each store (a chain's sales "
+            "history by store: sim.calibrate_history)", "by_store"),
     Counter("closed_store_hours", "store-hours", "hours stores were closed by a disruption "
             "(their walk-in demand is lost sales)"),
     # Online orders (sim.model.orders)

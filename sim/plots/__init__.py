@@ -11,6 +11,7 @@ Example::
     fig.savefig("backlog.png", dpi=150)
 """
 
+from sim.plots.calibration import calibration_fit
 from sim.plots.comparisons import forest_plot, risk_table, tornado
 from sim.plots.decisions import pareto_chart, sensitivity_chart, trial_history
 from sim.plots.figures import fan_chart, refund_cdf, rollout_gantt
@@ -31,6 +32,7 @@ __all__ = [
     "PlotFigure",
     "VERDICT_COLORS",
     "axis_label",
+    "calibration_fit",
     "fan_chart",
     "forest_plot",
     "pareto_chart",

@@ -138,6 +138,8 @@ class StoreDemand(Component):
         if counts[1].any():
             rec.add_row("downtime_lost_units", week, counts[1])
         rec.add_row("store_sales_units", week, counts[2])
+        if sold:  # by store too (one count per store and hour): a history to calibrate from
+            rec.add_stores("store_units_sold", week, sold_store[:sold])
         rec.add_row("store_sales_value", week, value)
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]

@@ -36,6 +36,7 @@ starting that day three uniforms and an exponential each and a gamma per mailed 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.model.component import Component
 from sim.model.demand.sales import StoreDemand
@@ -95,6 +96,17 @@ def _members(counters: dict[str, tuple[int, ...]], n_codes: int) -> np.ndarray:
     return m
 
 
+def holiday_multiplier(calendar: pd.DataFrame, uplift: float) -> np.ndarray:
+    """Return-rate multiplier by calendar week of sale: the calendar's timing, peak ``uplift``."""
+    cal = calendar.sort_values("week")
+    col = cal.get("holiday_return_multiplier")
+    shape = np.ones(len(cal)) if col is None else col.to_numpy(float)
+    top = shape.max(initial=1.0) - 1.0
+    if top <= 0:
+        return shape
+    return 1.0 + (shape - 1.0) / top * (uplift - 1.0)
+
+
 class Returns(Component):
     """Returns, refunds and the disposition of returned stock.
 
@@ -125,13 +137,17 @@ class Returns(Component):
         p = self.p = world.params
         self.end = float(world.horizon_hours)
         self.n_weeks = world.horizon_hours // HOURS_PER_WEEK
-        self.holiday = self._holiday_multiplier()
+        self.holiday = holiday_multiplier(world.plan.network.calendar, p["holiday_return_uplift"])
         mult = self.holiday[[world.calendar_week(k) for k in range(self.n_weeks)]]
+        # skus.csv's return rates times the chain's multipliers (calibrate fits them).
+        self.rate_store, self.rate_online = (
+            np.minimum(world.plan.skus[f"return_rate_{c}"].to_numpy(float)
+                       * p[f"return_rate_{c}_multiplier"], 1.0) for c in ("store", "online"))
         # Return probability per (sale week, SKU), flattened; float32 because the thinning
         # draws 32-bit uniforms (twice as fast as 64-bit ones).
         self.p_store, self.p_online = (
-            np.outer(mult, world.plan.skus[col].to_numpy(float)).ravel().astype(np.float32)
-            for col in ("return_rate_store", "return_rate_online"))
+            np.outer(mult, rates).ravel().astype(np.float32)
+            for rates in (self.rate_store, self.rate_online))
         self.capacity = self._inspection_capacity()
         self.rules = Rules(
             self._delay_scale(p["return_delay_days_store"]),
@@ -164,20 +180,6 @@ class Returns(Component):
         desk.on_done("unreceipted_return", self.refunds.exception_done)
 
     # --- set-up ------------------------------------------------------------------------
-    def _holiday_multiplier(self) -> np.ndarray:
-        """Return-rate multiplier per calendar week (applied by week of sale).
-
-        The calendar's ``holiday_return_multiplier`` gives the timing; its size is rescaled so
-        the peak equals the ``holiday_return_uplift`` parameter, which a scenario can override.
-        """
-        cal = self.w.plan.network.calendar.sort_values("week")
-        col = cal.get("holiday_return_multiplier")
-        shape = np.ones(len(cal)) if col is None else col.to_numpy(float)
-        top = shape.max(initial=1.0) - 1.0
-        if top <= 0:
-            return shape
-        return 1.0 + (shape - 1.0) / top * (self.p["holiday_return_uplift"] - 1.0)
-
     def _inspection_capacity(self) -> np.ndarray:
         """Units each DC inspects per day: the factor x its mean daily mailed returns.
 
@@ -188,8 +190,7 @@ class Returns(Component):
         share = p["ecommerce_share"]
         # Online units per week as the orders module draws them (promotion lift aside).
         online = share / (1.0 - share) * w.store_volume.sum() * w.seasonality * w.online_multiplier
-        returned = online * self.holiday * float(
-            w.sku_weekly_units @ w.plan.skus["return_rate_online"].to_numpy(float))
+        returned = online * self.holiday * float(w.sku_weekly_units @ self.rate_online)
         mail_day = returned.mean() / 7.0 * (1.0 - p["online_return_in_store_share"])
         region_share = np.bincount(w.store_region, w.store_volume, minlength=w.n_regions)
         dc_share = np.bincount(w.region_dc - w.n_stores, region_share / region_share.sum(),
