@@ -17,6 +17,13 @@ the chain stands today gives either or both:
   the record is right), a location being a store or a DC. The listed cells replace the drawn
   stock and record; the others keep the drawn start. Rows for stores or SKUs outside a slice
   are skipped.
+* ``initial_returns.csv``: ``dc_id,sku_id,units,age_hours``: mailed returns on their way to a
+  DC (or arrived and waiting for its bench), dropped at the carrier ``age_hours`` before the
+  run. Each parcel's remaining transit is a fresh transit time less its age (none left: it is
+  at the DC); the bench inspects them first come first served with the run's own parcels,
+  and their refunds follow the legacy process they started in, their cycle counted from the
+  drop-off. They are returns of before the run: not in its returned units. On a slice each
+  parcel is kept with the slice's share of the stores (the bench is the slice's).
 
 The files are named in the scenario (``[initial]``, paths relative to the scenario file) or
 lie in the network folder under these names; the scenario's take precedence. Every mistake is
@@ -36,9 +43,11 @@ from sim.network import Network, NetworkError, read_typed_csv
 from sim.scenario import PathError, Scenario
 
 #: What each initial-state file is called in a network folder, by ``[initial]`` key.
-FILE_NAMES = {"exceptions": "initial_exceptions.csv", "stock": "initial_stock.csv"}
+FILE_NAMES = {"exceptions": "initial_exceptions.csv", "stock": "initial_stock.csv",
+              "returns": "initial_returns.csv"}
 _EXCEPTIONS = {"type": "str", "count": "int", "age_hours": "float", "store_id": "extra"}
 _STOCK = {"location": "str", "sku_id": "str", "on_hand": "int", "on_record": "int"}
+_RETURNS = {"dc_id": "str", "sku_id": "str", "units": "int", "age_hours": "float"}
 #: Store index of an item at a store the slice leaves out.
 OUTSIDE = -2
 
@@ -68,11 +77,27 @@ class InitialStock:
 
 
 @dataclass(frozen=True)
+class InitialReturns:
+    """Mailed returns under way at the start, one entry per unit.
+
+    Attributes:
+        dc: DC index (0-based, in id order).
+        sku: SKU index in the run.
+        age_hours: Hours since the parcel was dropped at the carrier.
+    """
+
+    dc: np.ndarray
+    sku: np.ndarray
+    age_hours: np.ndarray
+
+
+@dataclass(frozen=True)
 class InitialState:
-    """What a run starts from instead of the drawn warm start (either part may be absent)."""
+    """What a run starts from instead of the drawn warm start (any part may be absent)."""
 
     exceptions: InitialExceptions | None = None
     stock: InitialStock | None = None
+    returns: InitialReturns | None = None
 
 
 def initial_files(scenario: Scenario) -> dict[str, Path]:
@@ -109,7 +134,8 @@ def load_initial(scenario: Scenario, net: Network, stores: pd.DataFrame, skus: p
     if not files:
         return None
     read = {"exceptions": lambda f: _exceptions(f, net, stores),
-            "stock": lambda f: _stock(f, net, stores, skus)}
+            "stock": lambda f: _stock(f, net, stores, skus),
+            "returns": lambda f: _returns(f, net, skus)}
     parts = {}
     for key, file in files.items():
         try:
@@ -178,3 +204,19 @@ def _stock(file: Path, net: Network, stores: pd.DataFrame, skus: pd.DataFrame
     cell = (n_idx[keep].to_numpy(np.int64) * len(skus) + k_idx[keep].to_numpy(np.int64))
     return InitialStock(cell, df["on_hand"].to_numpy(np.int64)[keep],
                         df["on_record"].to_numpy(np.int64)[keep])
+
+
+def _returns(file: Path, net: Network, skus: pd.DataFrame) -> InitialReturns:
+    df = _read(file, _RETURNS, ())
+    dcs = list(net.dcs["dc_id"])
+    _bad(file, df, "dc_id", ~df["dc_id"].isin(dcs).to_numpy(), "unknown DC {v!r}")
+    _bad(file, df, "sku_id", ~df["sku_id"].isin(set(net.skus["sku_id"])).to_numpy(),
+         "unknown SKU {v!r}")
+    for col in ("units", "age_hours"):
+        _bad(file, df, col, (df[col] < 0).to_numpy(), "must be 0 or more, got {v}")
+    sku = df["sku_id"].map({k: i for i, k in enumerate(skus["sku_id"])})
+    keep = sku.notna().to_numpy()  # SKUs outside a slice's assortment are not its returns
+    units = df["units"].to_numpy(np.int64)[keep]
+    dc = df["dc_id"].map({d: i for i, d in enumerate(dcs)}).to_numpy(np.int64)[keep]
+    return InitialReturns(np.repeat(dc, units), np.repeat(sku[keep].to_numpy(np.int64), units),
+                          np.repeat(df["age_hours"].to_numpy(float)[keep], units))

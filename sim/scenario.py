@@ -259,14 +259,16 @@ class InitialFiles(Strict):
     """Where the run starts from (:mod:`sim.initial_state`); paths relative to the scenario.
 
     A file not named here is taken from the network folder if it holds one
-    (``initial_exceptions.csv``, ``initial_stock.csv``); without either the drawn warm start
-    stays.
+    (``initial_exceptions.csv``, ``initial_stock.csv``, ``initial_returns.csv``); without any
+    the drawn warm start stays.
     """
 
     exceptions: str | None = Field(None, description="open work items: type,count,age_hours"
                                    "[,store_id]")
     stock: str | None = Field(None, description="stock by cell: location,sku_id,on_hand"
                               "[,on_record]")
+    returns: str | None = Field(None, description="mailed returns under way: dc_id,sku_id,"
+                                "units,age_hours")
 
 
 class Scenario(Strict):

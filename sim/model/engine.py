@@ -25,6 +25,7 @@ from sim.model.promotions.calendar import promo_tables
 from sim.model.promotions.setup import Promotions
 from sim.model.recorder import Recorder
 from sim.model.results import ReplicationResult, collect
+from sim.model.returns.initial import file_initial_returns
 from sim.model.returns.journey import Returns
 from sim.model.rollout.waves import Rollout
 from sim.model.schedule import FINISH, HOURLY, START, WEEK, bind, hourly_plan
@@ -77,6 +78,8 @@ class Simulation:
                                    {"sync": s["sync"], "counts": s["counts"]}, rec)
         self.orders = Orders(w, self.inventory, self.demand.sku_cdf, desk, s["orders"], rec)
         self.returns = Returns(w, self.demand, desk, s["returns"], rec)
+        if initial is not None and initial.returns is not None:
+            file_initial_returns(self.returns, initial.returns, s["initial_returns"])
         self.promotions = Promotions(w, self.demand, discount, event, desk, s["promotions"],
                                      rec)
         self.finance = Finance(w, desk, s["finance"], rec)

@@ -69,6 +69,11 @@ def _small(line: str) -> str:
         return f"# not run here (see NOT_HERE): {line}"
     line = line.replace(" && python -m pytest -n 2", "")
     line = re.sub(r"--stores \d+", "--stores 60", line)
+    if re.search(r"rollout-sim (history simulate|calibrate) ", line):
+        # A history and its calibration on the same small slice, eight weeks of it.
+        line = re.sub(r"network\.stores=\d+", "network.stores=20", line)
+        line = re.sub(r"network\.skus=\d+", "network.skus=40", line)
+        line = re.sub(r"horizon_weeks=\d+", "horizon_weeks=8", line)
     m = re.search(r"rollout-sim (run|compare|baseline record|baseline check) ", line)
     if m:
         line = re.sub(r"--set network\.stores=\d+", "", line)

@@ -115,6 +115,8 @@ def test_initial_stock_replaces_the_drawn_start_of_the_listed_cells(tmp_path):
     ("stock", "location,sku_id,on_hand\nS0001,K0001,3\nS0001,K0001,4\n",
      "row 3: sku_id: 'K0001' listed twice"),
     ("stock", "location,sku_id,on_hand\nS0001,K0001,lots\n", "row 2: on_hand: must be a whole"),
+    ("returns", "dc_id,sku_id,units,age_hours\nDC9,K0001,3,1\n", "row 2: dc_id: unknown DC"),
+    ("returns", "dc_id,sku_id,units,age_hours\nDC1,K0001,-3,1\n", "row 2: units: must be 0"),
 ])
 def test_initial_state_mistakes_are_one_line_naming_file_row_and_column(tmp_path, file, text,
                                                                          problem):
@@ -173,3 +175,30 @@ def test_initial_items_change_nothing_when_finished(tmp_path):
     s.run()
     assert np.isfinite(desk.finish_times(np.arange(n))).all()
     assert seen and min(seen) >= n
+
+
+def test_mailed_returns_under_way_at_the_start_queue_at_the_dc_bench(tmp_path):
+    """5,000 parcels on their way (3,000 to DC1 dropped a day ago, 2,000 to DC2 eight days
+    ago, so at the DC already): the slice keeps its share of them (30 of 600 stores), the
+    bench works them with its own parcels, and their refunds wait for it."""
+    f = tmp_path / "returns.csv"
+    f.write_text("dc_id,sku_id,units,age_hours\nDC1,K0001,3000,24\nDC2,K0002,2000,200\n")
+    a = Simulation(_scenario(), 2)
+    b = Simulation(_scenario(returns=f), 2)
+    kept = b.returns.bench.waiting  # legacy parcels waiting for the bench, before the run
+    assert a.returns.bench.waiting == 0
+    assert 5000 * 30 / 600 * 0.7 < kept < 5000 * 30 / 600 * 1.3
+    ra, rb = a.run(), b.run()
+    assert rb.metrics["refunds_pending_peak"] > ra.metrics["refunds_pending_peak"]
+    backlog = rb.weekly.groupby("week")["dc_inspection_backlog_peak"].max()
+    assert backlog.iloc[0] > 0.3 * kept  # DC2's share is waiting at the bench from hour 0
+    # Returns of before the run: not the run's returned units, and the customers are the same.
+    for m in ("returns_units", "store_sales_units", "ecommerce_orders"):
+        assert ra.metrics[m] == rb.metrics[m], m
+    # Their refunds count from the drop-off, days before the run: the mean cycle rises, and
+    # more for parcels dropped off earlier (the same parcels dropped at hour 0).
+    assert rb.metrics["refund_cycle_hours_mean"] > ra.metrics["refund_cycle_hours_mean"]
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_text("dc_id,sku_id,units,age_hours\nDC1,K0001,3000,0\nDC2,K0002,2000,0\n")
+    rc = sim.run_replication(_scenario(returns=fresh), 2)
+    assert rb.metrics["refund_cycle_hours_mean"] > rc.metrics["refund_cycle_hours_mean"]
