@@ -26,8 +26,11 @@ EXPECTED = {"compare_rollout_plans", "peak_season_cutover_risk",
             "returns_harmonization_600_stores", "which_assumptions_matter"}
 #: Generous per-notebook limit: at the test's scale each takes well under a minute.
 TIMEOUT_S = 900
-#: The scale the tests run at, injected after the parameter cell (replications as committed).
+#: The scale the tests run at, injected after the parameter cell: replications as committed
+#: except where fewer take the same paths (below three there is no interval either way).
 SMALL = {"STORES": 10, "SKUS": 30, "WORKERS": 1}
+FEWER = {"compare_rollout_plans": {"REPLICATIONS": 1},
+         "peak_season_cutover_risk": {"REPLICATIONS": 1}}
 #: The one notebook run from a copy outside the repository (the others run in place).
 COPIED = "returns_harmonization_600_stores"
 #: Every scale knob a parameter cell holds.
@@ -50,7 +53,7 @@ def inject(nb: nbformat.NotebookNode, **params: object) -> None:
 def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:
     """Run the notebook at ``path`` at the test scale, in ``cwd``; its outputs are checked."""
     nb = nbformat.read(path, as_version=4)
-    inject(nb, **SMALL)
+    inject(nb, **SMALL, **FEWER.get(path.stem, {}))
     start = time.perf_counter()
     NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
                    resources={"metadata": {"path": str(cwd)}}).execute()
