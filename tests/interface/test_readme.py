@@ -43,17 +43,3 @@ def test_main_job_names_shipped_scenarios_that_validate():
     assert result.exit_code == 0, result.output
 
 
-def test_the_python_example_runs(monkeypatch):
-    """The README's Python block, at a tiny scale (issue 17: sim.run and sim.compare existed
-    only in the docs, and a mapping of overrides was refused)."""
-    block = re.findall(r"```python\n(.*?)\n```", README, flags=re.S)[0]
-    tiny = {"network.stores": 20, "network.skus": 40, "horizon_weeks": 52}
-    code = (block.replace('{"network.stores": 60}', repr(tiny))
-            .replace('["network.stores=60"]', repr([f"{k}={v}" for k, v in tiny.items()]))
-            .replace("replications=20", "replications=1"))
-    assert code != block
-    monkeypatch.chdir(ROOT)
-    scope: dict = {}
-    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
-    assert scope["one"].metrics["ecommerce_orders"] > 0
-    assert scope["many"].n == 1 and list(scope["cmp"].ranking["plan"])

@@ -45,7 +45,9 @@ SLICE = "--set network.stores=20 --set network.skus=40"
 #: Not played here: notebooks (tests/interface/test_notebooks.py runs them), the sensitivity
 #: analysis and the optimiser (dozens of runs each; tests/validity/test_sensitivity.py and
 #: test_optimize.py run them).
-NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert|rollout-sim (sensitivity|optimize)")
+# The calibration workflow's commands are played by tests/interface/test_calibrate_cli.py.
+NOT_HERE = re.compile(r"nbmake|papermill|jupyter|nbconvert|calibrated_network|"
+                      r"rollout-sim (sensitivity|optimize|history simulate|calibrate)")
 
 
 def _files() -> list[str]:
@@ -69,11 +71,6 @@ def _small(line: str) -> str:
         return f"# not run here (see NOT_HERE): {line}"
     line = line.replace(" && python -m pytest -n 2", "")
     line = re.sub(r"--stores \d+", "--stores 60", line)
-    if re.search(r"rollout-sim (history simulate|calibrate) ", line):
-        # A history and its calibration on the same small slice, eight weeks of it.
-        line = re.sub(r"network\.stores=\d+", "network.stores=20", line)
-        line = re.sub(r"network\.skus=\d+", "network.skus=40", line)
-        line = re.sub(r"horizon_weeks=\d+", "horizon_weeks=8", line)
     m = re.search(r"rollout-sim (run|compare|baseline record|baseline check) ", line)
     if m:
         line = re.sub(r"--set network\.stores=\d+", "", line)
@@ -124,7 +121,11 @@ def test_the_readme_plays_top_to_bottom_in_a_fresh_venv(tmp_path):
                            '{"network.stores": 20, "network.skus": 40}')
             .replace('["network.stores=60"]', '["network.stores=20", "network.skus=40"]')
             .replace("replications=20", "replications=1"))
-    code += "\nassert many.n == 1 and list(cmp.ranking['plan'])\nprint('python block ok')\n"
+    assert code != python, "the Python block no longer names the scale this test shrinks"
+    # (issue 17: sim.run and sim.compare existed only in the docs, and a mapping of overrides
+    # was refused; this is the one test of the README's Python block.)
+    code += ("\nassert one.metrics['ecommerce_orders'] > 0"
+             "\nassert many.n == 1 and list(cmp.ranking['plan'])\nprint('python block ok')\n")
     r = subprocess.run([str(repo / ".venv" / "bin" / "python"), "-c", code], cwd=repo,
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and "python block ok" in r.stdout, r.stderr[-3000:]
