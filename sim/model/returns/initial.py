@@ -27,7 +27,7 @@ def file_initial_returns(returns: Returns, items: InitialReturns, rng: np.random
     """
     w = returns.w
     n = len(items.dc)
-    u = rng.random((4, n))
+    u = rng.random((3, n))  # kept on a slice, disposition, unrecorded restock
     keep = u[0] < min(w.plan.store_share, 1.0)
     transit = rng.gamma(TRANSIT_SHAPE, returns.p["mail_transit_hours"] / TRANSIT_SHAPE, n)
     dc, sku, age = items.dc[keep], items.sku[keep], items.age_hours[keep]
