@@ -240,25 +240,26 @@ def _exception_fits(h: History, e: Expectations, notes: list[str]) -> dict[str, 
         return out
     if "reconciliation" in exc and exc["reconciliation"].sum() > 0:
         c = exc["reconciliation"].to_numpy(float)
-        days = 7.0 * h.stores_covered * np.ones(len(c))
-        p = c.sum() / days.sum()
-        phi, dof = _dispersion(c, p * days, 1)
-        out["recon_error_prob_legacy"] = Fit(
-            "recon_error_prob_legacy", float(p), float(np.sqrt(phi / c.sum())), dof,
+        out["recon_error_prob_legacy"] = _rate_fit(
+            "recon_error_prob_legacy", c, 7.0 * h.stores_covered * np.ones(len(c)),
             "Poisson MLE: breaks per store-day; quasi-Poisson interval")
     else:
         notes.append("no reconciliation exceptions: recon_error_prob_legacy kept")
     online = None if h.returns is None else h.returns.get("online")
     if "return_lookup" in exc and online is not None and exc["return_lookup"].sum() > 0:
-        n = exc["return_lookup"].to_numpy(float)
-        boris = online.to_numpy(float) * e.in_store_share
-        q = n.sum() / boris.sum()
         # Given the week's online returns, its lookups are a binomial thinning of them.
-        phi, dof = _dispersion(n, q * boris, 1)
-        out["return_lookup_share"] = Fit(
-            "return_lookup_share", float(q), float(np.sqrt(phi / n.sum())), dof,
+        out["return_lookup_share"] = _rate_fit(
+            "return_lookup_share", exc["return_lookup"].to_numpy(float),
+            online.to_numpy(float) * e.in_store_share,
             "binomial MLE: lookups per online return brought to a store; quasi-Poisson interval")
     else:
         notes.append("no return_lookup exceptions (or no online returns): return_lookup_share "
                      "kept")
     return out
+
+
+def _rate_fit(name: str, counts: np.ndarray, exposure: np.ndarray, method: str) -> Fit:
+    """Weekly counts at one rate per unit of exposure: the ML rate, a quasi-Poisson interval."""
+    rate = counts.sum() / exposure.sum()
+    phi, dof = _dispersion(counts, rate * exposure, 1)
+    return Fit(name, float(rate), float(np.sqrt(phi / counts.sum())), dof, method)

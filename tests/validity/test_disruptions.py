@@ -123,6 +123,13 @@ def test_the_reports_name_the_disruption_in_its_weeks():
     ({"kind": "store_closure", "regions": ["atlantis"], "start_week": 2, "days": 3},
      "disruptions.0.regions.0: unknown region 'atlantis'"),
     ({"kind": "flood", "start_week": 2, "days": 3}, "disruptions.0.kind"),
+    ({"kind": "dc_outage", "dcs": ["DC9"], "start_week": 2, "days": 3},
+     "disruptions.0.dcs.0: unknown DC 'DC9'"),
+    ({"kind": "dc_outage", "start_week": 2, "rate_per_year": 3, "days": 3},
+     "give start_week (a window) or rate_per_year (at random)"),
+    ({"kind": "integration_outage", "days": 3}, "give start_week"),
+    ({"kind": "integration_outage", "regions": ["west"], "start_week": 2, "days": 3},
+     "regions does not apply to an integration_outage"),
 ])
 def test_disruption_mistakes_are_one_line_naming_the_field(tmp_path, item, problem):
     body = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in item.items())

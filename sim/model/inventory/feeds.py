@@ -43,6 +43,7 @@ class Feeds:
         self.phase = rng.random(n)
         self.next_sync = np.zeros(n)
         self.outage = np.zeros(n, dtype=bool)
+        self._all_down = np.ones(n, dtype=bool)  # every feed, while the middleware is down
         self.store_legacy_hours = legacy_intervals(world.pos_family, inv.legacy_sync_hours,
                                                    inv.legacy_sync_hours_by_pos_family)
         #: Region of each node for the counters (DCs count as central).
@@ -85,7 +86,7 @@ class Feeds:
                                        np.where(nodes < w.n_stores, nodes, -1))
                 self._node_of.update(zip(ids.tolist(), nodes.tolist(), strict=True))
         # The batch feeds' middleware down (a disruption): every batch feed is out this hour.
-        outage = self.outage | w.feeds_down
+        outage = self._all_down if w.feeds_down else self.outage
         if self._node_of or w.feeds_down:
             stale = outage & ~self.realtime
             if stale.any():
