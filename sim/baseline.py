@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment import run, scenario_hash
+from sim.experiment import RunResult, run, scenario_hash
 from sim.files import write_json
 from sim.loader import load_scenario
 
@@ -147,10 +147,27 @@ def check(scenario_path: str | Path, against: str | Path,
     sc = load_scenario(scenario_path, all_overrides)
     n = replications or base["replications"]
     s = base["seed"] if seed is None else seed
-    res = run(sc, n, s, workers=workers)
-    exact = (s == base["seed"] and n == base["replications"]
-             and scenario_hash(sc) == base["scenario_hash"])
-    now = {m: {"mean": v["mean"], "se": v["se"]} for m, v in res.summary.items()}
+    return check_result(run(sc, n, s, workers=workers), against)
+
+
+def check_result(result: RunResult, against: str | Path) -> BaselineCheck:
+    """Compare a run already made (``sim.run``) with a baseline.
+
+    The check is exact when the run has the baseline's scenario (hash), seed and number of
+    replications; otherwise within Monte Carlo noise, as in :func:`check`.
+
+    Args:
+        result: The run's results (its ``source`` scenario decides the hash).
+        against: The baseline file.
+
+    Returns:
+        The comparison table; ``.ok`` tells whether every metric is within tolerance.
+    """
+    base = json.loads(Path(against).read_text())
+    exact = (result.seed == base["seed"] and result.n == base["replications"]
+             and result.source is not None
+             and scenario_hash(result.source) == base["scenario_hash"])
+    now = {m: {"mean": v["mean"], "se": v["se"]} for m, v in result.summary.items()}
     return compare_summaries(base["metrics"], now, exact=exact)
 
 

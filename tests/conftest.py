@@ -8,10 +8,19 @@ reads a shared run; it never changes it.
 from __future__ import annotations
 
 import pytest
+import small_runs
 from small_runs import journey_run, scenario, tiny
 
 import sim
 from sim.experiment import run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_runs(tmp_path_factory, worker_id):
+    """Under pytest-xdist, the folder where the workers share runs (``small_runs.shared``):
+    next to the workers' own temporary folders, so pytest clears it with them."""
+    if worker_id != "master":
+        small_runs.SHARED_DIR = tmp_path_factory.getbasetemp().parent / "shared_runs"
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,66 @@ in what the test changes.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from filelock import FileLock
 
 import sim
+from sim.experiment import RunResult
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# --- runs shared by the suite's test processes ------------------------------------------------
+
+T = TypeVar("T")
+#: Where the test processes of one pytest-xdist session leave the runs they share (set by
+#: tests/conftest.py in each worker; None without xdist: one process, memory suffices).
+SHARED_DIR: Path | None = None
+_made: dict[str, object] = {}
+
+
+def shared(key: str, make: Callable[[], T]) -> T:
+    """``make()``, made once per test session and read by every test process that asks.
+
+    Under pytest-xdist the first worker to ask makes it under a file lock and pickles it;
+    another asking meanwhile waits for it rather than making it again. ``make`` must not ask
+    for another shared run (two workers could then wait on each other). Callers only read it.
+    """
+    if key in _made:
+        return _made[key]  # type: ignore[return-value]
+    if SHARED_DIR is None:
+        value = make()
+    else:
+        SHARED_DIR.mkdir(parents=True, exist_ok=True)
+        path = SHARED_DIR / f"{hashlib.sha1(key.encode()).hexdigest()}.pkl"
+        with FileLock(f"{path}.lock"):
+            if path.exists():
+                value = pickle.loads(path.read_bytes())
+            else:
+                value = make()
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.replace(path)
+    _made[key] = value
+    return value
+
+
+def shared_cache(fn: Callable[..., T]) -> Callable[..., T]:
+    """``functools.cache`` across the suite's test processes: each call's result is
+    :func:`shared`, keyed by the function and its (hashable, repr-stable) arguments."""
+    @functools.wraps(fn)
+    def cached(*args):
+        return shared(f"{fn.__module__}.{fn.__qualname__}{args!r}", lambda: fn(*args))
+
+    return cached
+
 
 # --- the operations engine on a small network (30 stores, 6 weeks) ----------------------------
 
@@ -46,6 +99,27 @@ TINY = ["network.stores=20", "network.skus=40", "horizon_weeks=3"]
 
 def tiny(name: str = "baseline_legacy", extra: list[str] | None = None):
     return sim.load_scenario(ROOT / "scenarios" / f"{name}.toml", TINY + (extra or []))
+
+
+# --- the shipped plans at the committed baselines' settings ----------------------------------
+
+BASELINES = ROOT / "tests" / "baselines"
+
+
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def baseline_run(stem: str) -> RunResult:
+    """A shipped plan run as its committed baseline was recorded (scale, seed, replications).
+
+    The baseline test and the metric-range test read the same run (:func:`shared`).
+    """
+    def make() -> RunResult:
+        base = json.loads((BASELINES / f"{stem}.json").read_text())
+        sc = sim.load_scenario(ROOT / "scenarios" / f"{stem}.toml", base["overrides"])
+        return sim.run(sc, base["replications"], base["seed"])
+
+    return shared(f"baseline-{stem}", make)
 
 
 def metrics_of(out: Path) -> dict:

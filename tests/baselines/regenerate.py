@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 #: The scale the test suite checks at: small and fast, every mechanism on.
 OVERRIDES = ["network.stores=20", "network.skus=40"]
-REPLICATIONS = 2
+#: Three: the metric-range test reads the same run, and intervals need three.
+REPLICATIONS = 3
 SEED = 2026
 
 

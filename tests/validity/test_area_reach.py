@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from small_runs import JOURNEYS, enterprise
+from small_runs import JOURNEYS, enterprise, shared
 
 import sim
 from sim.scenario import Scenario
@@ -65,7 +65,7 @@ def _metrics(**kw) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def legacy() -> dict[str, float]:
-    return _metrics()
+    return shared("area-reach-legacy", _metrics)
 
 
 def _changed(a: dict[str, float], b: dict[str, float]) -> set[str]:

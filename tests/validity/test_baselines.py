@@ -9,20 +9,23 @@ import json
 from pathlib import Path
 
 import pytest
+from small_runs import BASELINES, SHIPPED, baseline_run
 from typer.testing import CliRunner
 
-from sim.baseline import assert_matches_baseline, check, compare_summaries, record
+from sim.baseline import check, check_result, compare_summaries, record
 from sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
-BASELINES = ROOT / "tests" / "baselines"
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("scenario", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_scenario_matches_its_baseline(scenario):
-    assert_matches_baseline(scenario, BASELINES / f"{scenario.stem}.json", workers=1)
+    """Exactly: the run has the baseline's scenario, seed and replications (the run is
+    shared with test_metric_ranges.py)."""
+    result = check_result(baseline_run(scenario.stem), BASELINES / f"{scenario.stem}.json")
+    assert result.exact
+    assert result.ok, "scenario drifted from its baseline:\n" + result.render(only_drift=True)
 
 
 def test_baselines_are_exact_under_same_seed_and_code(tmp_path):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from small_runs import shared
 
 import sim
 from sim.calibrate import calibrate, calibration_scenario, expectations
@@ -40,6 +41,10 @@ SEED = 3
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory) -> Path:
+    return shared("calibrate-history", lambda: _history(tmp_path_factory))
+
+
+def _history(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("history")
     sc = sim.load_scenario(ROOT / "scenarios" / "baseline_legacy.toml",
                            SLICE + [f"horizon_weeks={WEEKS}"]
@@ -50,7 +55,8 @@ def history(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def calibrated(history):
-    return calibrate(history, overrides=SLICE, seed=SEED + 100, replications=2)
+    return shared("calibrate-fit", lambda: calibrate(history, overrides=SLICE, seed=SEED + 100,
+                                                     replications=2))
 
 
 def test_known_parameters_lie_in_their_intervals(calibrated):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from small_runs import scenario
+from small_runs import scenario, shared
 
 import sim
 from sim.model.costs import COMPOSITES, TOTAL_OF
@@ -36,7 +36,7 @@ def _with_hypercare(per_100: float) -> Scenario:
 
 @pytest.fixture(scope="module")
 def rollout():
-    return sim.run_replication(_with_hypercare(10.0), seed=1)
+    return shared("costs-rollout", lambda: sim.run_replication(_with_hypercare(10.0), seed=1))
 
 
 def test_components_add_up_to_the_total_in_every_table(rollout):

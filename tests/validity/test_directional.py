@@ -15,13 +15,12 @@ paired seeds, each with a stated margin:
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
-from small_runs import enterprise, journey_run, scenario
+from small_runs import enterprise, journey_run, scenario, shared
 
 import sim
 from sim.loader import ScenarioError
@@ -142,11 +141,11 @@ def test_starved_finance_team_delays_the_close(legacy):
 # --- the shipped plans (issue 5) ----------------------------------------------------------------
 
 
-@functools.cache
 def shipped_run(side: tuple[str, ...], seed: int):
     """One replication of a plan on the slice; tests that need the same run share it (the
-    pilot_then_waves and big_bang runs of several tests here). Callers only read it."""
-    return sim.run_replication(plan(*side), seed)
+    pilot_then_waves and big_bang runs of several tests here, whichever test process runs
+    them: ``small_runs.shared``). Callers only read it."""
+    return shared(f"directional-{side}-{seed}", lambda: sim.run_replication(plan(*side), seed))
 
 
 def paired(*sides: tuple[str, ...]) -> list[list[dict]]:

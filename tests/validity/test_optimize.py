@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from small_runs import shared
 from typer.testing import CliRunner
 
 import sim
@@ -33,6 +34,12 @@ SPACE = '[[variables]]\nkey = "training.completion"\nlow = 0.5\nhigh = 1.0\nstep
 
 @pytest.fixture(scope="module")
 def search(tmp_path_factory):
+    """The search several tests read (made once for the suite's test processes; its folder
+    is read, not written, by them)."""
+    return shared("optimize-search", lambda: _search(tmp_path_factory))
+
+
+def _search(tmp_path_factory):
     out = tmp_path_factory.mktemp("opt")
     (out / "space.toml").write_text(SPACE)
     sc = sim.load_scenario(ROOT / "scenarios" / "big_bang.toml", SMALL)

@@ -17,10 +17,8 @@ step (the rollout maintains them in a plan; here the claim is about the orders m
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
-from small_runs import scenario
+from small_runs import scenario, shared_cache
 
 from sim.model.engine import Simulation
 from sim.model.orders.rules import BOPIS
@@ -71,7 +69,7 @@ PILOT = np.zeros(30, dtype=bool)
 PILOT[:2] = True  # 2 of 30 stores (~5 %)
 
 
-@functools.cache
+@shared_cache
 def plan(seed: int, name: str) -> dict:
     """The runs several tests compare, made once per seed."""
     if name == "legacy":
@@ -185,7 +183,7 @@ def test_staff_in_their_dip_phone_some_failed_picks_through_the_old_way():
         manual, dip_fails)
 
 
-@functools.cache
+@shared_cache
 def lines_run(seed: int, mean: float) -> dict:
     """Every store and the platform live, with ``mean`` lines per online order."""
     return run(seed, live=np.ones(30, dtype=bool), central=True,

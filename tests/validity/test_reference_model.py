@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
+from small_runs import shared_cache
 
 import sim
 
@@ -76,12 +77,15 @@ def _fast(scenario: sim.Scenario, seed: int) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, dict[str, list[dict[str, float]]]]:
-    out: dict[str, dict[str, list[dict[str, float]]]] = {}
-    for name, extra in CONFIGS.items():
-        sc = sim.load_scenario(SCENARIO, overrides=SMALL + extra)
-        out[name] = {"fast": [_fast(sc, s) for s in SEEDS],
-                     "reference": [ref.run_reference(sc, 1000 + s) for s in SEEDS]}
-    return out
+    return {name: _runs(name) for name in CONFIGS}
+
+
+@shared_cache
+def _runs(name: str) -> dict[str, list[dict[str, float]]]:
+    """Both models on one configuration's seeds (once for the suite's test processes)."""
+    sc = sim.load_scenario(SCENARIO, overrides=SMALL + CONFIGS[name])
+    return {"fast": [_fast(sc, s) for s in SEEDS],
+            "reference": [ref.run_reference(sc, 1000 + s) for s in SEEDS]}
 
 
 def welch_interval(a: list[float], b: list[float], alpha: float = ALPHA

@@ -9,10 +9,10 @@ stay its own. The legacy baseline, 8 weeks, three paired seeds.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
+from small_runs import shared_cache
 
 import sim
 from sim.model.desk.outcomes import own_items
@@ -24,7 +24,7 @@ SEEDS = (1, 2, 3)
 TEAMS = ("store_ops", "customer_service", "it_hypercare", "finance")
 
 
-@functools.cache
+@shared_cache
 def measure(stores: int, seed: int) -> dict[str, float]:
     sc = sim.load_scenario(ROOT / "scenarios" / "baseline_legacy.toml",
                            [f"network.stores={stores}", "horizon_weeks=8"])
