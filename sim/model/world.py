@@ -42,6 +42,10 @@ class World:
             (the DC rows stand for the central systems, which adopt together).
         error_multiplier: Each store's staff error-rate multiplier (the go-live dip, >= 1).
         work_slowdown: How much longer each store's staff take over a task in the dip (>= 1).
+        work_slowdown_or_one: ``work_slowdown`` with a last cell of 1.0 (work of no store,
+            index -1); ``work_slowdown`` is a view of it, so write through ``work_slowdown``.
+        slowed: Whether any store's ``work_slowdown`` differs from 1 (set where it is
+            written, :mod:`sim.model.rollout.dip`), so work can skip a scaling by ones.
         pos_family: Legacy POS family of each store (``stores.csv``), which sets its legacy
             batch cadence.
         record_error_factor: Per node, the multiplier on its staff's record-error rates
@@ -87,6 +91,8 @@ class World:
     harmonized: dict[str, np.ndarray] = field(init=False)
     error_multiplier: np.ndarray = field(init=False)
     work_slowdown: np.ndarray = field(init=False)
+    work_slowdown_or_one: np.ndarray = field(init=False)
+    slowed: bool = field(init=False)
     record_error_factor: np.ndarray = field(init=False)
     region_dc: np.ndarray = field(init=False)
 
@@ -106,7 +112,11 @@ class World:
         self.central_state = LEGACY
         self.harmonized = {a: np.zeros(n, dtype=bool) for a in AREAS}
         self.error_multiplier = np.ones(self.n_stores)
-        self.work_slowdown = np.ones(self.n_stores)
+        # A view of its first n_stores cells: the last is 1.0 for central work, so a batch of
+        # items of stores and of no store (-1) is scaled by one lookup (the desk's release).
+        self.work_slowdown_or_one = np.ones(self.n_stores + 1)
+        self.work_slowdown = self.work_slowdown_or_one[: self.n_stores]
+        self.slowed = False
         #: Stores and DCs closed by a disruption now, the carrier's transit-time multiplier,
         #: and whether the batch feeds' middleware is down (sim.model.disruptions).
         self.closed = np.zeros(self.n_stores, dtype=np.bool_)

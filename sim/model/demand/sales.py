@@ -47,6 +47,13 @@ class StoreDemand(Component):
         hours_open = np.maximum(world.close_hour - world.open_hour, 1) * 7.0
         #: Share of a store's weekly demand falling in one open hour.
         self.store_hour_rate = world.store_volume / hours_open
+        #: Per hour of the day: whether any store is open, and the stores' cumulative hourly
+        #: rates then (closed stores weigh 0). Opening hours do not change during a run.
+        self._by_hod: list[tuple[bool, np.ndarray]] = []
+        for hod in range(24):
+            open_mask = (world.open_hour <= hod) & (hod < world.close_hour)
+            self._by_hod.append((bool(open_mask.any()),
+                                 np.cumsum(np.where(open_mask, self.store_hour_rate, 0.0))))
         self.shrink_rate = world.params["shrink_rate"]
         self.misscan_rate = world.params["misscan_rate"]
         self.lost_share = world.params["downtime_lost_sale_share"]
@@ -92,16 +99,13 @@ class StoreDemand(Component):
     def step(self, hour: int) -> None:
         """Draw and apply one hour of store demand and shrink."""
         w = self.w
-        hod = hour % 24
-        open_mask = (w.open_hour <= hod) & (hod < w.close_hour)
+        any_open, store_cdf = self._by_hod[hour % 24]
         self.hour_sales = []
         self.hour_walkins = 0
-        if not open_mask.any():
+        if not any_open:
             return
         week = w.week_of(hour)
         season = w.seasonality[w.calendar_week(week)]
-        store_rate = np.where(open_mask, self.store_hour_rate, 0.0)
-        store_cdf = np.cumsum(store_rate)
         sku_cdf, sku_total = self.sku_cdf(week)
         total = store_cdf[-1] * sku_total * season
         rng = self.rng
@@ -132,10 +136,10 @@ class StoreDemand(Component):
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
-        if counts[0].any():
+        if np.count_nonzero(counts[0]):
             rec.add_row("lost_sales_units", week, counts[0])
             rec.add_row("lost_margin", week, lost_margin)
-        if counts[1].any():
+        if np.count_nonzero(counts[1]):
             rec.add_row("downtime_lost_units", week, counts[1])
         rec.add_row("store_sales_units", week, counts[2])
         if sold:  # by store too (one count per store and hour): a history to calibrate from

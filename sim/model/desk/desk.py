@@ -296,7 +296,7 @@ class ExceptionDesk(Component):
         arrival, ids, codes, bounds = self._pending.pop_grouped(until, self._kind,
                                                                    2 * STAND_IN)
         rngs, lognormal, team_of_kind = self._handle_rng, self._lognormal, self._team_of_kind
-        slow = self.w.work_slowdown
+        slow = self.w.work_slowdown_or_one if self.w.slowed else None  # [-1] (central): 1.0
         store = self._store
         for g, code in enumerate(codes):
             lo, hi = bounds[g], bounds[g + 1]
@@ -305,8 +305,8 @@ class ExceptionDesk(Component):
             mu, sigma = lognormal[own]  # handling times: lognormal, the type's mean and cv
             handling = rng.lognormal(mu, sigma, hi - lo)
             # A store's exceptions take longer while its staff are in the go-live dip.
-            st = store[ids[lo:hi]]
-            handling *= np.where(st >= 0, slow[np.maximum(st, 0)], 1.0)
+            if slow is not None:
+                handling *= slow[store[ids[lo:hi]]]
             team_of_kind[own].add_detected(arrival[lo:hi], handling, code, ids[lo:hi],
                                            self._team_item)
 

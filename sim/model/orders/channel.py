@@ -90,6 +90,10 @@ class Orders(Component):
         self.lines_mean = p["order_lines_mean"]
         self.lines_per_order = mean_lines(self.lines_mean)
         self._orders_placed = 0  # order ids so far (an order's lines share one)
+        #: The evening peak's factor on the hourly order rate, by hour of the day.
+        self._profile = [1.0 + p["online_evening_peak"] * np.cos(2 * np.pi * (hod - 20) / 24.0)
+                         for hod in range(24)]
+        # The world's arrays it holds are changed in place, never replaced.
         self._channel = ok_.Channel(
             self.region_cdf, *self.bopis_pick, *self.sfs_pick, world.open_hour, world.close_hour,
             world.last_sync, world.harmonized["order_status"], world.work_slowdown,
@@ -104,6 +108,7 @@ class Orders(Component):
         self._ru, self._b = np.empty(0, dtype=np.float32), np.zeros(0, dtype=ORDER)
         #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
         self._seen = np.zeros(0, dtype=np.int32)
+        self._kept_routing: tuple | None = None
         desk.on_done_batch("manual_reroute", self.resolve)
         desk.on_done_batch("pickup_failure", self.resolve)
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
@@ -129,14 +134,12 @@ class Orders(Component):
         self._pick(hour)
 
     def _arrive(self, hour: int) -> None:
-        w, p, rng = self.w, self.p, self.rng
+        w, rng = self.w, self.rng
         week = w.week_of(hour)
         cal = w.calendar_week(week)
         cdf, total = self.sku_cdf(week)
-        hod = hour % 24
-        profile = 1.0 + p["online_evening_peak"] * np.cos(2 * np.pi * (hod - 20) / 24.0)
         rate = (self.online_scale * total * w.seasonality[cal] * w.online_multiplier[cal]
-                / HOURS_PER_WEEK * profile)
+                / HOURS_PER_WEEK * self._profile[hour % 24])
         # Orders, then their lines: the online units stay ecommerce_share of all units.
         lines = line_counts(rng, rng.poisson(rate / self.lines_per_order), self.lines_mean)
         n = int(lines.sum())
@@ -160,24 +163,22 @@ class Orders(Component):
         due = np.empty(n, dtype=np.int64)
         basket = self._orders_placed + np.repeat(np.arange(len(lines)), lines)
         self._orders_placed += len(lines)
-        # The world's arrays are read at each call (the rollout may replace one).
-        ch = self._channel._replace(slowdown=w.work_slowdown)
         promised = ok_.arrive(u, pu, ru, basket, np.repeat(lines, lines), t, cdf, total, b, due,
-                              counts, latency, ch, self._rules, self._routing(hour))
+                              counts, latency, self._channel, self._rules, self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         rec = self.rec
         rec.add_row("ecommerce_orders", week, counts[ok_.PLACED])
         rec.add_row("customer_orders", week, counts[ok_.CUSTOMER_ORDERS])
-        if counts[ok_.UNPROMISABLE].any():
+        if np.count_nonzero(counts[ok_.UNPROMISABLE]):
             rec.add_row("online_unpromisable_orders", week, counts[ok_.UNPROMISABLE])
             rec.add_row("fallout_orders", week, counts[ok_.UNPROMISABLE])
-        if not counts[ok_.PROMISED].any():
+        if not np.count_nonzero(counts[ok_.PROMISED]):
             return
         rec.add_row("promised_orders", week, counts[ok_.PROMISED])
         rec.add_row("bopis_orders", week, counts[ok_.BOPIS_PROMISED])
         rec.add_row("sync_latency_sum", week, latency)
-        if counts[ok_.SPLIT].any():
+        if np.count_nonzero(counts[ok_.SPLIT]):
             rec.add_row("split_parcels", week, counts[ok_.SPLIT])
         self.pending.push(b[:promised], due[:promised])
 
@@ -197,11 +198,20 @@ class Orders(Component):
         return node, shipped
 
     def _routing(self, hour: float) -> ok_.Routing:
-        """The routing state the kernels read at ``hour`` (flat stock views)."""
+        """The routing state the kernels read at ``hour`` (flat stock views).
+
+        Kept while what it holds stays the same: the arrays are changed in place, and only
+        the orchestration flag, the real-time nodes (a new array at each change) and the
+        week's season change what it says.
+        """
         w = self.w
+        key = (self.orchestrated, w.week_of(hour))
+        kept = self._kept_routing
+        if kept is not None and kept[0] == key and kept[1] is self.inv.realtime_nodes:
+            return kept[2]
         if len(self._seen) != 4 * w.n_nodes * w.n_skus:  # one counter per stage and cell
             self._seen = np.zeros(4 * w.n_nodes * w.n_skus, dtype=np.int32)
-        return ok_.Routing(
+        routing = ok_.Routing(
             self.orchestrated, w.region_dc, w.harmonized["fulfillment_routing"], self.near_sfs,
             self.near_sfs_km, self.near_bopis, self.near_bopis_km, self.node_x, self.node_y,
             self.inv.realtime_nodes,
@@ -209,6 +219,8 @@ class Orders(Component):
             w.reserved_since_sync.reshape(-1), int(self.buffer), w.n_skus, w.n_stores,
             self._seen, self.store_walkin, w.sku_weekly_units, self.sku_margin,
             float(w.seasonality[w.calendar_week(w.week_of(hour))]), self.costs)
+        self._kept_routing = (key, self.inv.realtime_nodes, routing)
+        return routing
 
     def _schedule(self, b: np.ndarray, t: float | np.ndarray) -> None:
         """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
@@ -230,7 +242,8 @@ class Orders(Component):
             return
         w, p = self.w, self.p
         node = b["node"]
-        if (w.state == CUTOVER).any() or w.closed.any() or w.dc_closed.any():
+        if (np.count_nonzero(w.state == CUTOVER) or np.count_nonzero(w.closed)
+                or np.count_nonzero(w.dc_closed)):
             at_store = node < w.n_stores
             blocked = np.zeros(len(node), dtype=bool)
             blocked[at_store] = (w.state[node[at_store]] == CUTOVER) | w.closed[node[at_store]]
@@ -262,17 +275,17 @@ class Orders(Component):
         # Pickups ready are booked in the week they were promised, like bopis_orders.
         rec.add_row("bopis_ready_orders", week, counts[ok_.READY_THIS_WEEK])
         earlier = (outcome == READY) & (b["placed"] < week_start)
-        if earlier.any():
+        if np.count_nonzero(earlier):
             rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
                        b["region"][earlier])
         fail = outcome >= SHORT
         # Per store, for the dip of a wave's own stores (failures per pick as well as counts:
         # a go-live changes how many orders a store is sent).
         store_pick = node < w.n_stores
-        if store_pick.any():
+        if np.count_nonzero(store_pick):
             rec.add_stores("store_picks", week, node[store_pick])
         at_store = fail & store_pick
-        if at_store.any():
+        if np.count_nonzero(at_store):
             rec.add_stores("store_pick_failures", week, node[at_store])
             # The staff's share of them (a unit on the shelf not found): the dip's own effect,
             # apart from the records' (a go-live's real-time view also ends double promises).
@@ -280,7 +293,7 @@ class Orders(Component):
             rec.add_stores("store_pick_misses", week, node[missed])
         if self.on_online_sale is not None and picked:
             self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
-        if not fail.any():
+        if not np.count_nonzero(fail):
             return
         f = select(b, fail)
         short = outcome[fail] == SHORT

@@ -51,7 +51,7 @@ class PickQueue:
 
     def pop(self, hour: int) -> np.ndarray:
         """Take the records due at ``hour``, in the order they were queued."""
-        idx = np.flatnonzero(self._due[: self._n] == hour)
+        idx = (self._due[: self._n] == hour).nonzero()[0]
         out = np.take(self._pool, idx).view(self._dtype)
         if len(idx):
             self._due[idx] = TAKEN

@@ -16,7 +16,7 @@ def _raw(records: np.ndarray) -> np.ndarray:
 
 def select(records: np.ndarray, which: np.ndarray) -> np.ndarray:
     """``records[which]`` (a bool mask or indices) for a structured array, copied as bytes."""
-    idx = np.flatnonzero(which) if which.dtype == np.bool_ else which
+    idx = which.nonzero()[0] if which.dtype == np.bool_ else which
     return np.take(_raw(records), idx).view(records.dtype)
 
 

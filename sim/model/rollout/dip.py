@@ -139,3 +139,4 @@ class GoLiveDip:
         em = self.learning[stores] * g.defect_factor(self.open_defects[stores], self.impact)
         self.w.error_multiplier[stores] = em
         self.w.work_slowdown[stores] = g.work_slowdown(em, self.elasticity)
+        self.w.slowed = bool(np.count_nonzero(self.w.work_slowdown != 1.0))
