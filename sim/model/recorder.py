@@ -96,6 +96,10 @@ class Recorder:
             arr = np.zeros((self.weeks, self.stores))
             self._by_store[name] = arr
         stores = np.asarray(stores, dtype=np.int64).reshape(-1)
+        if np.ndim(weeks):
+            weeks = np.asarray(weeks, dtype=np.int64).reshape(-1)
+            if len(weeks) and (weeks == weeks[0]).all():
+                weeks = int(weeks[0])  # one week for all (a batch raised in one hour)
         if np.ndim(weeks) == 0:
             # One week (the picks of an hour): a count per store, added once. The counts are
             # whole numbers, so the sums are the same bits as adding 1.0 event by event.

@@ -27,11 +27,11 @@ from sim.model.orders.geography import nearest_stores, node_locations, region_pi
 from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
 from sim.model.orders.parked import Parked
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, report_uniform, route_costs
+from sim.model.orders.rules import BOPIS, SHIP, blocked_picks, report_uniform, route_costs
 from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
 from sim.model.rollout.adherence import followed_at_stores
-from sim.model.world import CUTOVER, HOURS_PER_WEEK, World
+from sim.model.world import HOURS_PER_WEEK, World
 
 
 class Orders(Component):
@@ -106,8 +106,8 @@ class Orders(Component):
         self._parked = Parked(ORDER)  # lines waiting for a person to reroute them
         self._u, self._pu = np.empty((0, 7)), np.empty(0)  # scratch of the hour's draws
         self._ru, self._b = np.empty(0, dtype=np.float32), np.zeros(0, dtype=ORDER)
-        #: Scratch counter per (node, SKU) cell for routing (all zero between calls).
-        self._seen = np.zeros(0, dtype=np.int32)
+        #: Scratch counter per stage and (node, SKU) cell for routing (zero between calls).
+        self._seen = np.zeros(4 * world.n_nodes * world.n_skus, dtype=np.int32)
         self._kept_routing: tuple | None = None
         desk.on_done_batch("manual_reroute", self.resolve)
         desk.on_done_batch("pickup_failure", self.resolve)
@@ -200,17 +200,14 @@ class Orders(Component):
     def _routing(self, hour: float) -> ok_.Routing:
         """The routing state the kernels read at ``hour`` (flat stock views).
 
-        Kept while what it holds stays the same: the arrays are changed in place, and only
-        the orchestration flag, the real-time nodes (a new array at each change) and the
-        week's season change what it says.
+        Its arrays change in place; it is rebuilt when the orchestration flag, the week (its
+        season) or the real-time nodes (a new array at each change) do.
         """
         w = self.w
         key = (self.orchestrated, w.week_of(hour))
         kept = self._kept_routing
         if kept is not None and kept[0] == key and kept[1] is self.inv.realtime_nodes:
             return kept[2]
-        if len(self._seen) != 4 * w.n_nodes * w.n_skus:  # one counter per stage and cell
-            self._seen = np.zeros(4 * w.n_nodes * w.n_skus, dtype=np.int32)
         routing = ok_.Routing(
             self.orchestrated, w.region_dc, w.harmonized["fulfillment_routing"], self.near_sfs,
             self.near_sfs_km, self.near_bopis, self.near_bopis_km, self.node_x, self.node_y,
@@ -242,19 +239,13 @@ class Orders(Component):
             return
         w, p = self.w, self.p
         node = b["node"]
-        if (np.count_nonzero(w.state == CUTOVER) or np.count_nonzero(w.closed)
-                or np.count_nonzero(w.dc_closed)):
-            at_store = node < w.n_stores
-            blocked = np.zeros(len(node), dtype=bool)
-            blocked[at_store] = (w.state[node[at_store]] == CUTOVER) | w.closed[node[at_store]]
-            blocked[~at_store] = w.dc_closed[node[~at_store] - w.n_stores]
-            # No labour or system during cutover, nobody in a closed store or DC: next hour.
-            if blocked.any():
-                later = select(b, blocked)
-                later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
-                self.pending.push(later, hour + 1)
-                b = select(b, ~blocked)
-                node = b["node"]
+        blocked = blocked_picks(node, w.n_stores, w.state, w.closed, w.dc_closed)
+        if blocked is not None:  # they wait for the next hour
+            later = select(b, blocked)
+            later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
+            self.pending.push(later, hour + 1)
+            b = select(b, ~blocked)
+            node = b["node"]
         week = w.week_of(hour)
         outcome = np.empty(len(b), dtype=np.int8)
         counts = np.zeros((5, self.rec.regions))

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.model.plumbing.jit import inline_kernel
+from sim.model.world import CUTOVER
 from sim.scenario import Costs
 
 #: Fulfilment methods of an online order.
@@ -48,6 +49,22 @@ class RouteCosts(NamedTuple):
     risk_batch: float
     risk_scale: float
     bopis_max_km: float
+
+
+def blocked_picks(node: np.ndarray, n_stores: int, state: np.ndarray, closed: np.ndarray,
+                  dc_closed: np.ndarray) -> np.ndarray | None:
+    """Which picks cannot be made this hour, or None if all can.
+
+    No labour or system at a store in cutover; nobody at a closed store or DC (a disruption).
+    """
+    if not (np.count_nonzero(state == CUTOVER) or np.count_nonzero(closed)
+            or np.count_nonzero(dc_closed)):
+        return None
+    at_store = node < n_stores
+    blocked = np.zeros(len(node), dtype=bool)
+    blocked[at_store] = (state[node[at_store]] == CUTOVER) | closed[node[at_store]]
+    blocked[~at_store] = dc_closed[node[~at_store] - n_stores]
+    return blocked if np.count_nonzero(blocked) else None
 
 
 def route_costs(costs: Costs, p: dict[str, float]) -> RouteCosts:
