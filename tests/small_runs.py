@@ -122,5 +122,21 @@ def baseline_run(stem: str) -> RunResult:
     return shared(f"baseline-{stem}", make)
 
 
+def last_dated_week(paths: list[Path]) -> int:
+    """The last week these scenarios date anything in (a go-live, a harmonization start).
+
+    A horizon a week past it runs every wave's go-live at the fewest simulated hours (the
+    loader refuses a horizon that ends before a dated week).
+    """
+    from sim.scenario import AREAS
+
+    weeks = [0]
+    for path in paths:
+        sc = sim.load_scenario(path)
+        weeks += [w.go_live_week for w in sc.waves] + [sc.central.go_live_week or 0]
+        weeks += [getattr(sc.harmonization, a).from_week or 0 for a in AREAS]
+    return max(weeks)
+
+
 def metrics_of(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())["metrics"]

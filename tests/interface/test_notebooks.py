@@ -4,9 +4,11 @@ Each notebook starts with one parameter cell, tagged ``parameters`` for papermil
 small settings (a 20-store slice, 2-3 replications) that users raise to full scale. The tests
 run them smaller still: like ``papermill -p``, they add a cell after the parameter cell that
 sets fewer stores and SKUs and one worker process (no process pool to start), so every cell
-runs in seconds. One notebook runs from a copy outside the repository, where no
-``scenarios/`` folder is near: its plans come from the installed package. Notebooks are
-committed without outputs.
+runs in seconds. A replication's time is nearly all per simulated hour, so the injected cell
+also shortens the horizon (``WEEKS``) to a week past the last go-live of the plans the
+notebook names; the committed values are checked against the same plans without a run. One
+notebook runs from a copy outside the repository, where no ``scenarios/`` folder is near: its
+plans come from the installed package. Notebooks are committed without outputs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from small_runs import last_dated_week
+
+from sim import load_scenario
+from sim.shipped import shipped_scenarios
+from sim.uncertainty import apply_point, load_factors, select
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -30,7 +37,15 @@ TIMEOUT_S = 900
 #: except where fewer take the same paths (below three there is no interval either way).
 SMALL = {"STORES": 10, "SKUS": 30, "WORKERS": 1}
 FEWER = {"compare_rollout_plans": {"REPLICATIONS": 1},
-         "peak_season_cutover_risk": {"REPLICATIONS": 1}}
+         "peak_season_cutover_risk": {"REPLICATIONS": 1},
+         # Two of the four factors: one a model parameter, one a dotted scenario key (the two
+         # ways a factor is applied); two are what the "in words" cell reads (first, then).
+         # 8 design points instead of 12; the four committed ones are checked without a run.
+         "which_assumptions_matter": {"FACTORS": ["training.completion",
+                                                  "initial_record_error_prob"]}}
+#: Notebooks whose WEEKS stays as committed: the peak notebook moves big_bang's go-live to its
+#: PEAK_WEEK (47) and reads WINDOW weeks from there, and its deferred waves go live in week 50.
+FULL_HORIZON = {"peak_season_cutover_risk"}
 #: The one notebook run from a copy outside the repository (the others run in place).
 COPIED = "returns_harmonization_600_stores"
 #: Every scale knob a parameter cell holds.
@@ -43,6 +58,30 @@ def parameter_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
 
 
+def committed_parameters(nb: nbformat.NotebookNode) -> dict[str, object]:
+    """The parameter cell's values (it holds assignments only: see the committed-clean test)."""
+    values: dict[str, object] = {}
+    exec(parameter_cells(nb)[0].source, values)
+    return {k: v for k, v in values.items() if k.isupper()}
+
+
+def named_plans(nb: nbformat.NotebookNode) -> list[str]:
+    """The shipped plans a notebook's code names ("big_bang" in a list, a call or a parameter)."""
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return [name for name in shipped_scenarios() if f'"{name}"' in code]
+
+
+def run_scale(path: Path, nb: nbformat.NotebookNode) -> dict[str, object]:
+    """What a test run sets after the parameter cell (see the module docstring)."""
+    scale = {**SMALL, **FEWER.get(path.stem, {})}
+    if path.stem not in FULL_HORIZON:
+        # A week past the last go-live (every wave goes live and runs a week), never longer
+        # than committed.
+        plans = [shipped_scenarios()[name] for name in named_plans(nb)]
+        scale["WEEKS"] = min(last_dated_week(plans) + 1, committed_parameters(nb)["WEEKS"])
+    return scale
+
+
 def inject(nb: nbformat.NotebookNode, **params: object) -> None:
     """Set parameters as papermill does: a tagged cell right after the parameter cell."""
     cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in params.items()))
@@ -53,7 +92,7 @@ def inject(nb: nbformat.NotebookNode, **params: object) -> None:
 def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:
     """Run the notebook at ``path`` at the test scale, in ``cwd``; its outputs are checked."""
     nb = nbformat.read(path, as_version=4)
-    inject(nb, **SMALL, **FEWER.get(path.stem, {}))
+    inject(nb, **run_scale(path, nb))
     start = time.perf_counter()
     NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
                    resources={"metadata": {"path": str(cwd)}}).execute()
@@ -116,6 +155,25 @@ def test_notebook_is_committed_clean_with_one_parameter_cell(path: Path):
     for said in ("full scale", "STORES = None", "REPLICATIONS = 100", "SCENARIOS",
                  "to act on"):
         assert said in intro, said
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_parameters_fit_the_plans(path: Path):
+    """What the runs below replace, checked as committed without a run: the horizon holds
+    every dated week of the plans the notebook names (else the loader refuses it), and each
+    committed factor is declared and applies to the plan at both ends of its range."""
+    nb = nbformat.read(path, as_version=4)
+    params = committed_parameters(nb)
+    plans = named_plans(nb)
+    assert plans, "the notebook names shipped plans"
+    horizon = [f"horizon_weeks={params['WEEKS']}"]
+    for name in plans:
+        load_scenario(shipped_scenarios()[name], overrides=horizon)
+    if params.get("FACTORS"):
+        plan = load_scenario(shipped_scenarios()[params["SCENARIO"]], overrides=horizon)
+        factors = select(load_factors(), params["FACTORS"], dummy=True)
+        for end in ("low", "high"):
+            apply_point(plan, factors, [getattr(f, end) for f in factors])
 
 
 @pytest.mark.slow

@@ -9,15 +9,21 @@ What is changed, and why:
   so ``pip install -e .`` installs the project itself (its console script included) without
   downloading numpy and the rest again; the project is built by pip as the README says. Their
   commands (``ruff``) come from this environment's ``bin``, put last on the PATH.
-- Commands that run the model run a small slice (20 stores, 40 SKUs, 1 replication, one
-  process) and the network generator 60 stores, so the test takes about a minute rather than
-  the full network's hours.
+- Commands that run the model run a small slice (10 stores, 30 SKUs, 1 replication, one
+  process; the notebooks' tests run the same slice) over a horizon ending a week after the
+  last go-live of the plans they name (a replication's time is nearly all per simulated hour;
+  the loader refuses a go-live past the horizon), and the network generator 60 stores, so the
+  test takes about a minute rather than the full network's hours.
 - The compiled kernels cached next to the sources are copied with the sources (times kept, so
   numba accepts them): a new machine compiles them once (~18 s, the README says so); here that
   would be most of the test's time, and the compiling path is what every new test process
   takes anyway.
-- The test command's ``python -m pytest`` is not run (it is this suite: it would run itself);
-  its install and ``ruff check .`` are.
+- Of the test command only ``ruff check .`` is run: ``python -m pytest`` is this suite (it
+  would run itself), and its ``python3 -m venv .venv && . .venv/bin/activate && pip install
+  -e '.[dev]'`` repeats the first command's, extras aside (here every extra is already on the
+  path). ``.ci/run`` plays that install from nothing before the suite on every CI run
+  (``tests/interface/test_readme.py`` checks the two commands match), and a suite that runs
+  at all was installed with ``[dev]``.
 - ``rollout-sim sensitivity`` and ``optimize`` are not run here (``tests/validity/``
   ``test_sensitivity.py`` and ``test_optimize.py`` run them).
 - Commands that execute notebooks are not run here (``tests/interface/test_notebooks.py`` runs
@@ -37,11 +43,13 @@ from pathlib import Path
 import pytest
 
 import sim
-from tests.small_runs import tiny
+from tests.small_runs import last_dated_week, tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-SLICE = "--set network.stores=20 --set network.skus=40"
+SLICE = "--set network.stores=10 --set network.skus=30"
+#: The test command's install, which repeats the first command's (see the module docstring).
+DEV_INSTALL = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]' && "
 #: Not played here: notebooks (tests/interface/test_notebooks.py runs them), the sensitivity
 #: analysis and the optimiser (dozens of runs each; tests/validity/test_sensitivity.py and
 #: test_optimize.py run them).
@@ -65,11 +73,20 @@ def _kernel_builds() -> list[str]:
             for p in model.glob(f"**/__pycache__/{pattern}")]
 
 
+def _horizon(plans: list[str]) -> int:
+    """A week past the last week these plans date anything in (a go-live, a harmonization
+    start): the shortest horizon that runs every wave's go-live; never past their own."""
+    own = [sim.load_scenario(ROOT / plan).horizon_weeks for plan in plans]
+    return min([last_dated_week([ROOT / plan for plan in plans]) + 1, *own])
+
+
 def _small(line: str) -> str:
     """A command at a small scale (see the module docstring)."""
     if NOT_HERE.search(line):
         return f"# not run here (see NOT_HERE): {line}"
     line = line.replace(" && python -m pytest -n 2", "")
+    if line.startswith(DEV_INSTALL):
+        line = f"# not run here (see DEV_INSTALL): {DEV_INSTALL}\n{line[len(DEV_INSTALL):]}"
     line = re.sub(r"--stores \d+", "--stores 60", line)
     m = re.search(r"rollout-sim (run|compare|baseline record|baseline check) ", line)
     if m:
@@ -81,7 +98,9 @@ def _small(line: str) -> str:
         # tests/validity/test_executors.py.
         line = re.sub(r"--workers \d+", "--workers 1", line)
         code, sep, comment = line.partition("  #")
-        line = f"{code.rstrip()} {SLICE}" + (f"  #{comment}" if sep else "")
+        weeks = _horizon(re.findall(r"scenarios/\w+\.toml", code))
+        line = f"{code.rstrip()} {SLICE} --set horizon_weeks={weeks}" + (
+            f"  #{comment}" if sep else "")
     return line
 
 
@@ -117,9 +136,12 @@ def test_the_readme_plays_top_to_bottom_in_a_fresh_venv(tmp_path):
     assert (repo / "cmp" / "comparison.json").is_file()  # the main job's comparison
 
     python = next(iter(re.findall(r"```python\n(.*?)\n```", README, flags=re.S)))
-    code = (python.replace('{"network.stores": 60}',
-                           '{"network.stores": 20, "network.skus": 40}')
-            .replace('["network.stores=60"]', '["network.stores=20", "network.skus=40"]')
+    plans = re.findall(r"scenarios/\w+\.toml", python)
+    weeks = _horizon(plans)  # both: a comparison's plans run the same weeks
+    code = (python.replace('{"network.stores": 60}', '{"network.stores": 10, "network.skus": '
+                           f'30, "horizon_weeks": {weeks}}}')
+            .replace('["network.stores=60"]', '["network.stores=10", "network.skus=30", '
+                     f'"horizon_weeks={weeks}"]')
             .replace("replications=20", "replications=1"))
     assert code != python, "the Python block no longer names the scale this test shrinks"
     # (issue 17: sim.run and sim.compare existed only in the docs, and a mapping of overrides
