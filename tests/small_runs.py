@@ -123,7 +123,8 @@ def baseline_run(stem: str) -> RunResult:
 
 
 def last_dated_week(paths: list[Path]) -> int:
-    """The last week these scenarios date anything in (a go-live, a harmonization start).
+    """The last week these scenarios date anything in (a go-live, a harmonization start, a
+    declared disruption).
 
     A horizon a week past it runs every wave's go-live at the fewest simulated hours (the
     loader refuses a horizon that ends before a dated week).
@@ -135,6 +136,7 @@ def last_dated_week(paths: list[Path]) -> int:
         sc = sim.load_scenario(path)
         weeks += [w.go_live_week for w in sc.waves] + [sc.central.go_live_week or 0]
         weeks += [getattr(sc.harmonization, a).from_week or 0 for a in AREAS]
+        weeks += [d.start_week or 0 for d in sc.disruptions]
     return max(weeks)
 
 
