@@ -10,8 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.counters import declared
-from sim.model.plumbing.tally import tally, tally_regions
+from sim.model.plumbing.tally import tally_into, tally_regions
 from sim.numeric import ssum
+
+_NO_VALUES = np.zeros(0)
+
+
+def _int64s(a: np.ndarray | int) -> np.ndarray:
+    """``a`` as a flat int64 array (itself when it already is one)."""
+    if isinstance(a, np.ndarray) and a.dtype == np.int64 and a.ndim == 1:
+        return a
+    return np.asarray(a, dtype=np.int64).reshape(-1)
 
 
 class Recorder:
@@ -38,6 +47,23 @@ class Recorder:
             arr = np.zeros((self.weeks, self.regions))
             self._counts[name] = arr
         return arr
+
+    def row_block(self, names: tuple[str, ...]) -> np.ndarray:
+        """The ``(len(names), weeks, regions)`` storage of counters ``names``, for :meth:`add_rows`.
+
+        A component that adds a row to each of several counters every hour (a kernel's
+        per-region sums) gets them side by side, so the hour's rows are added in one
+        operation. Call before anything is recorded in them.
+        """
+        for name in names:
+            declared(name)
+            if name in self._counts:
+                raise ValueError(f"counter {name!r} was recorded before its row block was made")
+        if len(set(names)) != len(names):
+            raise ValueError(f"a counter named twice in {names}")
+        block = np.zeros((len(names), self.weeks, self.regions))
+        self._counts.update(zip(names, block, strict=True))
+        return block
 
     def add(self, name: str, week: int, region: np.ndarray | int, value: np.ndarray | float = 1.0
             ) -> None:
@@ -66,22 +92,30 @@ class Recorder:
         """Add a week's per-region totals (already summed, e.g. by a compiled kernel)."""
         self._arr(name)[week] += per_region
 
+    @staticmethod
+    def add_rows(block: np.ndarray, week: int, rows: np.ndarray) -> None:
+        """Add row ``i`` of ``rows`` (per region) to counter ``i`` of ``block`` in ``week``.
+
+        ``block`` is from :meth:`row_block`: the same sums as an :meth:`add_row` per counter.
+        """
+        block[:, week] += rows
+
     def add_at(self, name: str, weeks: np.ndarray, regions: np.ndarray,
                values: np.ndarray | float = 1.0) -> None:
         """Add values falling in various weeks and regions (weeks past the horizon clip)."""
-        weeks = np.asarray(weeks, dtype=np.int64).reshape(-1)
+        weeks = _int64s(weeks)
         if weeks.size == 0:
             return
         arr = self._arr(name)
         # One region for all is passed as a one-element array (a broadcast view costs more
         # than the tally).
-        regions = np.asarray(regions, dtype=np.int64).reshape(-1)
+        regions = _int64s(regions)
         if len(regions) != len(weeks) and len(regions) != 1:
             raise ValueError(f"{name}: {len(regions)} regions for {len(weeks)} weeks")
-        if np.ndim(values) == 0:
-            arr += tally(weeks, regions, np.zeros(0), float(values), arr.shape)
+        if (values.ndim if isinstance(values, np.ndarray) else np.ndim(values)) > 0:
+            tally_into(arr, weeks, regions, np.asarray(values, dtype=float), 0.0)
         else:
-            arr += tally(weeks, regions, np.asarray(values, dtype=float), 0.0, arr.shape)
+            tally_into(arr, weeks, regions, _NO_VALUES, float(values))
 
     def add_stores(self, name: str, weeks: np.ndarray | int, stores: np.ndarray) -> None:
         """Count events of ``stores`` (one each) in ``weeks`` into a per-store counter.
@@ -95,9 +129,9 @@ class Recorder:
                 raise KeyError(f"counter {name!r} is not a per-store counter")
             arr = np.zeros((self.weeks, self.stores))
             self._by_store[name] = arr
-        stores = np.asarray(stores, dtype=np.int64).reshape(-1)
-        if np.ndim(weeks):
-            weeks = np.asarray(weeks, dtype=np.int64).reshape(-1)
+        stores = _int64s(stores)
+        if isinstance(weeks, np.ndarray) and weeks.ndim:
+            weeks = _int64s(weeks)
             if len(weeks) and (weeks == weeks[0]).all():
                 weeks = int(weeks[0])  # one week for all (a batch raised in one hour)
         if np.ndim(weeks) == 0:

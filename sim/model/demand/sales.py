@@ -25,6 +25,11 @@ from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import World
 
+#: The counters of the rows :func:`sell_hour` sums per region: its ``region_out`` rows (lost,
+#: lost in downtime, sold), then ``value_out`` and ``lost_margin_out``.
+SALES_COUNTERS = ("lost_sales_units", "downtime_lost_units", "store_sales_units",
+                  "store_sales_value", "lost_margin")
+
 
 class StoreDemand(Component):
     """Hourly store sales, lost sales, shrink and mis-scans.
@@ -79,6 +84,7 @@ class StoreDemand(Component):
         #: them, so a draw about a sale (will it come back?) can be keyed to its customer.
         self.hour_walkins = 0
         self.hour_sold_at = np.zeros(0, dtype=np.int32)
+        self._rows = rec.row_block(SALES_COUNTERS)
 
     def sku_cdf(self, week: int) -> tuple[np.ndarray, float]:
         """Cumulative SKU weights of a week (weekly units x promotion lift) and their total."""
@@ -116,10 +122,9 @@ class StoreDemand(Component):
             self._u = np.empty((2 * m, 4))
         u = self._u[:m]
         rng.random(out=u)
-        r = self.rec.regions
-        counts = np.zeros((3, r))
-        value = np.zeros(r)
-        lost_margin = np.zeros(r)
+        # The kernel's per-region sums, one row per counter of SALES_COUNTERS.
+        rows = np.zeros((len(SALES_COUNTERS), self.rec.regions))
+        counts, value, lost_margin = rows[:3], rows[3], rows[4]
         sold_store = np.empty(n, dtype=np.int32)
         sold_sku = np.empty(n, dtype=np.int32)
         sold_at = np.empty(n, dtype=np.int32)
@@ -136,15 +141,9 @@ class StoreDemand(Component):
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
-        if np.count_nonzero(counts[0]):
-            rec.add_row("lost_sales_units", week, counts[0])
-            rec.add_row("lost_margin", week, lost_margin)
-        if np.count_nonzero(counts[1]):
-            rec.add_row("downtime_lost_units", week, counts[1])
-        rec.add_row("store_sales_units", week, counts[2])
+        rec.add_rows(self._rows, week, rows)
         if sold:  # by store too (one count per store and hour): a history to calibrate from
             rec.add_stores("store_units_sold", week, sold_store[:sold])
-        rec.add_row("store_sales_value", week, value)
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]
         self.hour_walkins, self.hour_sold_at = n, sold_at[:sold]

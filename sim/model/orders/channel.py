@@ -113,6 +113,9 @@ class Orders(Component):
         desk.on_done_batch("pickup_failure", self.resolve)
         self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
         self.picked_units = 0
+        #: Where the rows of the arrival and pick kernels' counts are recorded.
+        self._arrive_rows = rec.row_block(ok_.ARRIVE_COUNTERS)
+        self._pick_rows = rec.row_block(ok_.PICK_COUNTERS)
 
     @property
     def orchestrated(self) -> bool:
@@ -158,28 +161,19 @@ class Orders(Component):
         self.return_rng.random(out=ru, dtype=np.float32)
         t = hour + 0.5
         b = self._b[:n]  # queued orders are copied out of it, so it can be reused
-        counts = np.zeros((6, self.rec.regions))
-        latency = np.zeros(self.rec.regions)
+        rows = np.zeros((7, self.rec.regions))  # the kernel's counts, then the latency sums
         due = np.empty(n, dtype=np.int64)
         basket = self._orders_placed + np.repeat(np.arange(len(lines)), lines)
         self._orders_placed += len(lines)
         promised = ok_.arrive(u, pu, ru, basket, np.repeat(lines, lines), t, cdf, total, b, due,
-                              counts, latency, self._channel, self._rules, self._routing(hour))
+                              rows[:6], rows[6], self._channel, self._rules, self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
-        rec = self.rec
-        rec.add_row("ecommerce_orders", week, counts[ok_.PLACED])
-        rec.add_row("customer_orders", week, counts[ok_.CUSTOMER_ORDERS])
-        if np.count_nonzero(counts[ok_.UNPROMISABLE]):
-            rec.add_row("online_unpromisable_orders", week, counts[ok_.UNPROMISABLE])
-            rec.add_row("fallout_orders", week, counts[ok_.UNPROMISABLE])
-        if not np.count_nonzero(counts[ok_.PROMISED]):
+        self.rec.add_rows(self._arrive_rows, week, rows)
+        if np.count_nonzero(rows[ok_.UNPROMISABLE]):
+            self.rec.add_row("fallout_orders", week, rows[ok_.UNPROMISABLE])
+        if not np.count_nonzero(rows[ok_.PROMISED]):
             return
-        rec.add_row("promised_orders", week, counts[ok_.PROMISED])
-        rec.add_row("bopis_orders", week, counts[ok_.BOPIS_PROMISED])
-        rec.add_row("sync_latency_sum", week, latency)
-        if np.count_nonzero(counts[ok_.SPLIT]):
-            rec.add_row("split_parcels", week, counts[ok_.SPLIT])
         self.pending.push(b[:promised], due[:promised])
 
     def _route(self, b: np.ndarray, exclude: np.ndarray, legacy_ok: bool, hour: float
@@ -248,7 +242,7 @@ class Orders(Component):
             node = b["node"]
         week = w.week_of(hour)
         outcome = np.empty(len(b), dtype=np.int8)
-        counts = np.zeros((5, self.rec.regions))
+        counts = np.zeros((len(ok_.PICK_COUNTERS), self.rec.regions))
         week_start = float(week * HOURS_PER_WEEK)
         picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
                           b["pick_u"], b["tries"], b["placed"], b["home"], b["basket"],
@@ -259,12 +253,7 @@ class Orders(Component):
                           counts)
         self.picked_units += picked
         rec = self.rec
-        rec.add_row("online_fulfilled_orders", week, counts[ok_.FULFILLED])
-        rec.add_row("store_fulfilled_orders", week, counts[ok_.STORE_FULFILLED])
-        rec.add_row("pick_failures", week, counts[ok_.STORE_PICK_FAILED])
-        rec.add_row("fulfillment_cost", week, counts[ok_.FULFILLMENT_COST])
-        # Pickups ready are booked in the week they were promised, like bopis_orders.
-        rec.add_row("bopis_ready_orders", week, counts[ok_.READY_THIS_WEEK])
+        rec.add_rows(self._pick_rows, week, counts)
         earlier = (outcome == READY) & (b["placed"] < week_start)
         if np.count_nonzero(earlier):
             rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),

@@ -46,6 +46,14 @@ FULFILLED, STORE_FULFILLED, STORE_PICK_FAILED, READY_THIS_WEEK, FULFILLMENT_COST
 #: Outcomes of a pick (:func:`pick`): picked; picked and a pickup ready by its promised time;
 #: the shelf lacked the unit (oversell); the store's picker missed a unit that was there.
 PICKED, READY, SHORT, MISSED = 0, 1, 2, 3
+#: The counter each row of :func:`arrive`'s counts is recorded in, then the view latency sums
+#: (:meth:`sim.model.recorder.Recorder.add_rows`); a line no node can promise is also fallout.
+ARRIVE_COUNTERS = ("ecommerce_orders", "online_unpromisable_orders", "promised_orders",
+                   "bopis_orders", "customer_orders", "split_parcels", "sync_latency_sum")
+#: The counter each row of :func:`pick`'s counts is recorded in (pickups ready are booked in
+#: the week they were promised, like bopis_orders).
+PICK_COUNTERS = ("online_fulfilled_orders", "store_fulfilled_orders", "pick_failures",
+                 "bopis_ready_orders", "fulfillment_cost")
 
 
 @inline_kernel

@@ -30,6 +30,20 @@ def tally(weeks: np.ndarray, regions: np.ndarray, values: np.ndarray, value: flo
 
 
 @kernel
+def tally_into(arr: np.ndarray, weeks: np.ndarray, regions: np.ndarray, values: np.ndarray,
+               value: float) -> None:
+    """``arr += tally(weeks, regions, values, value, arr.shape)``, without the temporary.
+
+    The same bits: the tallies are summed from zero in row order, then added to ``arr`` cell
+    by cell, as NumPy's in-place add does.
+    """
+    out = tally(weeks, regions, values, value, (arr.shape[0], arr.shape[1]))
+    for w in range(arr.shape[0]):
+        for r in range(arr.shape[1]):
+            arr[w, r] += out[w, r]
+
+
+@kernel
 def tally_regions(regions: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per-region totals of ``values`` (counts if ``values`` is empty), summed in row order."""
     out = np.zeros(n)
