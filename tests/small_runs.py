@@ -18,7 +18,7 @@ from typing import TypeVar
 from filelock import FileLock
 
 import sim
-from sim.experiment import RunResult
+from sim.experiment import RunResult, scenario_hash
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,12 @@ def shared_cache(fn: Callable[..., T]) -> Callable[..., T]:
         return shared(f"{fn.__module__}.{fn.__qualname__}{args!r}", lambda: fn(*args))
 
     return cached
+
+
+def shared_run(scn: Scenario, seed: int) -> sim.ReplicationResult:
+    """``sim.run_replication(scn, seed)`` made once per suite (:func:`shared`, keyed by the
+    scenario's hash): a plan several tests, or several checks of one, compare is not rerun."""
+    return shared(f"run-{scenario_hash(scn)}-{seed}", lambda: sim.run_replication(scn, seed))
 
 
 # --- the operations engine on a small network (30 stores, 6 weeks) ----------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from small_runs import scenario, shared
+from small_runs import scenario, shared, shared_run
 
 import sim
 from sim.model.costs import COMPOSITES, TOTAL_OF
@@ -111,7 +111,7 @@ def test_more_training_and_cleansing_cost_more(rollout):
 
 def test_holding_cost_rises_with_stock():
     for seed in SEEDS:
-        lean = sim.run_replication(scenario(), seed=seed).metrics
+        lean = shared_run(scenario(), seed).metrics
         deep = sim.run_replication(
             scenario(parameters={"store_order_up_to_weeks": 2.0}), seed=seed).metrics
         assert deep["cost.holding"] >= 1.10 * lean["cost.holding"]  # measured +18 %
@@ -120,9 +120,8 @@ def test_holding_cost_rises_with_stock():
 def test_safety_stock_holds_more_and_loses_fewer_walk_in_sales():
     """Stores order up to cover plus safety stock (store_safety_z, the (R, S) policy)."""
     for seed in SEEDS:
-        none = sim.run_replication(scenario(parameters={"store_safety_z": 0.0}),
-                                   seed=seed).metrics
-        safety = sim.run_replication(scenario(), seed=seed).metrics  # z = 1
+        none = shared_run(scenario(parameters={"store_safety_z": 0.0}), seed).metrics
+        safety = shared_run(scenario(), seed).metrics  # z = 1
         # Measured on three seeds: lost units -45 to -53 %, holding +4 %, total -9 to -14 %.
         assert safety["lost_sales_units"] < 0.7 * none["lost_sales_units"], (none, safety)
         assert safety["cost.holding"] > 1.02 * none["cost.holding"], (none, safety)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from small_runs import enterprise, journey_run, scenario, shared
+from small_runs import enterprise, journey_run, scenario, shared, shared_run
 
 import sim
 from sim.loader import ScenarioError
@@ -43,8 +43,7 @@ SEEDS = (1, 2, 3)
 
 def both(a: dict, b: dict) -> list[tuple]:
     """Two small-engine scenarios (``small_runs.scenario`` keywords) under each seed."""
-    return [(sim.run_replication(scenario(**a), s), sim.run_replication(scenario(**b), s))
-            for s in SEEDS]
+    return [(shared_run(scenario(**a), s), shared_run(scenario(**b), s)) for s in SEEDS]
 
 
 def test_longer_legacy_sync_gives_more_oversell():

@@ -17,8 +17,8 @@ seed or on the mean:
 from __future__ import annotations
 
 import numpy as np
+from small_runs import shared_run
 
-import sim
 from sim.scenario import Scenario
 
 SEEDS = (1, 2, 3)
@@ -38,7 +38,7 @@ PERFECT = {"initial_record_error_prob": 0.0, "shrink_rate": 0.0, "misscan_rate":
 def runs(x: dict, base: dict | None = None) -> list:
     """One scenario (``base`` updated with ``x``) under each seed."""
     sc = Scenario.model_validate({**(base or BASE), **x})
-    return [sim.run_replication(sc, seed) for seed in SEEDS]
+    return [shared_run(sc, seed) for seed in SEEDS]
 
 
 def pair(a: dict, b: dict, base: dict | None = None) -> list[tuple[dict, dict, dict, dict]]:

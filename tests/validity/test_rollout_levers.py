@@ -17,7 +17,7 @@ and on average by a stated margin:
 from __future__ import annotations
 
 import numpy as np
-from small_runs import ROOT
+from small_runs import ROOT, shared_run
 
 import sim
 from sim.model.desk.taxonomy import KIND
@@ -39,7 +39,7 @@ def paired(a, b, metric: str, from_week: int | None = None) -> tuple[np.ndarray,
     if given, else the horizon value)."""
 
     def value(sc, seed: int) -> float:
-        r = sim.run_replication(sc, seed)
+        r = shared_run(sc, seed)  # several tests, and checks, compare the same plans
         if from_week is None:
             return r.metrics[metric]
         return float(r.weekly.loc[r.weekly["week"] >= from_week, metric].sum())
