@@ -33,6 +33,9 @@ from sim.model.recorder import Recorder
 from sim.model.rollout.adherence import followed_at_stores
 from sim.model.world import HOURS_PER_WEEK, World
 
+#: The order fields routing reads (:func:`ok_.route`), in its argument order.
+ROUTED = ("method", "region", "store", "home", "sku", "basket")
+
 
 class Orders(Component):
     """The online channel.
@@ -186,9 +189,11 @@ class Orders(Component):
         node = np.full(len(b), -1, dtype=np.int64)
         shipped = np.zeros(len(b), dtype=bool)
         if len(b):
-            ok_.route(node, shipped, b["method"], b["region"], b["store"], b["home"], b["sku"],
-                      b["basket"], np.ascontiguousarray(exclude, dtype=np.int64), True,
-                      legacy_ok, self._routing(hour))
+            # Contiguous fields, as the arrival kernel passes them: one build of the kernel
+            # for both callers (strided views, contiguous when one line, compiled it twice).
+            ok_.route(node, shipped, *(np.ascontiguousarray(b[k]) for k in ROUTED),
+                      np.ascontiguousarray(exclude, dtype=np.int64), True, legacy_ok,
+                      self._routing(hour))
         return node, shipped
 
     def _routing(self, hour: float) -> ok_.Routing:
@@ -220,9 +225,9 @@ class Orders(Component):
         t = np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=float), (n,)))
         pick_at = np.empty(n)
         due = np.empty(n, dtype=np.int64)
-        ok_.schedule(b["node"], b["lag"], t, w.n_stores, w.harmonized["order_status"],
-                     w.open_hour, w.close_hour, w.work_slowdown, p["dc_pick_hours"],
-                     p["store_pick_hours"], pick_at, due)
+        ok_.schedule(np.ascontiguousarray(b["node"]), np.ascontiguousarray(b["lag"]), t,
+                     w.n_stores, w.harmonized["order_status"], w.open_hour, w.close_hour,
+                     w.work_slowdown, p["dc_pick_hours"], p["store_pick_hours"], pick_at, due)
         b["pick_at"] = pick_at
         self.pending.push(b, due)
 
@@ -291,7 +296,8 @@ class Orders(Component):
         # Staff in their go-live dip may still phone a failed pick through the old way.
         auto = followed_at_stores(w.harmonized["fulfillment_routing"][f["node"]]
                                   & self.orchestrated, report_uniform(f["pick_u"], f["tries"] - 1),
-                                  f["node"], w.n_stores, w.error_multiplier)
+                                  np.ascontiguousarray(f["node"]), w.n_stores,
+                                  w.error_multiplier)
         if auto.any():
             self._reroute(f[auto], hour + 1.0)
         if (~auto).any():
