@@ -249,10 +249,8 @@ class Orders(Component):
         outcome = np.empty(len(b), dtype=np.int8)
         counts = np.zeros((len(ok_.PICK_COUNTERS), self.rec.regions))
         week_start = float(week * HOURS_PER_WEEK)
-        picked = ok_.pick(node, b["sku"], b["region"], b["method"], b["pick_at"], b["ready_by"],
-                          b["pick_u"], b["tries"], b["placed"], b["home"], b["basket"],
-                          b["booked"], week_start,
-                          w.n_stores, w.error_multiplier, p["store_pick_error_prob"], w.n_skus,
+        picked = ok_.pick(b, week_start, w.n_stores, w.error_multiplier,
+                          p["store_pick_error_prob"], w.n_skus,
                           w.open_reservations.reshape(-1), w.physical.reshape(-1),
                           w.system.reshape(-1), self.node_x, self.node_y, self.costs, outcome,
                           counts)

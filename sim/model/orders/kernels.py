@@ -247,14 +247,11 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 
 
 @kernel
-def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarray,
-         pick_at: np.ndarray, ready_by: np.ndarray, pick_u: np.ndarray, tries: np.ndarray,
-         placed: np.ndarray, home: np.ndarray, basket: np.ndarray, booked: np.ndarray,
-         week_start: float, n_stores: int, error_multiplier: np.ndarray, error_prob: float,
-         n_skus: int, open_res: np.ndarray, physical: np.ndarray, system: np.ndarray,
-         node_x: np.ndarray, node_y: np.ndarray, c: RouteCosts, outcome: np.ndarray,
-         counts: np.ndarray) -> int:
-    """Pick a batch in order; return the number of units picked.
+def pick(b: np.ndarray, week_start: float, n_stores: int, error_multiplier: np.ndarray,
+         error_prob: float, n_skus: int, open_res: np.ndarray, physical: np.ndarray,
+         system: np.ndarray, node_x: np.ndarray, node_y: np.ndarray, c: RouteCosts,
+         outcome: np.ndarray, counts: np.ndarray) -> int:
+    """Pick a batch ``b`` of :data:`ORDER` lines in order; return the number of units picked.
 
     Each order releases its reservation and takes a unit if the shelf still has one and, at
     a store, the picker finds it (:func:`sim.model.orders.rules.pick_missed`; the uniform is
@@ -269,6 +266,11 @@ def pick(node: np.ndarray, sku: np.ndarray, region: np.ndarray, method: np.ndarr
     one node go in one parcel, and ``booked`` is the shipping each line's reroutes already
     counted.
     """
+    # The record array, not its fields, is passed: a field view is typed contiguous when it
+    # holds one line and strided otherwise, which built this kernel twice.
+    node, sku, region, method, home, basket = b.node, b.sku, b.region, b.method, b.home, b.basket
+    pick_at, ready_by, pick_u, tries = b.pick_at, b.ready_by, b.pick_u, b.tries
+    placed, booked = b.placed, b.booked
     picked = 0
     last_basket, last_node = -1, -1  # the parcel the last delivered line picked went in
     for i in range(len(node)):
