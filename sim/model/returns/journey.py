@@ -235,14 +235,15 @@ class Returns(Component):
         The customer's store (``batch["store"]``) is the BOPIS store for pickups, else the one
         drawn near them.
         """
-        sku = batch["sku"]
-        n = len(sku)
+        n = len(batch["sku"])
         if not n:
             return
-        u = batch["return_u"]
+        # Contiguous fields (a one-line field view is typed so; longer ones would build twice).
+        u, sku, region, store = (np.ascontiguousarray(batch[k])
+                                 for k in ("return_u", "sku", "region", "store"))
         staged = self._staged_online
         staged.n = thin_online(u, self.p_online, self.w.week_of(hour), self.w.n_skus, sku,
-                               batch["region"], batch["store"], hour, staged.room(n), staged.n)
+                               region, store, hour, staged.room(n), staged.n)
 
     def _file_staged(self, day: int) -> None:
         """Give the returns thinned since the last day change their start times; file them.

@@ -69,7 +69,7 @@ class RefundBook:
         done = np.array(self._done).reshape(-1, 2)
         self._done = []
         # Ids are below 2**53, exact as floats.
-        ids, finish = done[:, 0].astype(np.int64), done[:, 1]
+        ids, finish = done[:, 0].astype(np.int64), np.ascontiguousarray(done[:, 1])
         buf = self.booked
         buf.n, released = release(self._held, ids, finish, buf.room(len(ids)), buf.n)
         self.n_waiting -= released
