@@ -17,10 +17,15 @@ _NO_VALUES = np.zeros(0)
 
 
 def _int64s(a: np.ndarray | int) -> np.ndarray:
-    """``a`` as a flat int64 array (itself when it already is one)."""
-    if isinstance(a, np.ndarray) and a.dtype == np.int64 and a.ndim == 1:
+    """``a`` as a flat, contiguous int64 array (itself when it already is one).
+
+    Contiguous always, so the tally kernels are built once (a strided view, such as a field of
+    a batch of orders, would build them again).
+    """
+    if isinstance(a, np.ndarray) and a.dtype == np.int64 and a.ndim == 1 and \
+            a.flags.c_contiguous:
         return a
-    return np.asarray(a, dtype=np.int64).reshape(-1)
+    return np.ascontiguousarray(a, dtype=np.int64).reshape(-1)
 
 
 class Recorder:
