@@ -164,12 +164,13 @@ class Orders(Component):
         self.return_rng.random(out=ru, dtype=np.float32)
         t = hour + 0.5
         b = self._b[:n]  # queued orders are copied out of it, so it can be reused
-        rows = np.zeros((7, self.rec.regions))  # the kernel's counts, then the latency sums
+        # The kernel's counts, then the latency sums (a row per ok_.ARRIVE_COUNTERS).
+        rows = np.zeros((len(ok_.ARRIVE_COUNTERS), self.rec.regions))
         due = np.empty(n, dtype=np.int64)
         basket = self._orders_placed + np.repeat(np.arange(len(lines)), lines)
         self._orders_placed += len(lines)
         promised = ok_.arrive(u, pu, ru, basket, np.repeat(lines, lines), t, cdf, total, b, due,
-                              rows[:6], rows[6], self._channel, self._rules, self._routing(hour))
+                              rows[:-1], rows[-1], self._channel, self._rules, self._routing(hour))
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         self.rec.add_rows(self._arrive_rows, week, rows)
