@@ -110,8 +110,6 @@ def tiny(name: str = "baseline_legacy", extra: list[str] | None = None):
 # --- the shipped plans at the committed baselines' settings ----------------------------------
 
 BASELINES = ROOT / "tests" / "baselines"
-
-
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 
 

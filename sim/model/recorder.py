@@ -87,7 +87,7 @@ class Recorder:
             region = np.asarray(region, dtype=np.int64)
             if np.ndim(value) == 0:
                 # Count, then scale once (as the bincount of counts this replaces did).
-                counts = tally_regions(region, np.zeros(0), self.regions)
+                counts = tally_regions(region, _NO_VALUES, self.regions)
                 arr[week] += counts * float(value) if value != 1.0 else counts
             else:
                 arr[week] += tally_regions(region, np.asarray(value, dtype=float),

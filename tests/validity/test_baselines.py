@@ -12,7 +12,7 @@ import pytest
 from small_runs import BASELINES, SHIPPED, baseline_run
 from typer.testing import CliRunner
 
-from sim.baseline import check, check_result, compare_summaries, record
+from sim.baseline import assert_matches_baseline, check, check_result, compare_summaries, record
 from sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +37,7 @@ def test_baselines_are_exact_under_same_seed_and_code(tmp_path):
     record(scenario, out, small, replications=3, seed=5)
     same = check(scenario, out)
     assert same.exact and same.ok, same.render(only_drift=True)
+    assert_matches_baseline(scenario, out)  # the users' pytest helper passes too
     data = json.loads(out.read_text())
     orders = data["metrics"]["ecommerce_orders"]
     assert orders["se"] > 0
@@ -44,6 +45,8 @@ def test_baselines_are_exact_under_same_seed_and_code(tmp_path):
     out.write_text(json.dumps(data))
     drift = check(scenario, out)
     assert drift.exact and not drift.ok
+    with pytest.raises(AssertionError, match="drifted from its baseline"):
+        assert_matches_baseline(scenario, out)
     assert drift.table.set_index("metric").loc["ecommerce_orders", "mark"] == "↓"
     assert check(scenario, out, seed=6).table.set_index("metric").loc[
         "ecommerce_orders", "mark"] == "≈"
