@@ -207,18 +207,26 @@ def test_low_training_raises_exceptions():
         assert low["training_proficiency"] < high["training_proficiency"] - 0.1
 
 
+#: A third of every support team's default staff per 100 stores (store operations, customer
+#: service, IT): the slice's teams are still the whole network's, serving its stand-ins.
+SWAMPED = ("pilot_then_waves", "teams.store_ops.staff_per_100_stores=1.5",
+           "teams.customer_service.staff_per_100_stores=0.4",
+           "teams.it_hypercare.staff_per_100_stores=0.17")
+
+
 def test_swamped_teams_trip_the_gates_and_finish_later():
-    """With the whole assortment 60 stores need about three store-ops staff; one drowns."""
-    full = ["network.skus=200", "gates.max_backlog=40"]
-    swamped = plan("pilot_then_waves", *full, "teams.store_ops.staff=1",
-                   "teams.customer_service.staff=1", "teams.it_hypercare.staff=1")
-    staffed = plan("pilot_then_waves", *full)
+    """The shipped plan with its shipped gates, staffed as shipped and with a third of the
+    support staff. Measured (seeds 1-3): staffed, no deferral and done in week 36; a third,
+    the live stores' SLA met 3 % of the time and the gates hold the last wave every day, into
+    the freeze, so the plan does not finish within the year (a half: 0-3 days held back, done
+    in week 36; 0.4: seeds apart, 46-448 days)."""
     for seed in SEEDS:
-        s, ok = sim.run_replication(swamped, seed), sim.run_replication(staffed, seed)
+        ok, s = shipped_run(("pilot_then_waves",), seed), shipped_run(SWAMPED, seed)
         deferrals = [r.timeline.groupby("wave")["gate_deferrals"].max().sum() for r in (s, ok)]
-        assert deferrals[0] >= deferrals[1] + 2, deferrals  # at least two weeks held back
-        done_s = s.metrics["rollout_completion_week"]
-        assert math.isnan(done_s) or done_s > ok.metrics["rollout_completion_week"] + 1
+        assert deferrals[0] >= deferrals[1] + 14, deferrals  # at least two weeks held back
+        done_s, done_ok = (r.metrics["rollout_completion_week"] for r in (s, ok))
+        assert done_ok <= 36, done_ok  # the staffed plan finishes: "later" means something
+        assert math.isnan(done_s) or done_s > done_ok + 1, done_s
 
 
 def test_shipped_gates_pass_the_plan_and_hold_back_a_risky_version_of_it():
