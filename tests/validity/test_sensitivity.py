@@ -73,7 +73,7 @@ def test_sobol_of_a_model_output_that_is_linear_in_two_inputs_matches_the_analyt
     of the variance: a^2 var(x1) / (a^2 var(x1) + b^2 var(x2)). Run through the whole pipeline
     (design points as scenarios, the model, two worker processes)."""
     sc = sim.load_scenario(ROOT / "scenarios" / "big_bang.toml",
-                           ["network.stores=10", "network.skus=20", "horizon_weeks=2",
+                           ["network.stores=10", "network.skus=20", "horizon_weeks=1",
                             "waves.0.go_live_week=1"])
     m = sim.run_replication(sc, 1).metrics
     a = m["cost.enablement.training"] / sc.training.completion
