@@ -69,8 +69,11 @@ def reroute_parcels(basket: np.ndarray, lines: np.ndarray, new: np.ndarray,
         goes in the parcel of an earlier line of its order moved to the same node. A delivered
         line that does neither is a split shipment.
     """
-    first_of_order = np.r_[True, basket[1:] != basket[:-1]] if len(basket) else np.zeros(0, bool)
-    moved = np.diff(np.r_[np.flatnonzero(first_of_order), len(basket)])
+    # (np.concatenate, not np.r_: ~10 us less a call, and this runs per reroute.)
+    first_of_order = np.empty(len(basket), dtype=bool)
+    first_of_order[:1] = True
+    np.not_equal(basket[1:], basket[:-1], out=first_of_order[1:])
+    moved = np.diff(np.concatenate([np.flatnonzero(first_of_order), [len(basket)]]))
     whole = np.repeat(moved, moved) == lines
     replaces = (lines == 1) | (whole & first_of_order)
     key = basket * n_nodes + new
@@ -99,6 +102,6 @@ def reroute_charges(g: np.ndarray, new: np.ndarray, shipped: np.ndarray, automat
     new_km = np.hypot(node_x[new] - node_x[cust], node_y[new] - node_y[cust])
     was = g["method"] != BOPIS
     replaces, rides = reroute_parcels(g["basket"], g["lines"], new, shipped, n_nodes)
-    cost = reroute_cost(old_km, new_km, was, shipped, automatic, c, replaces, rides)
     booked = reroute_shipping(old_km, new_km, was, shipped, c, replaces, rides)
+    cost = reroute_cost(old_km, new_km, was, shipped, automatic, c, replaces, rides, booked)
     return cost, booked, shipped & ~rides & ~replaces

@@ -186,8 +186,8 @@ def reroute_shipping(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.nda
 
 def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
                  shipped: np.ndarray, automatic: bool, c: RouteCosts,
-                 replaces: np.ndarray | bool = True, rides: np.ndarray | bool = False
-                 ) -> np.ndarray:
+                 replaces: np.ndarray | bool = True, rides: np.ndarray | bool = False,
+                 ship: np.ndarray | None = None) -> np.ndarray:
     """What moving failed order lines to other nodes costs, per line.
 
     The extra shipping (:func:`reroute_shipping`), an expedite premium on each new parcel
@@ -195,8 +195,10 @@ def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray
     re-release labour. A manual reroute's labour is the ``manual_reroute`` or
     ``pickup_failure`` exception's handling hours, costed by the desk, so it is not counted
     again here. A pickup moved to another store costs nothing extra but the labour.
+    ``ship``: :func:`reroute_shipping` of the same arguments, if the caller has it already.
     """
-    ship = reroute_shipping(old_km, new_km, was_shipped, shipped, c, replaces, rides)
+    if ship is None:
+        ship = reroute_shipping(old_km, new_km, was_shipped, shipped, c, replaces, rides)
     parcel = shipped & ~np.asarray(rides)
     return ship + np.where(parcel, c.expedite, 0.0) + (c.rerelease if automatic else 0.0)
 
