@@ -167,10 +167,9 @@ class Orders(Component):
         # The kernel's counts, then the latency sums (a row per ok_.ARRIVE_COUNTERS).
         rows = np.zeros((len(ok_.ARRIVE_COUNTERS), self.rec.regions))
         due = np.empty(n, dtype=np.int64)
-        basket = self._orders_placed + np.repeat(np.arange(len(lines)), lines)
-        self._orders_placed += len(lines)
-        promised = ok_.arrive(u, pu, ru, basket, np.repeat(lines, lines), t, cdf, total, b, due,
+        promised = ok_.arrive(u, pu, ru, lines, self._orders_placed, t, cdf, total, b, due,
                               rows[:-1], rows[-1], self._channel, self._rules, self._routing(hour))
+        self._orders_placed += len(lines)
         # Every order placed counts; one that no node can promise is cancelled at once
         # (fallout for lack of stock), so the count does not depend on the plan.
         self.rec.add_rows(self._arrive_rows, week, rows)

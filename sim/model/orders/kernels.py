@@ -96,16 +96,16 @@ class Rules(NamedTuple):
 
 
 @kernel
-def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, basket: np.ndarray,
-           lines: np.ndarray, t: float, sku_cdf: np.ndarray, sku_total: float,
+def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines: np.ndarray,
+           first_order: int, t: float, sku_cdf: np.ndarray, sku_total: float,
            b: np.ndarray, due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel,
            rules: Rules, rt: Routing) -> int:
     """Turn an hour's customer draws ``u`` (lines x 7) into order lines ``b``; route, promise.
 
     Each line's SKU comes from its row of ``u``; its order's customer region, method, BOPIS
     store, nearby store, patience and order-status lag from the row of the order's first
-    line (``basket``: each line's order id, lines of an order adjacent; ``lines``: lines of
-    its order); its pick-error uniform from ``pick_u`` and
+    line (``order_lines``: lines of each order, the orders numbered from ``first_order``,
+    their lines adjacent); its pick-error uniform from ``pick_u`` and
     the uniform that decides whether its unit comes back from ``return_u``; then
     the batch is routed (:func:`route`, with ``rt`` its state), and each promised BOPIS order
     gets the ready time promised at
@@ -126,6 +126,13 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, basket: np.n
     n_regions = len(region_cdf)
     guide = guide_table(sku_cdf, sku_total)
     region_total = region_cdf[-1]
+    basket = np.empty(n, dtype=np.int64)  # each line's order id
+    lines = np.empty(n, dtype=np.int64)  # lines of each line's order
+    i = 0
+    for o in range(len(order_lines)):
+        for _ in range(order_lines[o]):
+            basket[i], lines[i] = first_order + o, order_lines[o]
+            i += 1
     for i in range(n):
         b_sku[i] = min(search_right(sku_cdf, guide, u[i, 0] * sku_total, sku_total), n_skus - 1)
         b.basket[i] = basket[i]
