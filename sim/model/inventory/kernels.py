@@ -65,8 +65,11 @@ def publish(due: np.ndarray, outage: np.ndarray, first: bool, hour: int, interva
             skipped += 1
         else:
             if full or not realtime[i]:
-                visible[i, :] = system[i, :]
-                reserved_since_sync[i, :] = 0
+                # Loops, not row slices: the same copies, and 2-D slice assignment took
+                # numba ~2.6 s to build (most of this kernel's first compile).
+                for j in range(visible.shape[1]):
+                    visible[i, j] = system[i, j]
+                    reserved_since_sync[i, j] = 0
             last_sync[i] = hour + 1.0
         base = phase[i] * interval[i] if first else float(hour)
         next_sync[i] = base + interval[i]

@@ -169,8 +169,21 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines:
         b_lag[i] = -np.log1p(-u[i, 6]) * rules.lag_hours
     exclude = np.full(n, -1, dtype=np.int64)
     shipped = np.empty(n, dtype=np.bool_)
-    route(b_node, shipped, b_method, b_region, b_store, b_home, b_sku, basket, exclude, False,
-          True, rt)
+    # Routing and scheduling get contiguous copies, as the channel's reroutes pass them: one
+    # build of each kernel (the batch's fields are strided views, which built both again, ~3 s
+    # of a new process's first compile).
+    to_node, method, region = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    store, home, sku = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    for i in range(n):
+        to_node[i], method[i], region[i] = -1, b_method[i], b_region[i]
+        store[i], home[i], sku[i] = b_store[i], b_home[i], b_sku[i]
+    # Plain bools, not the constants False and True: numba types a constant argument as a
+    # literal, which built route again for this call site.
+    reroute, legacy_ok = n < 0, n >= 0
+    route(to_node, shipped, method, region, store, home, sku, basket, exclude, reroute,
+          legacy_ok, rt)
+    for i in range(n):
+        b_node[i] = to_node[i]
     parcels = np.empty(MAX_LINES, dtype=np.int64)  # nodes shipping the order's lines so far
     n_parcels = 0
     for i in range(n):
@@ -219,9 +232,14 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines:
             b.return_u[kept] = b.return_u[i]
             b.basket[kept], b.lines[kept] = b.basket[i], b.lines[i]
         kept += 1
-    schedule(b_node[:kept], b_lag[:kept], np.full(kept, t), ch.n_stores,
-             ch.order_status_harmonized, open_hour, close_hour, ch.slowdown,
-             rules.dc_pick_hours, rules.store_pick_hours, b.pick_at[:kept], due[:kept])
+    lag, pick_at = np.empty(kept), np.empty(kept)
+    for i in range(kept):
+        to_node[i], lag[i] = b_node[i], b_lag[i]
+    schedule(to_node[:kept], lag, np.full(kept, t), ch.n_stores, ch.order_status_harmonized,
+             open_hour, close_hour, ch.slowdown, rules.dc_pick_hours, rules.store_pick_hours,
+             pick_at, due[:kept])
+    for i in range(kept):
+        b.pick_at[i] = pick_at[i]
     return kept
 
 

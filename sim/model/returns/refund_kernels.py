@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.model.plumbing.jit import kernel
+from sim.model.plumbing.sorting import stable_argsort
 from sim.model.returns.kernels import (
     N_DISP,
     RECORDED,
@@ -45,7 +46,7 @@ def enqueue(parcels: np.ndarray, now: float, queue: np.ndarray, n: int) -> tuple
             waiting[n_waiting] = i
             n_waiting += 1
     ready = ready[:n_ready]
-    order = np.argsort(arrival[ready], kind="mergesort")
+    order = stable_argsort(arrival[ready])
     for k in range(n_ready):
         queue[n + k] = parcels[ready[order[k]]]
     return n + n_ready, waiting[:n_waiting]

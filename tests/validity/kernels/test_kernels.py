@@ -25,6 +25,7 @@ from sim.model.plumbing.jit import (
     scatter_add,
     search_right,
 )
+from sim.model.plumbing.sorting import stable_argsort
 from sim.model.recorder import Recorder
 from sim.numeric import ssum
 
@@ -65,6 +66,15 @@ def test_scatter_add_is_add_at(cells):
     scatter_add(a, cells, values, -1)
     np.add.at(b, cells, -values)
     assert np.array_equal(a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(0, 200),
+              elements=st.one_of(st.sampled_from([0.0, 1.5, -2.0, 7.25]),
+                                 st.floats(-1e6, 1e6))))
+def test_stable_argsort_is_numpys_stable_argsort(keys):
+    """Ties (drawn often) keep their order, as the DC bench queue needs (bit-identical runs)."""
+    assert stable_argsort(keys).tolist() == np.argsort(keys, kind="stable").tolist()
 
 
 @settings(deadline=None)
