@@ -14,6 +14,10 @@ from sim.model.plumbing.tally import tally_into, tally_regions
 from sim.numeric import ssum
 
 _NO_VALUES = np.zeros(0)
+#: dtype of a sample's week and region: small (millions of refund samples at full scale; the
+#: horizon is at most 104 weeks) and the same for both, so the kernels that group samples by
+#: either are built once.
+SAMPLE_KEY = np.int16
 
 
 def _int64s(a: np.ndarray | int) -> np.ndarray:
@@ -170,7 +174,7 @@ class Recorder:
             declared(name)
         if len(values):
             self._samples.setdefault(name, []).append(
-                (np.asarray(weeks, np.int32), np.asarray(regions, np.int16),
+                (np.asarray(weeks, SAMPLE_KEY), np.asarray(regions, SAMPLE_KEY),
                  np.asarray(values, np.float64)))
 
     def counts(self, name: str) -> np.ndarray:
@@ -192,7 +196,7 @@ class Recorder:
         parts = self._samples.get(name, [])
         if not parts:
             empty = np.zeros(0)
-            return empty.astype(np.int32), empty.astype(np.int16), empty
+            return empty.astype(SAMPLE_KEY), empty.astype(SAMPLE_KEY), empty
         if len(parts) > 1:  # join once; later calls (and later samples) build on the join
             parts[:] = [tuple(np.concatenate([p[i] for p in parts]) for i in range(3))]
         return parts[0]

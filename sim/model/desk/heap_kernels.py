@@ -176,7 +176,10 @@ def pair_heap_pop_grouped(times: np.ndarray, ids: np.ndarray, size: int, limit: 
         The heap's new size and the number of groups.
 
     """
-    size, k = pair_heap_pop_until(times, ids, size, limit, False, out_t, out_i)
+    # A plain bool, not the constant False: a literal argument built pair_heap_pop_until a
+    # second time (the desk's work heap calls it with a bool).
+    inclusive = size < 0
+    size, k = pair_heap_pop_until(times, ids, size, limit, inclusive, out_t, out_i)
     n_codes = len(codes)
     # Loops rather than np.full / np.zeros / slice copies: they compile several times faster.
     rank = np.empty(n_codes, dtype=np.int64)

@@ -317,7 +317,8 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
     n_restock = 0
     n_mail = 0
     mail_legacy = 0
-    first_week, last_week = rec_weeks, -1
+    # np.int64(-1), not -1: a literal reaching combine_codes built it a second time.
+    first_week, last_week = rec_weeks, np.int64(-1)
     j = n_refunds
     k = 0
     for s in range(len(spans)):

@@ -85,7 +85,8 @@ def inspect(queue: np.ndarray, n: int, n_stores: int, quota: np.ndarray, rules: 
     taken = np.zeros(len(quota), dtype=np.int64)
     queued = 0
     by_code = np.zeros((N_DISP, rec_weeks, rec_regions), dtype=np.int64)
-    first_week, last_week = rec_weeks, -1
+    # np.int64(-1), not -1: a literal reaching combine_codes built it a second time.
+    first_week, last_week = rec_weeks, np.int64(-1)
     restocked = 0
     legacy = 0
     j = n_refunds
@@ -185,7 +186,7 @@ def split_refunds(refunds: np.ndarray, end: float, n_pairs: int, rec_weeks: int,
     for k in range(n_pairs):
         bounds[k + 1] += bounds[k]
     at = bounds[:-1].copy()
-    o_week = np.empty(n, dtype=np.int32)
+    o_week = np.empty(n, dtype=np.int16)  # the recorder keeps sample weeks as int16
     o_region = np.empty(n, dtype=np.int16)
     o_cycle = np.empty(n)
     late = np.zeros((rec_weeks, rec_regions))
