@@ -15,7 +15,7 @@ What is changed, and why:
   the loader refuses a go-live past the horizon), and the network generator 60 stores, so the
   test takes about a minute rather than the full network's hours.
 - The compiled kernels cached next to the sources are copied with the sources (times kept, so
-  numba accepts them): a new machine compiles them once (~35 s, the README says so); here that
+  numba accepts them): a new machine compiles them once (~25-35 s, the README says so); here that
   would be most of the test's time, and the compiling path is what every new test process
   takes anyway.
 - Of the test command only ``ruff check .`` is run: ``python -m pytest`` is this suite (it
