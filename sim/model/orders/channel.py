@@ -28,7 +28,7 @@ from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
 from sim.model.orders.parked import Parked
 from sim.model.orders.pick_queue import PickQueue
 from sim.model.orders.rules import BOPIS, SHIP, blocked_picks, report_uniform, route_costs
-from sim.model.plumbing.record_bytes import select
+from sim.model.plumbing.record_bytes import fields, select
 from sim.model.recorder import Recorder
 from sim.model.rollout.adherence import followed_at_stores
 from sim.model.world import HOURS_PER_WEEK, World
@@ -189,9 +189,8 @@ class Orders(Component):
         node = np.full(len(b), -1, dtype=np.int64)
         shipped = np.zeros(len(b), dtype=bool)
         if len(b):
-            # Contiguous fields, as the arrival kernel passes them: one build of the kernel
-            # for both callers (strided views, contiguous when one line, compiled it twice).
-            ok_.route(node, shipped, *(np.ascontiguousarray(b[k]) for k in ROUTED),
+            # Contiguous fields, as the arrival kernel passes them: one build of the kernel.
+            ok_.route(node, shipped, *fields(b, ROUTED),
                       np.ascontiguousarray(exclude, dtype=np.int64), True, legacy_ok,
                       self._routing(hour))
         return node, shipped
@@ -218,15 +217,13 @@ class Orders(Component):
         self._kept_routing = (key, self.inv.realtime_nodes, routing)
         return routing
 
-    def _schedule(self, b: np.ndarray, t: float | np.ndarray) -> None:
+    def _schedule(self, b: np.ndarray, t: np.ndarray) -> None:
         """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
         w, p = self.w, self.p
         n = len(b)
-        # np.full for one time (broadcast_to costs ~20 us a call, and this runs per reroute).
-        t = np.full(n, float(t)) if np.ndim(t) == 0 else np.ascontiguousarray(t, dtype=float)
         pick_at = np.empty(n)
         due = np.empty(n, dtype=np.int64)
-        ok_.schedule(np.ascontiguousarray(b["node"]), np.ascontiguousarray(b["lag"]), t,
+        ok_.schedule(*fields(b, ("node", "lag")), np.ascontiguousarray(t, dtype=float),
                      w.n_stores, w.harmonized["order_status"], w.open_hour, w.close_hour,
                      w.work_slowdown, p["dc_pick_hours"], p["store_pick_hours"], pick_at, due)
         b["pick_at"] = pick_at
@@ -295,7 +292,7 @@ class Orders(Component):
         # Staff in their go-live dip may still phone a failed pick through the old way.
         auto = followed_at_stores(w.harmonized["fulfillment_routing"][f["node"]]
                                   & self.orchestrated, report_uniform(f["pick_u"], f["tries"] - 1),
-                                  np.ascontiguousarray(f["node"]), w.n_stores,
+                                  *fields(f, ("node",)), w.n_stores,
                                   w.error_multiplier)
         if auto.any():
             self._reroute(f[auto], hour + 1.0)

@@ -32,10 +32,10 @@ def tally(weeks: np.ndarray, regions: np.ndarray, values: np.ndarray, value: flo
 @kernel
 def tally_into(arr: np.ndarray, weeks: np.ndarray, regions: np.ndarray, values: np.ndarray,
                value: float) -> None:
-    """``arr += tally(weeks, regions, values, value, arr.shape)``, without the temporary.
+    """``arr += tally(weeks, regions, values, value, arr.shape)`` in one compiled call.
 
-    The same bits: the tallies are summed from zero in row order, then added to ``arr`` cell
-    by cell, as NumPy's in-place add does.
+    The same bits: the tallies are summed from zero in row order (in a scratch array), then
+    added to ``arr`` cell by cell, as NumPy's in-place add does.
     """
     out = tally(weeks, regions, values, value, (arr.shape[0], arr.shape[1]))
     for w in range(arr.shape[0]):

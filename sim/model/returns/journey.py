@@ -42,6 +42,7 @@ from sim.model.component import Component
 from sim.model.demand.sales import StoreDemand
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.plumbing.day_chains import DayChains
+from sim.model.plumbing.record_bytes import fields
 from sim.model.recorder import Recorder
 from sim.model.returns.inspection import DcBench
 from sim.model.returns.kernels import (
@@ -238,9 +239,7 @@ class Returns(Component):
         n = len(batch["sku"])
         if not n:
             return
-        # Contiguous fields (a one-line field view is typed so; longer ones would build twice).
-        u, sku, region, store = (np.ascontiguousarray(batch[k])
-                                 for k in ("return_u", "sku", "region", "store"))
+        u, sku, region, store = fields(batch, ("return_u", "sku", "region", "store"))
         staged = self._staged_online
         staged.n = thin_online(u, self.p_online, self.w.week_of(hour), self.w.n_skus, sku,
                                region, store, hour, staged.room(n), staged.n)
