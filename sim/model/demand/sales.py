@@ -6,9 +6,13 @@ are live, higher in a go-live dip). At real-time stores the channel sees a sale
 the view the hour's orders are promised from (see :meth:`StoreDemand.step` and
 :meth:`StoreDemand.post_events`).
 
-A store-SKU sells a fraction of a unit per hour, so instead of a Poisson draw for every cell the
-hour's total is drawn once and the units are placed on cells by inverse-CDF lookups over the
-(separable) store and SKU weights. Only the touched cells are updated.
+A store-SKU sells a fraction of a unit per hour (0.125 on average in the reference network), so
+instead of a Poisson draw for every cell each open store's hourly units are drawn (one Poisson
+per store: the same law as a Poisson total placed on stores by their weights) and each unit
+is placed on a SKU by an inverse-CDF lookup over the SKU weights. Only the touched cells are
+updated. A unit has two uniforms: its SKU, and one that decides in turn whether it walks out
+in a cutover, reaches the channel late and is mis-scanned
+(:func:`sim.model.demand.kernels.sell_hour`).
 
 Every draw that decides *which customers come* uses the ``demand`` stream and a number of
 draws that does not depend on the plan, so two plans with one seed see the same customers.
@@ -52,13 +56,15 @@ class StoreDemand(Component):
         hours_open = np.maximum(world.close_hour - world.open_hour, 1) * 7.0
         #: Share of a store's weekly demand falling in one open hour.
         self.store_hour_rate = world.store_volume / hours_open
-        #: Per hour of the day: whether any store is open, and the stores' cumulative hourly
-        #: rates then (closed stores weigh 0). Opening hours do not change during a run.
-        self._by_hod: list[tuple[bool, np.ndarray]] = []
+        #: Per hour of the day: the stores' cumulative hourly rates then (closed stores weigh
+        #: 0; shrink is placed by it), the open stores and their rates (walk-in units are drawn
+        #: per open store). Opening hours do not change during a run.
+        self._by_hod: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for hod in range(24):
             open_mask = (world.open_hour <= hod) & (hod < world.close_hour)
-            self._by_hod.append((bool(open_mask.any()),
-                                 np.cumsum(np.where(open_mask, self.store_hour_rate, 0.0))))
+            self._by_hod.append((np.cumsum(np.where(open_mask, self.store_hour_rate, 0.0)),
+                                 np.flatnonzero(open_mask).astype(np.int64),
+                                 self.store_hour_rate[open_mask]))
         self.shrink_rate = world.params["shrink_rate"]
         self.misscan_rate = world.params["misscan_rate"]
         self.lost_share = world.params["downtime_lost_sale_share"]
@@ -105,21 +111,22 @@ class StoreDemand(Component):
     def step(self, hour: int) -> None:
         """Draw and apply one hour of store demand and shrink."""
         w = self.w
-        any_open, store_cdf = self._by_hod[hour % 24]
+        store_cdf, open_stores, open_rates = self._by_hod[hour % 24]
         self.hour_sales = []
         self.hour_walkins = 0
-        if not any_open:
+        if not len(open_stores):
             return
         week = w.week_of(hour)
         season = w.seasonality[w.calendar_week(week)]
         sku_cdf, sku_total = self.sku_cdf(week)
         total = store_cdf[-1] * sku_total * season
         rng = self.rng
-        n = rng.poisson(total)
+        per_store = rng.poisson(open_rates * (sku_total * season))
+        n = int(per_store.sum())
         n_shrink = rng.poisson(total * self.shrink_rate)
         m = n + n_shrink
         if len(self._u) < m:  # reuse one buffer: a fresh one per hour costs page faults
-            self._u = np.empty((2 * m, 4))
+            self._u = np.empty((2 * m, 2))
         u = self._u[:m]
         rng.random(out=u)
         # The kernel's per-region sums, one row per counter of SALES_COUNTERS.
@@ -132,7 +139,8 @@ class StoreDemand(Component):
             self._unposted = np.empty(2 * n, dtype=np.int64)
         self._stamp += 1
         sold, shrunk, self._n_unposted = sell_hour(
-            n, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state, w.closed, self.lost_share,
+            open_stores, per_store, u, store_cdf, sku_cdf, sku_total, w.n_skus, w.state,
+            w.closed, self.lost_share,
             w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
             self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
             self.unposted_share, w.store_region, w.sku_price, self.sku_margin,
