@@ -58,3 +58,28 @@ def test_a_split_line_pays_a_whole_parcel_and_a_riding_line_nothing():
     # A riding line needs no expedite of its own either; an automatic one its re-release.
     assert reroute_cost(old, new, yes, yes, True, C, no, yes)[0] == pytest.approx(1.0)
     assert reroute_cost(old, new, yes, yes, False, C, no, no)[0] == pytest.approx(8.5 + 8.0)
+
+
+def _parcels_by_numpy(basket, lines, new, shipped, n_nodes):
+    """The rule written with numpy (how it was computed before it was compiled)."""
+    first_of_order = np.r_[True, basket[1:] != basket[:-1]]
+    moved = np.diff(np.r_[np.flatnonzero(first_of_order), len(basket)])
+    replaces = (lines == 1) | ((np.repeat(moved, moved) == lines) & first_of_order)
+    rides = np.zeros(len(basket), dtype=bool)
+    if shipped.any():
+        idx = np.flatnonzero(shipped)
+        _, first = np.unique((basket * n_nodes + new)[idx], return_index=True)
+        rides[idx] = True
+        rides[idx[first]] = False
+    return replaces, rides
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(1, 4), st.integers(0, 4),
+                          st.booleans()), min_size=1, max_size=40))
+def test_compiled_parcels_are_the_numpy_rule(rows):
+    """Orders drawn from few ids, so an order's lines meet adjacent and apart."""
+    basket, lines, new, shipped = (np.array(c) for c in zip(*rows, strict=True))
+    shipped = shipped.astype(bool)
+    got = reroute_parcels(basket, lines, new, shipped, n_nodes=5)
+    want = _parcels_by_numpy(basket, lines, new, shipped, 5)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

@@ -167,10 +167,10 @@ def node_cost(shipped: bool, km: float, detour_km: float, at_store: bool, headro
     return cost
 
 
-def reroute_shipping(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
-                     shipped: np.ndarray, c: RouteCosts, replaces: np.ndarray | bool = True,
-                     rides: np.ndarray | bool = False) -> np.ndarray:
-    """The shipping moving failed order lines to other nodes adds, per line.
+@inline_kernel
+def line_reroute_shipping(old_km: float, new_km: float, was_shipped: bool, shipped: bool,
+                          replaces: bool, rides: bool, c: RouteCosts) -> float:
+    """The shipping moving a failed order line to another node adds.
 
     A new parcel from the new node, less the failed node's parcel where it is no longer sent
     (``replaces``: a one-line order, or the first line of an order all of whose lines
@@ -179,28 +179,45 @@ def reroute_shipping(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.nda
     extra. A line that ``rides`` in the parcel of another line of its order moved with it to
     the same node adds nothing.
     """
-    old = np.where(was_shipped & replaces, c.ship_parcel + c.ship_per_km * old_km, 0.0)
-    new = np.where(shipped & ~np.asarray(rides), c.ship_parcel + c.ship_per_km * new_km, 0.0)
-    return np.maximum(new - old, 0.0)
+    old = ship_cost(old_km, c) if was_shipped and replaces else 0.0
+    new = ship_cost(new_km, c) if shipped and not rides else 0.0
+    return max(new - old, 0.0)
 
 
-def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
-                 shipped: np.ndarray, automatic: bool, c: RouteCosts,
-                 replaces: np.ndarray | bool = True, rides: np.ndarray | bool = False,
-                 ship: np.ndarray | None = None) -> np.ndarray:
-    """What moving failed order lines to other nodes costs, per line.
+@inline_kernel
+def line_reroute_cost(ship: float, shipped: bool, rides: bool, automatic: bool,
+                      c: RouteCosts) -> float:
+    """What moving a failed order line to another node costs, given its extra ``ship``-ping.
 
-    The extra shipping (:func:`reroute_shipping`), an expedite premium on each new parcel
+    The extra shipping (:func:`line_reroute_shipping`), an expedite premium on a new parcel
     (to keep the promised date after the lost hours), and for automatic reroutes the
     re-release labour. A manual reroute's labour is the ``manual_reroute`` or
     ``pickup_failure`` exception's handling hours, costed by the desk, so it is not counted
     again here. A pickup moved to another store costs nothing extra but the labour.
-    ``ship``: :func:`reroute_shipping` of the same arguments, if the caller has it already.
     """
-    if ship is None:
-        ship = reroute_shipping(old_km, new_km, was_shipped, shipped, c, replaces, rides)
-    parcel = shipped & ~np.asarray(rides)
-    return ship + np.where(parcel, c.expedite, 0.0) + (c.rerelease if automatic else 0.0)
+    return ship + (c.expedite if shipped and not rides else 0.0) + (
+        c.rerelease if automatic else 0.0)
+
+
+def reroute_shipping(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
+                     shipped: np.ndarray, c: RouteCosts, replaces: np.ndarray | bool = True,
+                     rides: np.ndarray | bool = False) -> np.ndarray:
+    """:func:`line_reroute_shipping` of each line (arguments broadcast together)."""
+    lines = zip(*np.broadcast_arrays(old_km, new_km, was_shipped, shipped, replaces, rides),
+                strict=True)
+    return np.array([line_reroute_shipping(float(o), float(n), bool(w), bool(s), bool(r),
+                                           bool(d), c) for o, n, w, s, r, d in lines])
+
+
+def reroute_cost(old_km: np.ndarray, new_km: np.ndarray, was_shipped: np.ndarray,
+                 shipped: np.ndarray, automatic: bool, c: RouteCosts,
+                 replaces: np.ndarray | bool = True, rides: np.ndarray | bool = False
+                 ) -> np.ndarray:
+    """:func:`line_reroute_cost` of each line (arguments broadcast together)."""
+    ship = reroute_shipping(old_km, new_km, was_shipped, shipped, c, replaces, rides)
+    lines = zip(*np.broadcast_arrays(ship, shipped, rides), strict=True)
+    return np.array([line_reroute_cost(float(x), bool(s), bool(d), bool(automatic), c)
+                     for x, s, d in lines])
 
 
 @inline_kernel
