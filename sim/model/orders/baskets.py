@@ -95,6 +95,7 @@ def _parcels(basket: np.ndarray, lines: np.ndarray, new: np.ndarray, shipped: np
 def _reroute_parcels(basket: np.ndarray, lines: np.ndarray, new: np.ndarray,
                      shipped: np.ndarray, n_nodes: int, replaces: np.ndarray,
                      rides: np.ndarray) -> None:
+    """:func:`_parcels` for Python callers (the charges kernel inlines it)."""
     _parcels(basket, lines, new, shipped, n_nodes, replaces, rides)
 
 
