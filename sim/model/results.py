@@ -222,6 +222,7 @@ def collect(rec: Recorder, reports: dict[str, dict[str, Any]], sc: Scenario,
         "bopis_orders": float(rec.counts("bopis_orders").sum()),
         "store_sales_units": float(rec.counts("store_sales_units").sum()),
         "record_error_share": inv["record_error_share"],
+        "record_phantom_share": inv["record_phantom_share"],
     }
     for pair in CHANNEL_PAIRS:
         extras[f"refund_cycle_hours.{pair}"] = rec.samples(f"refund_cycle_hours.{pair}")[2]

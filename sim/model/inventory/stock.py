@@ -335,9 +335,17 @@ class Inventory(Component):
             self.w.system[cell] = self.w.physical[cell]
 
     def report(self) -> dict[str, float]:
-        """Stock totals for the conservation check and the share of wrong store records."""
+        """Stock totals for the conservation check, and the store records at the end.
+
+        ``record_error_share``: the share of store-SKU records that are wrong;
+        ``record_phantom_share``: the share of those wrong records that are above the shelf
+        (phantom stock), against hidden stock below it (NaN when none is wrong).
+        """
         w = self.w
+        gap = w.system[: w.n_stores].astype(np.int64) - w.physical[: w.n_stores]
+        wrong = int(np.count_nonzero(gap))
         return {"start": self.start_units, "supplier_receipts": self.supplier_receipts,
                 "in_transit": self.in_transit, "end": int(w.physical.sum()),
-                "record_error_share": float(np.mean(w.system[: w.n_stores]
-                                                    != w.physical[: w.n_stores]))}
+                "record_error_share": wrong / gap.size,
+                "record_phantom_share": int(np.count_nonzero(gap > 0)) / wrong if wrong
+                else float("nan")}
