@@ -19,7 +19,7 @@ from sim.model.costs import COMPONENTS, COMPOSITES, COST_INPUTS, cost_columns, w
 from sim.model.plumbing.grouping import group_parts, running_sum
 from sim.model.recorder import Recorder
 from sim.model.returns.rules import CHANNEL_PAIRS
-from sim.numeric import ssum
+from sim.numeric import quantiles, ssum
 from sim.scenario import Scenario
 
 #: Row of the by-region table for what belongs to no store: DCs, ledgers, IT.
@@ -186,7 +186,7 @@ def refund_quantiles(rec: Recorder) -> pd.DataFrame:
         hours = rec.samples(f"refund_cycle_hours.{pair}")[2]
         if not len(hours):
             continue
-        q = np.quantile(hours, QUANTILE_LEVELS)
+        q = quantiles(hours, QUANTILE_LEVELS)
         rows.append(pd.DataFrame({"channel_pair": pair, "quantile": QUANTILE_LEVELS,
                                   "hours": q, "returns": len(hours)}))
     if not rows:
