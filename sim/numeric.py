@@ -1,4 +1,4 @@
-"""Order-exact float reductions.
+"""Order-exact float reductions, and quantiles of many levels from one sort.
 
 NumPy's SIMD reductions (``sum``, ``mean``, ``std``) may group additions differently depending
 on an array's memory alignment, which can change the last bits of a result between processes.
@@ -46,7 +46,8 @@ def quantiles(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
     lower = np.floor(virtual)
     upper = lower + 1
     # A level at the last value takes it, as NumPy's bounds do (levels lie in [0, 1]).
-    lower[virtual >= a.size - 1] = upper[virtual >= a.size - 1] = -1
+    last = virtual >= a.size - 1
+    lower[last] = upper[last] = -1
     lo, hi = a[lower.astype(np.intp)], a[upper.astype(np.intp)]
     gamma = virtual - lower
     diff = hi - lo
