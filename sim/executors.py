@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import gc
 import queue as queue_mod
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -80,29 +82,50 @@ def collected(scenario: Scenario, seed: int,
     that only a full collection frees; without one, a process running replication after
     replication held up to eight 600-store simulations (~220 MiB each) before Python's
     collector ran, and its peak grew to 2.3 GiB over 10 replications (issue 18). The
-    simulation is referred to only here, so the collection frees it.
-
-    The objects alive before the replication (the imported libraries, a test session's or a
-    notebook's own) are frozen meanwhile (:func:`gc.freeze`), so the collection walks only
-    what the replication made: a full one over an interpreter with pandas, numba and scipy
-    loaded took ~80 ms, half of a 20-store week's replication. Objects a caller froze itself
-    stay frozen (the collection then walks all that the caller did not freeze).
+    simulation is referred to only here, so the collection frees it. It walks only what was
+    made since the first of the replications running in this process began
+    (:func:`_elders_frozen`).
     """
     from sim.model.engine import Simulation
 
-    own_freeze = gc.get_freeze_count() == 0
-    if own_freeze:
-        gc.freeze()
-    try:
+    with _elders_frozen():
         sim = Simulation(scenario, seed)
         sim.on_week = on_week
         res = sim.run()
         del sim
         gc.collect()
-    finally:
-        if own_freeze:
-            gc.unfreeze()
     return res
+
+
+_freeze_lock = threading.Lock()
+_running = 0  # replications running in this process (a Dask worker may run several)
+_froze = False  # whether those froze the objects older than them
+
+
+@contextmanager
+def _elders_frozen() -> Iterator[None]:
+    """Keep the objects alive before a replication out of the collector's walks while it runs.
+
+    A full collection over an interpreter with pandas, numba and scipy loaded took ~80 ms,
+    half of a 20-store week's replication; frozen (:func:`gc.freeze`), those objects are not
+    walked, and the closing collection costs what the replication made. Replications running
+    at once in threads share one freeze, undone when the last ends; objects a caller froze
+    itself stay frozen.
+    """
+    global _running, _froze
+    with _freeze_lock:
+        if _running == 0 and gc.get_freeze_count() == 0:
+            gc.freeze()
+            _froze = True
+        _running += 1
+    try:
+        yield
+    finally:
+        with _freeze_lock:
+            _running -= 1
+            if _running == 0 and _froze:
+                gc.unfreeze()
+                _froze = False
 
 
 def execute(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int,

@@ -59,3 +59,44 @@ def test_resident_memory_stays_flat_over_ten_replications_in_one_process():
     rss = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(rss) == 11
     assert rss[-1] - rss[2] <= 8.0, rss
+
+
+def test_a_replication_leaves_the_collector_as_it_found_it():
+    """The objects older than a replication are frozen only while it runs (its closing
+    collection walks what it made); a caller's own freeze is left alone."""
+    import gc
+
+    sc = tiny()
+    assert gc.get_freeze_count() == 0
+    sim.run_replication(sc, 1)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        sim.run_replication(sc, 1)
+        # Still frozen (a few frozen objects may have been freed by their reference counts).
+        assert gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
+
+
+def test_replications_in_threads_share_the_freeze_and_give_the_same_bits(monkeypatch):
+    """A Dask worker with several threads runs replications at once in one process."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    alive: list[weakref.ref] = []
+    init = engine.Simulation.__init__
+
+    def tracked(self, *a, **k):
+        alive.append(weakref.ref(self))
+        init(self, *a, **k)
+
+    sc = tiny()
+    alone = [sim.run_replication(sc, seed).metrics for seed in (1, 2, 3)]
+    monkeypatch.setattr(engine.Simulation, "__init__", tracked)
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(lambda seed: sim.run_replication(sc, seed).metrics, (1, 2, 3)))
+    assert json.dumps(together) == json.dumps(alone)
+    assert gc.get_freeze_count() == 0
+    assert len(alive) == 3 and all(w() is None for w in alive)
