@@ -18,6 +18,9 @@ What is changed, and why:
   numba accepts them): a new machine compiles them once (~25-35 s, the README says so); here that
   would be most of the test's time, and the compiling path is what every new test process
   takes anyway.
+- The blocks after the first run with the new environment active, as in the reader's shell
+  after the first command (its ``rollout-sim`` is checked to be the new environment's: a
+  plain shell would find whichever one its PATH has).
 - Of the test command only ``ruff check .`` is run: ``python -m pytest`` is this suite (it
   would run itself), and its ``python3 -m venv .venv && . .venv/bin/activate && pip install
   -e '.[dev]'`` repeats the first command's, extras aside (here every extra is already on the
@@ -119,14 +122,23 @@ def test_the_readme_plays_top_to_bottom_in_a_fresh_venv(tmp_path):
     env["PATH"] = os.pathsep.join([p for p in path if p not in mine] + mine)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     subprocess.run(["python3", "-m", "venv", ".venv"], cwd=repo, env=env, check=True)
+    # Its own pip, installed before the .pth below makes this environment's pip importable
+    # (ensurepip then skips it): without it, the README's `pip` would be the next one on the
+    # PATH, and would install into another Python.
+    assert (repo / ".venv" / "bin" / "pip").is_file()
     pth = next((repo / ".venv" / "lib").glob("python3*/site-packages")) / "_deps_of_tests.pth"
     pth.write_text("\n".join(site.getsitepackages()) + "\n")
 
     blocks = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)
     assert len(blocks) >= 3
     played = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
         script = "\n".join(_small(line) for line in block.splitlines())
+        if i:
+            # The reader's shell after the first command: its environment active, so the
+            # commands are the fresh install's (not whichever `rollout-sim` the PATH has).
+            script = (f". .venv/bin/activate\n"
+                      f'test "$(command -v rollout-sim)" = "$PWD/.venv/bin/rollout-sim"\n{script}')
         played.append(script)
         r = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=repo, env=env,
                            capture_output=True, text=True, timeout=900)
