@@ -28,8 +28,8 @@ print(json.dumps(out))
 """
 
 
-def test_each_simulation_is_freed_when_its_replication_ends(monkeypatch):
-    """No simulation outlives its replication, without waiting for the garbage collector."""
+def track_simulations(monkeypatch) -> list[weakref.ref]:
+    """Weak references to every simulation built from now on (in the test's process)."""
     alive: list[weakref.ref] = []
     init = engine.Simulation.__init__
 
@@ -38,6 +38,12 @@ def test_each_simulation_is_freed_when_its_replication_ends(monkeypatch):
         init(self, *a, **k)
 
     monkeypatch.setattr(engine.Simulation, "__init__", tracked)
+    return alive
+
+
+def test_each_simulation_is_freed_when_its_replication_ends(monkeypatch):
+    """No simulation outlives its replication, without waiting for the garbage collector."""
+    alive = track_simulations(monkeypatch)
     sc = tiny()
     seen = []
     sim.run(sc, 3, 1, on_replication=lambda r: seen.append(sum(w() is not None
@@ -85,16 +91,9 @@ def test_replications_in_threads_share_the_freeze_and_give_the_same_bits(monkeyp
     import gc
     from concurrent.futures import ThreadPoolExecutor
 
-    alive: list[weakref.ref] = []
-    init = engine.Simulation.__init__
-
-    def tracked(self, *a, **k):
-        alive.append(weakref.ref(self))
-        init(self, *a, **k)
-
     sc = tiny()
     alone = [sim.run_replication(sc, seed).metrics for seed in (1, 2, 3)]
-    monkeypatch.setattr(engine.Simulation, "__init__", tracked)
+    alive = track_simulations(monkeypatch)
     with ThreadPoolExecutor(3) as pool:
         together = list(pool.map(lambda seed: sim.run_replication(sc, seed).metrics, (1, 2, 3)))
     assert json.dumps(together) == json.dumps(alone)
