@@ -57,6 +57,13 @@ class Recorder:
             self._counts[name] = arr
         return arr
 
+    def counter(self, name: str) -> np.ndarray:
+        """The ``(weeks, regions)`` storage of counter ``name``, for a kernel that adds into it.
+
+        Made now if it is not yet (the same as made at its first addition).
+        """
+        return self._arr(name)
+
     def row_block(self, names: tuple[str, ...]) -> np.ndarray:
         """The ``(len(names), weeks, regions)`` storage of counters ``names``, for :meth:`add_rows`.
 

@@ -41,7 +41,7 @@ def run(seed: int, live: np.ndarray | None = None, central: bool = False,
     if live is not None:
         flags[: w.n_stores] = live
     flags[w.n_stores:] = central
-    step, move = orders.step, orders._move
+    step, reroute = orders.step, orders._reroute_lines
     moved = {"store": 0, "delivery": 0}
 
     def forced_step(hour: int) -> None:
@@ -53,13 +53,14 @@ def run(seed: int, live: np.ndarray | None = None, central: bool = False,
                 "dip_handling_elasticity"])
         step(hour)
 
-    def spy_move(g, new, shipped, weeks, t, automatic):
-        pickup = g["method"] == BOPIS
-        moved["store"] += int((pickup & ~shipped).sum())
-        moved["delivery"] += int((pickup & shipped).sum())
-        return move(g, new, shipped, weeks, t, automatic)
+    def spy_reroute(*args):
+        g, converted = reroute(*args)
+        # Moved lines still pickups went to another pickup store; the others now delivered.
+        moved["store"] += int((g["method"] == BOPIS).sum())
+        moved["delivery"] += int(converted.sum())
+        return g, converted
 
-    orders.step, orders._move = forced_step, spy_move
+    orders.step, orders._reroute_lines = forced_step, spy_reroute
     res = s.run()
     return {"m": res.metrics, "region": res.by_region, "moved": moved,
             "store_fails": s.rec.by_store("store_pick_failures").sum(axis=0)}

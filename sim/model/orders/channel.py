@@ -22,19 +22,17 @@ from sim.model.component import Component
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
-from sim.model.orders.baskets import line_counts, mean_lines, reroute_charges
+from sim.model.orders.baskets import line_counts, mean_lines
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
 from sim.model.orders.parked import Parked
 from sim.model.orders.pick_queue import PickQueue
-from sim.model.orders.rules import BOPIS, SHIP, blocked_picks, report_uniform, route_costs
+from sim.model.orders.reroutes import reroute_lines
+from sim.model.orders.rules import BOPIS, blocked_picks, report_uniform, route_costs
 from sim.model.plumbing.record_bytes import fields, select
 from sim.model.recorder import Recorder
 from sim.model.rollout.adherence import followed_at_stores
 from sim.model.world import HOURS_PER_WEEK, World
-
-#: The order fields routing reads (:func:`ok_.route`), in its argument order.
-ROUTED = ("method", "region", "store", "home", "sku", "basket")
 
 
 class Orders(Component):
@@ -119,6 +117,10 @@ class Orders(Component):
         #: Where the rows of the arrival and pick kernels' counts are recorded.
         self._arrive_rows = rec.row_block(ok_.ARRIVE_COUNTERS)
         self._pick_rows = rec.row_block(ok_.PICK_COUNTERS)
+        #: Where reroutes are counted (:func:`reroute_lines`' counters, in its order).
+        self._reroute_counts = tuple(rec.counter(name) for name in (
+            "fallout_orders", "reroute_orders", "reroute_cost", "split_parcels",
+            "auto_reroute_orders"))
 
     @property
     def orchestrated(self) -> bool:
@@ -179,22 +181,6 @@ class Orders(Component):
             return
         self.pending.push(b[:promised], due[:promised])
 
-    def _route(self, b: np.ndarray, exclude: np.ndarray, legacy_ok: bool, hour: float
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """Reroute failed orders ``b`` away from ``exclude``; reserve the units promised.
-
-        See :func:`sim.model.orders.kernels.route`. Returns each order's new node (-1: none)
-        and whether it will now be shipped to the customer.
-        """
-        node = np.full(len(b), -1, dtype=np.int64)
-        shipped = np.zeros(len(b), dtype=bool)
-        if len(b):
-            # Contiguous fields, as the arrival kernel passes them: one build of the kernel.
-            ok_.route(node, shipped, *fields(b, ROUTED),
-                      np.ascontiguousarray(exclude, dtype=np.int64), True, legacy_ok,
-                      self._routing(hour))
-        return node, shipped
-
     def _routing(self, hour: float) -> ok_.Routing:
         """The routing state the kernels read at ``hour`` (flat stock views).
 
@@ -216,18 +202,6 @@ class Orders(Component):
             float(w.seasonality[w.calendar_week(w.week_of(hour))]), self.costs)
         self._kept_routing = (key, self.inv.realtime_nodes, routing)
         return routing
-
-    def _schedule(self, b: np.ndarray, t: np.ndarray) -> None:
-        """Queue picks: DCs pick within a shift, stores in open hours after they see the order."""
-        w, p = self.w, self.p
-        n = len(b)
-        pick_at = np.empty(n)
-        due = np.empty(n, dtype=np.int64)
-        ok_.schedule(*fields(b, ("node", "lag")), np.ascontiguousarray(t, dtype=float),
-                     w.n_stores, w.harmonized["order_status"], w.open_hour, w.close_hour,
-                     w.work_slowdown, p["dc_pick_hours"], p["store_pick_hours"], pick_at, due)
-        b["pick_at"] = pick_at
-        self.pending.push(b, due)
 
     # --- picks ---------------------------------------------------------------------------
     def _pick(self, hour: int) -> None:
@@ -307,40 +281,29 @@ class Orders(Component):
 
         No legacy fallback: the platform releases orders only to nodes live on its routing.
         """
-        week = self.w.week_of(t)
-        new, shipped = self._route(f, f["node"], False, t)
-        moved = new >= 0
-        self._fallout(week, f["region"][~moved])
-        if moved.any():
-            self._move(f[moved], new[moved], shipped[moved], np.full(moved.sum(), week),
-                       np.full(moved.sum(), t), automatic=True)
+        n = len(f)
+        self._reroute_lines(f, False, True, np.full(n, self.w.week_of(t), dtype=np.int64),
+                            np.full(n, t), t)
 
-    def _move(self, g: np.ndarray, new: np.ndarray, shipped: np.ndarray, weeks: np.ndarray,
-              t: np.ndarray, automatic: bool) -> None:
-        """Send lines ``g`` to their new nodes; count and cost the reroutes; queue the picks.
+    def _reroute_lines(self, b: np.ndarray, legacy_ok: bool, automatic: bool,
+                       weeks: np.ndarray, t: np.ndarray, hour: float
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Route failed lines ``b`` again from times ``t``; count, cost and queue their picks.
 
-        A delivered line whose order's other lines still ship from the failed node is a split
-        shipment (a parcel of its own, :func:`sim.model.orders.baskets.reroute_charges`).
+        See :func:`sim.model.orders.reroutes.reroute_lines` (the routing state is the one at
+        ``hour``). A delivered line whose order's other lines still ship from the failed node
+        is a split shipment (a parcel of its own,
+        :func:`sim.model.orders.baskets.reroute_charges`). Returns the moved lines and which
+        of them were pickups now delivered.
         """
-        cost, booked, split = reroute_charges(g, new, shipped, automatic, self.costs,
-                                              self.node_x, self.node_y, self.w.n_nodes)
-        g["booked"] += booked
-        # A pickup now delivered is a delivery from here on (no pickup readiness to meet); one
-        # moved to another pickup store is collected there.
-        converted = (g["method"] == BOPIS) & shipped
-        g["method"][converted] = SHIP
-        g["ready_by"][converted] = np.inf
-        collected = ~shipped
-        g["store"][collected] = new[collected]
-        g["node"] = new
-        rec = self.rec
-        rec.add_at("reroute_orders", weeks, g["region"])
-        rec.add_at("reroute_cost", weeks, g["region"], cost)
-        if split.any():
-            rec.add_at("split_parcels", weeks[split], g["region"][split])
-        if automatic:
-            rec.add_at("auto_reroute_orders", weeks, g["region"])
-        self._schedule(g, t)
+        w, p = self.w, self.p
+        g, due, converted = reroute_lines(
+            np.ascontiguousarray(b), legacy_ok, automatic, weeks, t, self._routing(hour),
+            self.costs, self.node_x, self.node_y, w.n_nodes, w.harmonized["order_status"],
+            w.open_hour, w.close_hour, w.work_slowdown, p["dc_pick_hours"],
+            p["store_pick_hours"], *self._reroute_counts)
+        self.pending.push(g, due)
+        return g, converted
 
     def _park(self, f: np.ndarray, t: float) -> None:
         """Legacy: a person must reroute the order; the customer waits (or gives up)."""
@@ -355,27 +318,13 @@ class Orders(Component):
     def resolve(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
         """Apply worked manual reroutes and pickup failures (one batch per hour).
 
-        Orders whose customers still wait are rerouted; the others are cancelled.
+        Orders whose customers still wait are rerouted; the others are cancelled. A person
+        finds another node: by the legacy rules, or through the platform's orchestration
+        where it runs the harmonized routing for the order's channel.
         """
-        keep, b, deadline = self._parked.take(exc_ids)
-        if not keep.any():
-            return
-        fin = finishes[keep]
-        weeks = self._weeks(fin)
-        late = fin > deadline
-        self.rec.add_at("fallout_orders", weeks[late], b["region"][late])
-        if late.all():
-            return
-        b = b[~late]
-        fin, weeks = fin[~late], weeks[~late]
-        # A person finds another node: by the legacy rules, or through the platform's
-        # orchestration where it runs the harmonized routing for the order's channel.
-        new, shipped = self._route(b, b["node"], True, float(fin.min()))
-        moved = new >= 0
-        self.rec.add_at("fallout_orders", weeks[~moved], b["region"][~moved])
-        if moved.any():
-            self._move(select(b, moved), new[moved], shipped[moved], weeks[moved], fin[moved],
-                       automatic=False)
+        b, fin, weeks = self._parked.take_worked(exc_ids, finishes, self._reroute_counts[0])
+        if len(b):
+            self._reroute_lines(b, True, False, weeks, fin, float(fin.min()))
 
     def _fallout(self, week: int, regions: np.ndarray) -> None:
         self.rec.add("fallout_orders", week, regions)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.orders.reroutes import take_worked
 from sim.model.plumbing.growth import grown
-from sim.model.plumbing.record_bytes import select
 
 
 class Parked:
@@ -38,18 +38,17 @@ class Parked:
         self._slot_of[ids] = np.arange(self._n, end)
         self._n = end
 
-    def take(self, exc_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Release the lines of worked exceptions ``exc_ids`` (ids of other kinds are skipped).
+    def take_worked(self, exc_ids: np.ndarray, finishes: np.ndarray, fallout: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Release the lines of exceptions ``exc_ids`` worked at ``finishes``, in one call.
 
-        Returns:
-            Which of ``exc_ids`` held a line, those lines, and their customers' deadlines.
+        Lines whose customer's patience ran out before their exception finished are counted
+        in ``fallout`` (weeks x regions) and dropped. Returns the lines still wanted, their
+        finish times and weeks (:func:`sim.model.orders.reroutes.take_worked`).
         """
-        known = exc_ids < len(self._slot_of)
-        slots = np.full(len(exc_ids), -1, dtype=np.int64)
-        slots[known] = self._slot_of[exc_ids[known]]
-        keep = slots >= 0
-        self._slot_of[exc_ids[keep]] = -1
-        return keep, select(self._lines, slots[keep]), self._deadline[slots[keep]]
+        return take_worked(np.ascontiguousarray(exc_ids, dtype=np.int64),
+                           np.ascontiguousarray(finishes, dtype=float), self._lines,
+                           self._deadline, self._slot_of, fallout)
 
     def overdue(self, end: float) -> np.ndarray:
         """Lines still waiting at ``end`` whose customer's patience has run out; forget all."""
