@@ -133,11 +133,11 @@ class Recorder:
         else:
             tally_into(arr, weeks, regions, _NO_VALUES, float(values))
 
-    def add_stores(self, name: str, weeks: np.ndarray | int, stores: np.ndarray) -> None:
-        """Count events of ``stores`` (one each) in ``weeks`` into a per-store counter.
+    def store_block(self, name: str) -> np.ndarray:
+        """The ``(weeks, stores)`` storage of per-store counter ``name``.
 
-        Per-store counters (kind ``by_store``) show how a wave's own stores fare week by week
-        (the go-live dip), which regional counters blur.
+        For a kernel that adds its counts in itself, as :meth:`add_stores` would (made now if
+        it is not yet).
         """
         arr = self._by_store.get(name)
         if arr is None:
@@ -145,6 +145,15 @@ class Recorder:
                 raise KeyError(f"counter {name!r} is not a per-store counter")
             arr = np.zeros((self.weeks, self.stores))
             self._by_store[name] = arr
+        return arr
+
+    def add_stores(self, name: str, weeks: np.ndarray | int, stores: np.ndarray) -> None:
+        """Count events of ``stores`` (one each) in ``weeks`` into a per-store counter.
+
+        Per-store counters (kind ``by_store``) show how a wave's own stores fare week by week
+        (the go-live dip), which regional counters blur.
+        """
+        arr = self.store_block(name)
         stores = _int64s(stores)
         if isinstance(weeks, np.ndarray) and weeks.ndim:
             weeks = _int64s(weeks)

@@ -24,7 +24,7 @@ from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
 from sim.model.orders.baskets import line_counts, mean_lines
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
-from sim.model.orders.kernels import MISSED, ORDER, READY, SHORT
+from sim.model.orders.kernels import ORDER, SHORT
 from sim.model.orders.parked import Parked
 from sim.model.orders.pick_queue import PickQueue
 from sim.model.orders.reroutes import reroute_lines
@@ -117,6 +117,11 @@ class Orders(Component):
         #: Where the rows of the arrival and pick kernels' counts are recorded.
         self._arrive_rows = rec.row_block(ok_.ARRIVE_COUNTERS)
         self._pick_rows = rec.row_block(ok_.PICK_COUNTERS)
+        #: Picks at each store, their failures, and the picker's misses among them (the dip
+        #: of a wave's own stores: failures per pick as well as counts, since a go-live
+        #: changes how many orders a store is sent; the misses are the staff's own share).
+        self._store_pick_counts = tuple(rec.store_block(name) for name in (
+            "store_picks", "store_pick_failures", "store_pick_misses"))
         #: Where reroutes are counted (:func:`reroute_lines`' counters, in its order).
         self._reroute_counts = tuple(rec.counter(name) for name in (
             "fallout_orders", "reroute_orders", "reroute_cost", "split_parcels",
@@ -209,47 +214,26 @@ class Orders(Component):
         if not len(b):
             return
         w, p = self.w, self.p
-        node = b["node"]
-        blocked = blocked_picks(node, w.n_stores, w.state, w.closed, w.dc_closed)
+        blocked = blocked_picks(b["node"], w.n_stores, w.state, w.closed, w.dc_closed)
         if blocked is not None:  # they wait for the next hour
             later = select(b, blocked)
             later["pick_at"] = np.maximum(later["pick_at"], hour + 1.0)
             self.pending.push(later, hour + 1)
             b = select(b, ~blocked)
-            node = b["node"]
         week = w.week_of(hour)
         outcome = np.empty(len(b), dtype=np.int8)
-        counts = np.zeros((len(ok_.PICK_COUNTERS), self.rec.regions))
-        week_start = float(week * HOURS_PER_WEEK)
-        picked = ok_.pick(b, week_start, w.n_stores, w.error_multiplier,
-                          p["store_pick_error_prob"], w.n_skus,
-                          w.open_reservations.reshape(-1), w.physical.reshape(-1),
-                          w.system.reshape(-1), self.node_x, self.node_y, self.costs, outcome,
-                          counts)
+        # The kernel adds its counts to the recorder's storage itself (one call an hour).
+        picked, failed = ok_.pick(b, week, w.n_stores, w.error_multiplier,
+                                  p["store_pick_error_prob"], w.n_skus,
+                                  w.open_reservations.reshape(-1), w.physical.reshape(-1),
+                                  w.system.reshape(-1), self.node_x, self.node_y, self.costs,
+                                  outcome, self._pick_rows, *self._store_pick_counts)
         self.picked_units += picked
-        rec = self.rec
-        rec.add_rows(self._pick_rows, week, counts)
-        earlier = (outcome == READY) & (b["placed"] < week_start)
-        if np.count_nonzero(earlier):
-            rec.add_at("bopis_ready_orders", self._weeks(b["placed"][earlier]),
-                       b["region"][earlier])
-        fail = outcome >= SHORT
-        # Per store, for the dip of a wave's own stores (failures per pick as well as counts:
-        # a go-live changes how many orders a store is sent).
-        store_pick = node < w.n_stores
-        if np.count_nonzero(store_pick):
-            rec.add_stores("store_picks", week, node[store_pick])
-        at_store = fail & store_pick
-        if np.count_nonzero(at_store):
-            rec.add_stores("store_pick_failures", week, node[at_store])
-            # The staff's share of them (a unit on the shelf not found): the dip's own effect,
-            # apart from the records' (a go-live's real-time view also ends double promises).
-            missed = at_store & (outcome == MISSED)
-            rec.add_stores("store_pick_misses", week, node[missed])
         if self.on_online_sale is not None and picked:
-            self.on_online_sale(hour, b if picked == len(b) else select(b, ~fail))
-        if not np.count_nonzero(fail):
+            self.on_online_sale(hour, b if not failed else select(b, outcome < SHORT))
+        if not failed:
             return
+        fail = outcome >= SHORT
         f = select(b, fail)
         short = outcome[fail] == SHORT
         # A short pick reveals the phantom stock: the record is set to what is there. A missed
@@ -257,7 +241,7 @@ class Orders(Component):
         w.system[f["node"][short], f["sku"][short]] = w.physical[f["node"][short],
                                                                 f["sku"][short]]
         first = short & ~f["oversold"]
-        rec.add("oversell_orders", week, f["region"][first])
+        self.rec.add("oversell_orders", week, f["region"][first])
         f["oversold"] |= short
         f["tries"] = f["tries"] + 1
         give_up = f["tries"] > p["max_reroute_attempts"]

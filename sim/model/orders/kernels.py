@@ -24,7 +24,7 @@ from sim.model.orders.rules import (
     pick_uniform,
 )
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
-from sim.model.world import next_open_at
+from sim.model.world import HOURS_PER_WEEK, next_open_at
 
 #: One line of an online order (:mod:`sim.model.orders.baskets`): ``basket`` is its order's
 #: id, ``lines`` how many lines that order has, ``booked`` the shipping its reroutes have
@@ -272,37 +272,48 @@ def schedule(node: np.ndarray, lag: np.ndarray, t: np.ndarray, n_stores: int,
 
 
 @kernel
-def pick(b: np.ndarray, week_start: float, n_stores: int, error_multiplier: np.ndarray,
+def pick(b: np.ndarray, week: int, n_stores: int, error_multiplier: np.ndarray,
          error_prob: float, n_skus: int, open_res: np.ndarray, physical: np.ndarray,
          system: np.ndarray, node_x: np.ndarray, node_y: np.ndarray, c: RouteCosts,
-         outcome: np.ndarray, counts: np.ndarray) -> int:
-    """Pick a batch ``b`` of :data:`ORDER` lines in order; return the number of units picked.
+         outcome: np.ndarray, block: np.ndarray, store_picks: np.ndarray,
+         store_failures: np.ndarray, store_misses: np.ndarray) -> tuple[int, int]:
+    """Pick a batch ``b`` of :data:`ORDER` lines in order, in ``week``; count what happened.
 
     Each order releases its reservation and takes a unit if the shelf still has one and, at
     a store, the picker finds it (:func:`sim.model.orders.rules.pick_missed`; the uniform is
     read for every pick, DC or store, live or not). ``outcome`` gets each order's result (see
     the module constants; a pickup is ``READY`` when picked by the promised time, the pick
-    being done at its own time within the hour the step stands for). ``counts`` rows
-    accumulate per region the orders fulfilled, those fulfilled from stores, the failed
-    picks at stores, the pickups ready that were placed this week (from ``week_start``;
-    the channel books the others in the week they were placed), and what the orders picked
-    cost to fulfil (:func:`sim.model.orders.rules.fulfillment_cost`, the customer at their
-    ``home`` store's location): delivered lines of one order (``basket``) picked together at
-    one node go in one parcel, and ``booked`` is the shipping each line's reroutes already
-    counted.
+    being done at its own time within the hour the step stands for).
+
+    The counts go straight into the recorder's storage (one call an hour, not one per
+    counter). ``block`` is the :data:`PICK_COUNTERS` row block (counter, week, region): the
+    hour's sums per region (orders fulfilled, those fulfilled from stores, the failed picks
+    at stores, pickups ready, what the orders picked cost to fulfil) are added to ``week``
+    once, as the recorder's ``add_rows`` does; a pickup ready that was placed in an earlier
+    week counts in that week, as its promise did. The cost is
+    :func:`sim.model.orders.rules.fulfillment_cost`, the customer at their ``home`` store's
+    location: delivered lines of one order (``basket``) picked together at one node go in
+    one parcel, and ``booked`` is the shipping each line's reroutes already counted. The
+    per-store counters (week x store) count the picks at each store, their failures and the
+    picker's misses among them. Returns the units picked and the lines that failed.
     """
     # The record array, not its fields, is passed: a field view is typed contiguous when it
     # holds one line and strided otherwise, which built this kernel twice.
     node, sku, region, method, home, basket = b.node, b.sku, b.region, b.method, b.home, b.basket
     pick_at, ready_by, pick_u, tries = b.pick_at, b.ready_by, b.pick_u, b.tries
     placed, booked = b.placed, b.booked
-    picked = 0
+    weeks = block.shape[1]
+    counts = np.zeros((block.shape[0], block.shape[2]))
+    week_start = float(week * HOURS_PER_WEEK)
+    picked = failed = 0
     last_basket, last_node = -1, -1  # the parcel the last delivered line picked went in
     for i in range(len(node)):
         s = node[i]
         cell = s * n_skus + sku[i]
         open_res[cell] -= 1
         at_store = s < n_stores
+        if at_store:
+            store_picks[week, s] += 1.0
         u = pick_uniform(pick_u[i], tries[i])
         missed = at_store and pick_missed(u, error_prob, error_multiplier[s])
         if physical[cell] <= 0:
@@ -326,9 +337,20 @@ def pick(b: np.ndarray, week_start: float, n_stores: int, error_multiplier: np.n
                 math.sqrt(dx * dx + dy * dy), parcel, at_store, booked[i], c)
             ready = method[i] == BOPIS and pick_at[i] <= ready_by[i]
             outcome[i] = READY if ready else PICKED
-            if ready and placed[i] >= week_start:
-                counts[READY_THIS_WEEK, region[i]] += 1.0
+            if ready:
+                if placed[i] >= week_start:
+                    counts[READY_THIS_WEEK, region[i]] += 1.0
+                else:  # whole counts: the order of these additions changes no bit
+                    placed_week = min(int(placed[i] // HOURS_PER_WEEK), weeks - 1)
+                    block[READY_THIS_WEEK, placed_week, region[i]] += 1.0
             continue
+        failed += 1
         if at_store:
             counts[STORE_PICK_FAILED, region[i]] += 1.0
-    return picked
+            store_failures[week, s] += 1.0
+            if outcome[i] == MISSED:
+                store_misses[week, s] += 1.0
+    for k in range(counts.shape[0]):
+        for r in range(counts.shape[1]):
+            block[k, week, r] += counts[k, r]
+    return picked, failed
