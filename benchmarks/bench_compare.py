@@ -28,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_replication import ROOT, bench_scenario  # noqa: E402
+from bench_replication import ROOT, bench_scenario, code_under_test  # noqa: E402
 
 PLANS = ("baseline_legacy", "pilot_then_waves", "returns_first", "big_bang")
 TARGET_SECONDS = 600.0
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(PLANS)} plans x {a.replications} replications, {a.weeks} weeks, "
           f"{a.stores or 'all'} stores, {a.workers} workers; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    print(code_under_test(), flush=True)
     done: list[float] = []
     t0 = time.perf_counter()
 

@@ -175,6 +175,22 @@ def volume_weights(path: str, stores: int | None, weeks: int) -> list[float]:
             for wk in range(weeks)]
 
 
+def code_under_test() -> str:
+    """Which ``sim`` this process imports, and whether it is this checkout's.
+
+    With one virtual environment for two checkouts (timing old and new code side by side),
+    the editable install imports the checkout it was installed from, whatever the script's
+    path: set ``PYTHONPATH`` to the other checkout to time that one.
+    """
+    import sim
+
+    code = Path(sim.__file__).resolve().parent
+    line = f"code: {code}"
+    if code.parent != ROOT:
+        line += f" (not this checkout's: set PYTHONPATH={ROOT} to time it)"
+    return line
+
+
 def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as ex:
         return ex.submit(fn, *args).result()
@@ -217,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"scenario {Path(a.scenario).name}, seed {a.seed}, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the "
           "machine inflates wall time; CPU time is less sensitive)")
+    print(code_under_test())
     run = (lambda fn, *args: fn(*args)) if a.in_process else _in_child
     fast = run(fast_job, a.scenario, a.weeks, a.stores, a.seed)
     per_week = fast["seconds"] / fast["weeks"]

@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_replication import DEFAULT_SCENARIO, _in_child, fast_job  # noqa: E402
+from bench_replication import DEFAULT_SCENARIO, _in_child, code_under_test, fast_job  # noqa: E402
 
 REFERENCE_STORES = 600
 
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     print(f"scenario {Path(a.scenario).name}, {a.weeks} weeks per size, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(code_under_test())
     rows = []
     with tempfile.TemporaryDirectory(prefix="rollout-bench-") as tmp:
         for n in a.sizes:
