@@ -248,19 +248,19 @@ def _sell(decision: np.ndarray, *, realtime: int = 0, record_factor: float = 1.0
     phys = np.full(skus, 10 * n, dtype=np.int32)
     system = phys.copy()
     unposted = np.zeros(n, dtype=np.int64)
-    counts = np.zeros((3, 1))
+    block = np.zeros((5, 1, 1))  # counter x week x region
     sold, shrunk, late = sell_hour(
         np.array([0]), np.array([n]), u, np.array([1.0]), np.arange(1.0, skus + 1),
         float(skus), skus, np.array([state], dtype=np.int8), np.zeros(1, dtype=np.bool_), 0.5,
         phys, system, np.zeros(skus, dtype=np.int32),
         np.array([realtime], dtype=np.int64), misscan, np.array([record_factor]),
         np.array([em]), unposted_share, np.array([0]), np.ones(skus), np.ones(skus),
-        np.zeros(skus, dtype=np.int32), 1, counts, np.zeros(1), np.zeros(1),
+        np.zeros(skus, dtype=np.int32), 1, 0, block, np.zeros((1, 1)),
         np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
         unposted)
     assert shrunk == 0
     return {"sold": sold, "late": late, "system": system, "phys": phys,
-            "unposted": unposted[:late], "counts": counts[:, 0]}
+            "unposted": unposted[:late], "counts": block[:3, 0, 0]}
 
 
 def _misscanned(got: dict, n: int) -> int:

@@ -31,9 +31,9 @@ def sell_hour(stores: np.ndarray, per_store: np.ndarray, u: np.ndarray, store_cd
               realtime: np.ndarray, misscan_rate: float, record_factor: np.ndarray,
               error_multiplier: np.ndarray, unposted_share: float, store_region: np.ndarray,
               sku_price: np.ndarray, sku_margin: np.ndarray, shrink_mark: np.ndarray,
-              stamp: int, region_out: np.ndarray, value_out: np.ndarray,
-              lost_margin_out: np.ndarray, sold_store: np.ndarray, sold_sku: np.ndarray,
-              sold_at: np.ndarray, unposted: np.ndarray) -> tuple[int, int, int]:
+              stamp: int, week: int, block: np.ndarray, store_sold: np.ndarray,
+              sold_store: np.ndarray, sold_sku: np.ndarray, sold_at: np.ndarray,
+              unposted: np.ndarray) -> tuple[int, int, int]:
     """One hour of walk-in units, ``per_store[j]`` at store ``stores[j]``, then shrink.
 
     The walk-in units are rows ``:n`` of ``u`` (``n = per_store.sum()``), store after store
@@ -54,15 +54,21 @@ def sell_hour(stores: np.ndarray, per_store: np.ndarray, u: np.ndarray, store_cd
     ``store_cdf``, column 1 the SKU): shrink takes one unit from each distinct drawn cell
     that still has stock after the hour's sales.
 
-    ``region_out`` rows accumulate per region: 0 lost sales (a closure's included), 1 downtime
-    lost, 2 units sold;
-    ``value_out`` the value sold; ``lost_margin_out`` the margin (price - cost) of the units
-    not sold. Returns ``(units sold, shrink units, unposted sales)``; the sold units' stores
-    and SKUs are written, in arrival order, to ``sold_store``/``sold_sku``, and their places
-    among the hour's walk-in units to ``sold_at`` (what a sale's own later draws are keyed
-    to: the walk-in units do not depend on the plan, the sales do).
+    The hour's sums per region go to ``week`` of the recorder's row block ``block``
+    (counter x week x region), added once at the end as the recorder's ``add_rows`` does:
+    row 0 lost sales (a closure's included), 1 downtime lost, 2 units sold, 3 the value sold,
+    4 the margin (price - cost) of the units not sold; each store's units sold go to its
+    column of ``store_sold`` (week x store). Returns ``(units sold, shrink units, unposted
+    sales)``; the sold units' stores and SKUs are written, in arrival order, to
+    ``sold_store``/``sold_sku``, and their places among the hour's walk-in units to
+    ``sold_at`` (what a sale's own later draws are keyed to: the walk-in units do not depend
+    on the plan, the sales do).
     """
     sku_guide = guide_table(sku_cdf, sku_total)
+    n_regions = block.shape[2]
+    region_out = np.zeros((3, n_regions))
+    value_out = np.zeros(n_regions)
+    lost_margin_out = np.zeros(n_regions)
     i = 0
     sold = 0
     n_late = 0
@@ -128,6 +134,13 @@ def sell_hour(stores: np.ndarray, per_store: np.ndarray, u: np.ndarray, store_cd
         region_out[2, r] += n_sold
         value_out[r] += value
         lost_margin_out[r] += lost_m
+        if n_sold:  # whole counts: a store's sales are one number an hour
+            store_sold[week, s] += n_sold
+    for r in range(n_regions):
+        for c in range(3):
+            block[c, week, r] += region_out[c, r]
+        block[3, week, r] += value_out[r]
+        block[4, week, r] += lost_margin_out[r]
     shrunk = 0
     m = u.shape[0]
     if m > i:

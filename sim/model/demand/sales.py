@@ -29,8 +29,8 @@ from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import World
 
-#: The counters of the rows :func:`sell_hour` sums per region: its ``region_out`` rows (lost,
-#: lost in downtime, sold), then ``value_out`` and ``lost_margin_out``.
+#: The counters of the rows :func:`sell_hour` sums per region (lost, lost in downtime, sold,
+#: the value sold, the margin of the units not sold).
 SALES_COUNTERS = ("lost_sales_units", "downtime_lost_units", "store_sales_units",
                   "store_sales_value", "lost_margin")
 
@@ -91,6 +91,8 @@ class StoreDemand(Component):
         self.hour_walkins = 0
         self.hour_sold_at = np.zeros(0, dtype=np.int32)
         self._rows = rec.row_block(SALES_COUNTERS)
+        #: Units sold by store too (one count per store and hour): a history to calibrate from.
+        self._store_sold = rec.store_block("store_units_sold")
 
     def sku_cdf(self, week: int) -> tuple[np.ndarray, float]:
         """Cumulative SKU weights of a week (weekly units x promotion lift) and their total."""
@@ -129,9 +131,6 @@ class StoreDemand(Component):
             self._u = np.empty((2 * m, 2))
         u = self._u[:m]
         rng.random(out=u)
-        # The kernel's per-region sums, one row per counter of SALES_COUNTERS.
-        rows = np.zeros((len(SALES_COUNTERS), self.rec.regions))
-        counts, value, lost_margin = rows[:3], rows[3], rows[4]
         sold_store = np.empty(n, dtype=np.int32)
         sold_sku = np.empty(n, dtype=np.int32)
         sold_at = np.empty(n, dtype=np.int32)
@@ -144,14 +143,11 @@ class StoreDemand(Component):
             w.physical.reshape(-1), w.system.reshape(-1), w.open_reservations.reshape(-1),
             self.realtime, self.misscan_rate, w.record_error_factor, w.error_multiplier,
             self.unposted_share, w.store_region, w.sku_price, self.sku_margin,
-            self._shrink_mark, self._stamp, counts, value, lost_margin, sold_store, sold_sku,
-            sold_at, self._unposted)
+            self._shrink_mark, self._stamp, week, self._rows, self._store_sold, sold_store,
+            sold_sku, sold_at, self._unposted)
         self.shrink_units += shrunk
         self.sold_units += sold
         rec = self.rec
-        rec.add_rows(self._rows, week, rows)
-        if sold:  # by store too (one count per store and hour): a history to calibrate from
-            rec.add_stores("store_units_sold", week, sold_store[:sold])
         self.hour_sales = [(np.full(sold, week, dtype=np.int32), sold_store[:sold],
                             sold_sku[:sold])]
         self.hour_walkins, self.hour_sold_at = n, sold_at[:sold]
