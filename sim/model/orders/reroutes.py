@@ -20,8 +20,6 @@ from sim.model.plumbing.jit import kernel
 from sim.model.plumbing.tally import tally_into
 from sim.model.world import HOURS_PER_WEEK
 
-_NO_VALUES = np.zeros(0)
-
 
 @kernel
 def take_worked(exc_ids: np.ndarray, finishes: np.ndarray, lines: np.ndarray,
@@ -85,13 +83,20 @@ def reroute_lines(b: np.ndarray, legacy_ok: bool, automatic: bool, weeks: np.nda
     n = len(b)
     node = np.full(n, -1, dtype=np.int64)
     shipped = np.zeros(n, dtype=np.bool_)
-    region = np.ascontiguousarray(b.region)
+    # The fields routing reads, copied element by element into plain arrays, as the arrival
+    # kernel passes them (a copy of a field of these packed records is typed unaligned, which
+    # built route and the tallies again), and values, not constants (numba types a constant
+    # argument as a literal, or a global array as read-only: builds again too).
+    method, region, store = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    home, sku, basket = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    failed = np.empty(n, np.int64)
+    for i in range(n):
+        method[i], region[i], store[i] = b[i].method, b[i].region, b[i].store
+        home[i], sku[i], basket[i], failed[i] = b[i].home, b[i].sku, b[i].basket, b[i].node
+    reroute, no_values = n >= 0, np.zeros(0)
     if n:
-        # Contiguous fields, as the arrival kernel passes them: one build of route.
-        route(node, shipped, np.ascontiguousarray(b.method), region,
-              np.ascontiguousarray(b.store), np.ascontiguousarray(b.home),
-              np.ascontiguousarray(b.sku), np.ascontiguousarray(b.basket),
-              np.ascontiguousarray(b.node), True, legacy_ok, rt)
+        route(node, shipped, method, region, store, home, sku, basket, failed, reroute,
+              legacy_ok, rt)
     moved = node >= 0
     last = fallout.shape[0] - 1
     for i in range(n):
@@ -116,12 +121,12 @@ def reroute_lines(b: np.ndarray, legacy_ok: bool, automatic: bool, weeks: np.nda
         lag[i] = g[i].lag
     g_region = region[moved]
     # The recorder's tallies (reroute_cost's sums in line order, as the recorder adds them).
-    tally_into(reroutes, wk, g_region, _NO_VALUES, 1.0)
+    tally_into(reroutes, wk, g_region, no_values, 1.0)
     tally_into(reroute_cost, wk, g_region, cost, 0.0)
     if split.any():
-        tally_into(split_parcels, wk[split], g_region[split], _NO_VALUES, 1.0)
+        tally_into(split_parcels, wk[split], g_region[split], no_values, 1.0)
     if automatic:
-        tally_into(auto_reroutes, wk, g_region, _NO_VALUES, 1.0)
+        tally_into(auto_reroutes, wk, g_region, no_values, 1.0)
     pick_at = np.empty(m)
     due = np.empty(m, dtype=np.int64)
     schedule(new, lag, tm, rt.n_stores, order_status_harmonized, open_hour, close_hour,
