@@ -107,6 +107,7 @@ class Orders(Component):
         self._parked = Parked(ORDER)  # lines waiting for a person to reroute them
         self._u, self._pu = np.empty((0, 7)), np.empty(0)  # scratch of the hour's draws
         self._ru, self._b = np.empty(0, dtype=np.float32), np.zeros(0, dtype=ORDER)
+        self._due = np.empty(0, dtype=np.int64)
         #: Scratch counter per stage and (node, SKU) cell for routing (zero between calls).
         self._seen = np.zeros(4 * world.n_nodes * world.n_skus, dtype=np.int32)
         self._kept_routing: tuple | None = None
@@ -126,6 +127,7 @@ class Orders(Component):
         self._reroute_counts = tuple(rec.counter(name) for name in (
             "fallout_orders", "reroute_orders", "reroute_cost", "split_parcels",
             "auto_reroute_orders"))
+        self._fallout_counts = self._reroute_counts[0]  # orders cancelled (week x region)
 
     @property
     def orchestrated(self) -> bool:
@@ -163,6 +165,7 @@ class Orders(Component):
             self._pu = np.empty(2 * n)
             self._ru = np.empty(2 * n, dtype=np.float32)
             self._b = np.zeros(2 * n, dtype=ORDER)
+            self._due = np.empty(2 * n, dtype=np.int64)
         u = self._u[:n]
         rng.random(out=u)
         pu = self._pu[:n]
@@ -170,21 +173,17 @@ class Orders(Component):
         ru = self._ru[:n]
         self.return_rng.random(out=ru, dtype=np.float32)
         t = hour + 0.5
-        b = self._b[:n]  # queued orders are copied out of it, so it can be reused
-        # The kernel's counts, then the latency sums (a row per ok_.ARRIVE_COUNTERS).
-        rows = np.zeros((len(ok_.ARRIVE_COUNTERS), self.rec.regions))
-        due = np.empty(n, dtype=np.int64)
-        promised = ok_.arrive(u, pu, ru, lines, self._orders_placed, t, cdf, total, b, due,
-                              rows[:-1], rows[-1], self._channel, self._rules, self._routing(hour))
-        self._orders_placed += len(lines)
+        # Queued orders and due hours are copied out of these, so they can be reused.
+        b, due = self._b[:n], self._due[:n]
         # Every order placed counts; one that no node can promise is cancelled at once
-        # (fallout for lack of stock), so the count does not depend on the plan.
-        self.rec.add_rows(self._arrive_rows, week, rows)
-        if np.count_nonzero(rows[ok_.UNPROMISABLE]):
-            self.rec.add_row("fallout_orders", week, rows[ok_.UNPROMISABLE])
-        if not np.count_nonzero(rows[ok_.PROMISED]):
-            return
-        self.pending.push(b[:promised], due[:promised])
+        # (fallout for lack of stock), so the count does not depend on the plan. The kernel
+        # adds its counts to the recorder's storage itself.
+        promised = ok_.arrive(u, pu, ru, lines, self._orders_placed, t, cdf, total, b, due,
+                              week, self._arrive_rows, self._fallout_counts,
+                              self._channel, self._rules, self._routing(hour))
+        self._orders_placed += len(lines)
+        if promised:
+            self.pending.push(b[:promised], due[:promised])
 
     def _routing(self, hour: float) -> ok_.Routing:
         """The routing state the kernels read at ``hour`` (flat stock views).

@@ -98,8 +98,8 @@ class Rules(NamedTuple):
 @kernel
 def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines: np.ndarray,
            first_order: int, t: float, sku_cdf: np.ndarray, sku_total: float,
-           b: np.ndarray, due: np.ndarray, counts: np.ndarray, latency: np.ndarray, ch: Channel,
-           rules: Rules, rt: Routing) -> int:
+           b: np.ndarray, due: np.ndarray, week: int, block: np.ndarray, fallout: np.ndarray,
+           ch: Channel, rules: Rules, rt: Routing) -> int:
     """Turn an hour's customer draws ``u`` (lines x 7) into order lines ``b``; route, promise.
 
     Each line's SKU comes from its row of ``u``; its order's customer region, method, BOPIS
@@ -110,9 +110,11 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines:
     the batch is routed (:func:`route`, with ``rt`` its state), and each promised BOPIS order
     gets the ready time promised at
     checkout: within the promise window of open hours, or that long after the next opening
-    when today's hours are too short. ``counts`` rows (see the module constants) and
-    ``latency`` (age of the view each promise was made from, hours) accumulate per customer
-    region.
+    when today's hours are too short. The hour's counts per customer region (rows: see the
+    module constants), then the age of the view each promise was made from (hours), are
+    added to ``week`` of the recorder's row block ``block`` (:data:`ARRIVE_COUNTERS` x week x
+    region) once, as the recorder's ``add_rows`` does; the lines no node can promise are
+    also cancelled at once: ``fallout`` (week x region).
 
     Every field of ``b[:len(u)]`` is written (``b`` is a reused buffer). Returns the number of
     promised orders, moved (in arrival order) to the front of ``b`` with their pick times, and
@@ -124,6 +126,8 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines:
     b_store, b_home, b_ready_by, b_patience, b_lag = b.store, b.home, b.ready_by, b.patience, b.lag
     n = u.shape[0]
     n_regions = len(region_cdf)
+    counts = np.zeros((len(ARRIVE_COUNTERS) - 1, n_regions))
+    latency = np.zeros(n_regions)
     guide = guide_table(sku_cdf, sku_total)
     region_total = region_cdf[-1]
     basket = np.empty(n, dtype=np.int64)  # each line's order id
@@ -220,6 +224,12 @@ def arrive(u: np.ndarray, pick_u: np.ndarray, return_u: np.ndarray, order_lines:
             latency[r] += rules.realtime_latency
         else:
             latency[r] += max(t - ch.last_sync[node], 0.0)
+    for r in range(n_regions):
+        for k in range(counts.shape[0]):
+            block[k, week, r] += counts[k, r]
+        block[counts.shape[0], week, r] += latency[r]
+        if counts[UNPROMISABLE, r]:  # whole counts: the order of these additions changes no bit
+            fallout[week, r] += counts[UNPROMISABLE, r]
     kept = 0
     for i in range(n):
         if b_node[i] < 0:
