@@ -256,9 +256,6 @@ class Orders(Component):
         if (~auto).any():
             self._park(f[~auto], hour + 1.0)
 
-    def _weeks(self, hours: np.ndarray) -> np.ndarray:
-        return np.minimum((hours // HOURS_PER_WEEK).astype(np.int64), self.rec.weeks - 1)
-
     def _reroute(self, f: np.ndarray, t: float) -> None:
         """Orchestrated: move failed orders now to the cheapest other live node that can promise.
 
@@ -305,7 +302,7 @@ class Orders(Component):
         finds another node: by the legacy rules, or through the platform's orchestration
         where it runs the harmonized routing for the order's channel.
         """
-        b, fin, weeks = self._parked.take_worked(exc_ids, finishes, self._reroute_counts[0])
+        b, fin, weeks = self._parked.take_worked(exc_ids, finishes, self._fallout_counts)
         if len(b):
             self._reroute_lines(b, True, False, weeks, fin, float(fin.min()))
 
