@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.model.plumbing.jit import kernel
+from sim.model.plumbing.jit import inline_kernel, kernel
 from sim.plan import Plan
 from sim.scenario import AREAS, Scenario
 from sim.scenario_disruptions import Disruption
@@ -163,6 +163,15 @@ def region_dc_nodes(n_stores: int, n_regions: int, dc_regions: list[list[int]],
         dcs = store_dc[store_region == r]
         out[r] = n_stores + (np.bincount(dcs).argmax() if len(dcs) else 0)
     return out
+
+
+@inline_kernel
+def week_index(hour: float, n_weeks: int) -> int:
+    """0-based week of an hour, clipped to the last of ``n_weeks``.
+
+    :meth:`World.week_of` inside a kernel.
+    """
+    return min(np.int64(hour // HOURS_PER_WEEK), n_weeks - 1)
 
 
 @kernel

@@ -24,7 +24,7 @@ from sim.model.orders.rules import (
     pick_uniform,
 )
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
-from sim.model.world import HOURS_PER_WEEK, next_open_at
+from sim.model.world import HOURS_PER_WEEK, next_open_at, week_index
 
 #: One line of an online order (:mod:`sim.model.orders.baskets`): ``basket`` is its order's
 #: id, ``lines`` how many lines that order has, ``booked`` the shipping its reroutes have
@@ -351,7 +351,7 @@ def pick(b: np.ndarray, week: int, n_stores: int, error_multiplier: np.ndarray,
                 if placed[i] >= week_start:
                     counts[READY_THIS_WEEK, region[i]] += 1.0
                 else:  # whole counts: the order of these additions changes no bit
-                    placed_week = min(int(placed[i] // HOURS_PER_WEEK), weeks - 1)
+                    placed_week = week_index(placed[i], weeks)
                     block[READY_THIS_WEEK, placed_week, region[i]] += 1.0
             continue
         failed += 1
