@@ -48,7 +48,11 @@ def nearest_stores(w: World, flag: np.ndarray, k: int) -> tuple[np.ndarray, np.n
         cands = members[flag[members]]
         if not len(cands):
             continue
-        d = np.linalg.norm(xy[members, None, :] - xy[None, cands, :], axis=2)
+        # What np.linalg.norm over the last axis computes (the same bits), without its
+        # members x candidates x 2 temporary: a 6,000-store network spent ~0.3 s here.
+        dx = xy[members, 0, None] - xy[None, cands, 0]
+        dy = xy[members, 1, None] - xy[None, cands, 1]
+        d = np.sqrt(dx * dx + dy * dy)
         order = nearest_k(d, k)
         out[members, : order.shape[1]] = cands[order]
         km[members, : order.shape[1]] = np.take_along_axis(d, order, axis=1)
