@@ -25,8 +25,11 @@ With ``--weeks`` shorter than the scenario's horizon the plan is compressed in p
 the run; the calendar still starts in week 1 (low season), so short runs are cheaper per week
 than the year's average.
 
-Profiling: ``--profile`` runs the fast replication under pyinstrument in-process and prints
-the top 25 lines of the call tree. For the full tree or a flame graph::
+Profiling: when a full-network year misses the 3-second target, or with ``--profile``, a
+second replication runs under cProfile in a fresh process and the script prints where its
+time goes (``where_time_goes.py``: each task of the schedule, the desk, set-up, results, the
+kernels and NumPy calls by their own time). For a call tree or a flame graph (pyinstrument
+shows each compiled kernel as a root of its own, outside the call that made it)::
 
     /work/venv/bin/pyinstrument -r html -o prof.html benchmarks/bench_replication.py \\
         --weeks 8 --no-reference --in-process
@@ -51,6 +54,8 @@ ROOT = HERE.parent
 #: The per-order reference model lives next to the test that checks the engine against it.
 REFERENCE_DIR = ROOT / "tests" / "validity"
 DEFAULT_SCENARIO = ROOT / "scenarios" / "pilot_then_waves.toml"
+#: DESIGN §10: a 600-store year on one core, seconds.
+TARGET_YEAR_S = 3.0
 MIB = 1024.0  # ru_maxrss is in KiB on Linux
 
 
@@ -196,21 +201,17 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
         return ex.submit(fn, *args).result()
 
 
-def profile_fast(path: str, weeks: int | None, stores: int | None, seed: int,
-                 lines: int = 25) -> str:
-    """Run one fast replication under pyinstrument; return the top ``lines`` of the tree."""
-    from pyinstrument import Profiler
+def profile_job(path: str, weeks: int | None, stores: int | None, seed: int) -> str:
+    """Where one fast replication's time goes (``where_time_goes.py``; a fresh child process).
+
+    The kernels are loaded by a 20-store, 1-week run first, as for the timed run.
+    """
+    from where_time_goes import breakdown
 
     import sim
 
-    sc = bench_scenario(path, weeks, stores)
-    prof = Profiler(interval=0.001)
-    prof.start()
-    sim.run_replication(sc, seed)
-    prof.stop()
-    text = prof.output_text(unicode=False, color=False).splitlines()
-    tree = [i for i, line in enumerate(text) if line[:1].isdigit()]  # skip the banner
-    return "\n".join(text[tree[0] if tree else 0:][:lines])
+    sim.run_replication(bench_scenario(path, 1, 20), seed)
+    return breakdown(bench_scenario(path, weeks, stores), seed)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="run in this process (for external profilers; memory then includes "
                     "everything this process did)")
     ap.add_argument("--profile", action="store_true",
-                    help="also profile the fast run with pyinstrument (top 25 lines)")
+                    help="also show where the fast run's time goes (where_time_goes.py), "
+                    "which is shown anyway when a year misses the target")
     a = ap.parse_args(argv)
 
     print(f"scenario {Path(a.scenario).name}, seed {a.seed}, python {sys.version.split()[0]}, "
@@ -271,9 +273,17 @@ def main(argv: list[str] | None = None) -> None:
               f"{seasonal / fast['seconds'] * cpu_ratio:.1f}x CPU (volume-weighted)")
         print("  DESIGN §10 reference figure: ~128 s for a 600-store year (72 M events)")
 
-    if a.profile:
-        print("\npyinstrument, top 25 lines (fast engine, in this process):")
-        print(profile_fast(a.scenario, a.weeks, a.stores, a.seed))
+    # DESIGN §10's target is for the full network; a missed one comes with its profile.
+    missed = a.stores is None and per_week * 52 > TARGET_YEAR_S
+    if a.profile or missed:
+        why = "the year misses the target: " if missed and not a.profile else ""
+        print(f"\n{why}where the time goes (another replication, in a fresh process; "
+              "python benchmarks/where_time_goes.py alone):")
+        print(run(profile_job, a.scenario, a.weeks, a.stores, a.seed))
+        if missed:
+            print("next step (benchmarks/README.md): each component's hour in one compiled "
+                  "call, its state held on the compiled side; under 3 s also needs the "
+                  "walk-in channel out of the per-unit path")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""Where one replication's time goes: each scheduled task, the desk, set-up, results, hot spots.
+
+Runs one replication under ``cProfile`` (deterministic: each compiled kernel is one call, so
+its time is exact; the profiler's overhead makes the whole ~15-20 % slower, all of it in the
+Python around the kernels) and prints, longest first:
+
+- the time of each task of the hourly schedule (:data:`sim.model.schedule.HOURLY`, what it
+  calls included), the exception desk's own SimPy process, the rollout's processes, the
+  set-up (building the components) and the result tables, with what is left (SimPy, the
+  clock);
+- the functions with the most time of their own: the compiled kernels and the NumPy calls.
+
+``bench_replication.py`` prints this when the year misses the 3-second target (DESIGN §10),
+or always with ``--profile``. Alone::
+
+    python benchmarks/where_time_goes.py                          # 600 stores, 52 weeks
+    python benchmarks/where_time_goes.py --weeks 8 --stores 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import inspect
+import pstats
+import time
+from collections.abc import Callable
+from typing import Any
+
+#: Hot spots listed (functions by their own time).
+TOP = 15
+
+
+def _key(fn: Callable[..., Any]) -> tuple[str, int, str]:
+    """The ``pstats`` key of a Python function (file, first line, name)."""
+    code = fn.__code__
+    return code.co_filename, code.co_firstlineno, code.co_name
+
+
+def _short(key: tuple[str, int, str]) -> str:
+    """``folder/file.py name`` for a pstats key (``~`` keys are builtins)."""
+    file, _, name = key
+    if file == "~":
+        return name
+    parts = file.replace("\\", "/").split("/")
+    return f"{'/'.join(parts[-2:])} {name}"
+
+
+def breakdown(scenario: Any, seed: int) -> str:
+    """Profile one replication of ``scenario``; the report described in the module docstring.
+
+    Args:
+        scenario: A loaded scenario (already cut to the stores and weeks wanted).
+        seed: The replication's seed.
+
+    Returns:
+        The report's lines, joined.
+    """
+    from sim.model import engine
+    from sim.model.desk.desk import ExceptionDesk
+    from sim.model.results import collect
+    from sim.model.rollout.waves import Rollout
+    from sim.model.schedule import HOURLY
+
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    sim_ = engine.Simulation(scenario, seed)
+    sim_.run()
+    prof.disable()
+    total = time.perf_counter() - t0
+    stats = pstats.Stats(prof).stats  # key -> (calls, primitive calls, own, cumulative, callers)
+    hours = sim_.world.horizon_hours
+
+    def cumulative(fn: Callable[..., Any]) -> float:
+        return stats.get(_key(fn), (0, 0, 0.0, 0.0))[3]
+
+    parts: dict[str, float] = {}
+    for task in HOURLY:
+        component = sim_.components[task.component]
+        name = f"{task.component}.{task.action}"
+        parts[name] = parts.get(name, 0.0) + cumulative(getattr(type(component), task.action))
+    parts["desk (its own process: release, serve, effects)"] = cumulative(ExceptionDesk._serve)
+    # The rollout's SimPy processes are its generator functions; one that delegates to
+    # another (``yield from``) would count the other's time twice, so that is taken off.
+    gens = {_key(fn) for fn in vars(Rollout).values()
+            if inspect.isgeneratorfunction(fn)}
+    nested = sum(ct for g in gens for caller, (_, _, _, ct) in stats.get(g, (0, 0, 0, 0, {}))[4]
+                 .items() if caller in gens)
+    parts["rollout (its own processes: waves, cutovers)"] = (
+        sum(stats.get(g, (0, 0, 0.0, 0.0))[3] for g in gens) - nested)
+    parts["set-up (building the components)"] = cumulative(engine.Simulation.__init__)
+    parts["result tables"] = cumulative(collect)
+    rest = total - sum(parts.values())
+    lines = [f"one replication under cProfile: {total:.2f} s, {hours} simulated hours "
+             f"({total / hours * 1e6:.0f} µs an hour; ~15-20 % faster without the profiler)",
+             "by part of the model (what each calls included):"]
+    for name, sec in sorted(parts.items(), key=lambda kv: -kv[1]):
+        if sec >= 0.0005:
+            lines.append(f"  {sec:7.3f} s {sec / total:6.1%}  {name}")
+    lines.append(f"  {rest:7.3f} s {rest / total:6.1%}  the rest (SimPy, the clock, the finish)")
+    lines.append(f"by own time (the compiled kernels, NumPy; top {TOP}):")
+    own = sorted(stats.items(), key=lambda kv: -kv[1][2])[:TOP]
+    for key, (calls, _, own_s, _, _) in own:
+        lines.append(f"  {own_s:7.3f} s {own_s / total:6.1%}  {calls:>9,} calls  {_short(key)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    from bench_replication import DEFAULT_SCENARIO, bench_scenario
+
+    import sim
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    ap.add_argument("--weeks", type=int, default=52)
+    ap.add_argument("--stores", type=int, default=None, help="store subset (default: all)")
+    ap.add_argument("--seed", type=int, default=7)
+    a = ap.parse_args(argv)
+    # Kernels load (or compile) on their first call in a process: not the replication's time.
+    sim.run_replication(bench_scenario(a.scenario, 1, 20), a.seed)
+    print(breakdown(bench_scenario(a.scenario, a.weeks, a.stores), a.seed))
+
+
+if __name__ == "__main__":
+    main()
