@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
     missed = a.stores is None and per_week * 52 > TARGET_YEAR_S
     if a.profile or missed:
         why = "the year misses the target: " if missed and not a.profile else ""
-        print(f"\n{why}where the time goes (another replication, in a fresh process; "
+        where = "this process" if a.in_process else "a fresh process"
+        print(f"\n{why}where the time goes (another replication, in {where}; "
               "python benchmarks/where_time_goes.py alone):")
         print(run(profile_job, a.scenario, a.weeks, a.stores, a.seed))
         if missed:
