@@ -201,19 +201,6 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
         return ex.submit(fn, *args).result()
 
 
-def profile_job(path: str, weeks: int | None, stores: int | None, seed: int) -> str:
-    """Where one fast replication's time goes (``where_time_goes.py``; a fresh child process).
-
-    The kernels are loaded by a 20-store, 1-week run first, as for the timed run.
-    """
-    from where_time_goes import breakdown
-
-    import sim
-
-    sim.run_replication(bench_scenario(path, 1, 20), seed)
-    return breakdown(bench_scenario(path, weeks, stores), seed)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -280,7 +267,9 @@ def main(argv: list[str] | None = None) -> None:
         where = "this process" if a.in_process else "a fresh process"
         print(f"\n{why}where the time goes (another replication, in {where}; "
               "python benchmarks/where_time_goes.py alone):")
-        print(run(profile_job, a.scenario, a.weeks, a.stores, a.seed))
+        from where_time_goes import profile
+
+        print(run(profile, a.scenario, a.weeks, a.stores, a.seed))
         if missed:
             print("next step (benchmarks/README.md): each component's hour in one compiled "
                   "call, its state held on the compiled side; under 3 s also needs the "

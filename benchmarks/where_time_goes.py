@@ -81,14 +81,16 @@ def breakdown(scenario: Any, seed: int) -> str:
         name = f"{task.component}.{task.action}"
         parts[name] = parts.get(name, 0.0) + cumulative(getattr(type(component), task.action))
     parts["desk (its own process: release, serve, effects)"] = cumulative(ExceptionDesk._serve)
-    # The rollout's SimPy processes are its generator functions; one that delegates to
-    # another (``yield from``) would count the other's time twice, so that is taken off.
-    gens = {_key(fn) for fn in vars(Rollout).values()
-            if inspect.isgeneratorfunction(fn)}
-    nested = sum(ct for g in gens for caller, (_, _, _, ct) in stats.get(g, (0, 0, 0, 0, {}))[4]
-                 .items() if caller in gens)
-    parts["rollout (its own processes: waves, cutovers)"] = (
-        sum(stats.get(g, (0, 0, 0.0, 0.0))[3] for g in gens) - nested)
+    # The rollout's SimPy processes are its generator functions. One delegates to another
+    # (``yield from``), whose time would then count twice: only time not spent inside
+    # another of them counts.
+    gens = {_key(fn) for fn in vars(Rollout).values() if inspect.isgeneratorfunction(fn)}
+    rollout = 0.0
+    for g in gens:
+        if g in stats:
+            callers = stats[g][4]  # caller -> (calls, primitive calls, own, cumulative)
+            rollout += stats[g][3] - sum(v[3] for c, v in callers.items() if c in gens)
+    parts["rollout (its own processes: waves, cutovers)"] = rollout
     parts["set-up (building the components)"] = cumulative(engine.Simulation.__init__)
     parts["result tables"] = cumulative(collect)
     rest = total - sum(parts.values())
@@ -106,11 +108,23 @@ def breakdown(scenario: Any, seed: int) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line entry point."""
-    from bench_replication import DEFAULT_SCENARIO, bench_scenario
+def profile(path: str, weeks: int | None, stores: int | None, seed: int) -> str:
+    """:func:`breakdown` of a scenario file cut as ``bench_replication.py`` cuts it.
+
+    The kernels load (or compile) on their first call in a process, which is not the
+    replication's time: a 20-store, 1-week run loads them first, as for the timed run.
+    """
+    from bench_replication import bench_scenario
 
     import sim
+
+    sim.run_replication(bench_scenario(path, 1, 20), seed)
+    return breakdown(bench_scenario(path, weeks, stores), seed)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    from bench_replication import DEFAULT_SCENARIO
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
@@ -118,9 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--stores", type=int, default=None, help="store subset (default: all)")
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args(argv)
-    # Kernels load (or compile) on their first call in a process: not the replication's time.
-    sim.run_replication(bench_scenario(a.scenario, 1, 20), a.seed)
-    print(breakdown(bench_scenario(a.scenario, a.weeks, a.stores), a.seed))
+    print(profile(a.scenario, a.weeks, a.stores, a.seed))
 
 
 if __name__ == "__main__":
