@@ -27,6 +27,7 @@ from sim.model.inventory.rules import (
     record_error_factor,
     store_demand,
 )
+from sim.model.plumbing.growth import grown
 from sim.model.plumbing.jit import scatter_add
 from sim.model.recorder import Recorder
 from sim.model.world import CUTOVER, HOURS_PER_WEEK, LIVE, World
@@ -73,9 +74,10 @@ class Inventory(Component):
         self.in_transit = 0
         self._target_week = -1
         self._target = np.zeros((0, world.n_skus), dtype=np.int64)
-        #: Store-SKU cell of each open inventory_mismatch exception, by exception id.
-        self._mismatch_cells: dict[int, tuple[int, int]] = {}
-        desk.on_done("inventory_mismatch", self._mismatch_fixed)
+        #: Flat store-SKU cell of each open inventory_mismatch exception, by exception id
+        #: (-1: none; ids are dense and increasing, so an array beats a dict).
+        self._mismatch_cell = np.full(1024, -1, dtype=np.int64)
+        desk.on_done_batch("inventory_mismatch", self._mismatches_fixed)
         self.coexistence = False
         self.on_profile: Callable[[np.ndarray], None] | None = None
         #: Whether every node's view was published at the last sync (see :meth:`sync`).
@@ -312,8 +314,9 @@ class Inventory(Component):
         if big.any():
             stores, skus = stores[big], skus[big]
             ids = self.desk.raise_("inventory_mismatch", np.full(len(stores), float(hour)), stores)
-            for i, s, k in zip(ids.tolist(), stores.tolist(), skus.tolist(), strict=True):
-                self._mismatch_cells[i] = (s, k)
+            held = self._mismatch_cell
+            self._mismatch_cell = grown(held, len(held), int(ids.max()) + 1, -1)
+            self._mismatch_cell[ids] = stores * w.n_skus + skus
 
     def _count_dcs(self, day: int, week: int) -> None:
         w = self.w
@@ -328,11 +331,19 @@ class Inventory(Component):
         if wrong.any():
             self.rec.add("dc_count_gaps", week, central, float(wrong.sum()))
 
-    def _mismatch_fixed(self, finish: float, exc_id: int) -> None:
-        """A person recounted the cell and adjusted its record (until then it stays wrong)."""
-        cell = self._mismatch_cells.pop(exc_id, None)
-        if cell is not None:  # only mismatches raised by counts name a cell
-            self.w.system[cell] = self.w.physical[cell]
+    def _mismatches_fixed(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
+        """A person recounted each cell and adjusted its record (until then it stays wrong).
+
+        The desk's hourly batch; the order of the fixes does not matter (each sets its
+        record to the shelf as it is now).
+        """
+        held = self._mismatch_cell
+        ids = exc_ids[exc_ids < len(held)]
+        cells = held[ids]
+        held[ids] = -1
+        cells = cells[cells >= 0]  # only mismatches raised by counts name a cell
+        w = self.w
+        w.system.reshape(-1)[cells] = w.physical.reshape(-1)[cells]
 
     def report(self) -> dict[str, float]:
         """Stock totals for the conservation check, and the store records at the end.

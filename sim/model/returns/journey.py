@@ -177,8 +177,8 @@ class Returns(Component):
         self._day = -1
         self.bench = DcBench(self.capacity, world.n_stores, self.rules, self._bench_members)
         self.refunds = RefundBook(rec)
-        desk.on_done("return_lookup", self.refunds.exception_done)
-        desk.on_done("unreceipted_return", self.refunds.exception_done)
+        desk.on_done_batch("return_lookup", self.refunds.exceptions_done)
+        desk.on_done_batch("unreceipted_return", self.refunds.exceptions_done)
 
     # --- set-up ------------------------------------------------------------------------
     def _inspection_capacity(self) -> np.ndarray:

@@ -42,8 +42,9 @@ class RefundBook:
         # dict); start is nan where an id holds none.
         self._held = _new_held(1024)
         self.n_waiting = 0
-        # Exceptions finished, not yet booked: id, finish, id, finish, ...
-        self._done: list[float] = []
+        # Exceptions finished, not yet booked: the desk's batches of ids and finish times.
+        self._done_ids: list[np.ndarray] = []
+        self._done_at: list[np.ndarray] = []
 
     def hold(self, ids: np.ndarray, rows: np.ndarray, idx: np.ndarray, week: np.ndarray
              ) -> None:
@@ -58,18 +59,24 @@ class RefundBook:
         hold(self._held, ids, rows, idx, week)
         self.n_waiting += len(ids)
 
-    def exception_done(self, finish: float, exc_id: int) -> None:
-        """The desk's callback: exception ``exc_id`` finished (booked in bulk once a day)."""
-        self._done.extend((exc_id, finish))
+    def exceptions_done(self, finishes: np.ndarray, exc_ids: np.ndarray) -> None:
+        """The desk's hourly callback: exceptions ``exc_ids`` finished (booked once a day)."""
+        self._done_ids.append(exc_ids)
+        self._done_at.append(finishes)
 
     def take_done(self) -> None:
-        """Book the refunds held by the exceptions finished since the last call."""
-        if not self._done:
+        """Book the refunds held by the exceptions finished since the last call.
+
+        They are booked in the order the desk finished them, by finish time, then id (its
+        order): the desk reports each exception type in a batch of its own.
+        """
+        if not self._done_ids:
             return
-        done = np.array(self._done).reshape(-1, 2)
-        self._done = []
-        # Ids are below 2**53, exact as floats.
-        ids, finish = done[:, 0].astype(np.int64), np.ascontiguousarray(done[:, 1])
+        ids = np.concatenate(self._done_ids).astype(np.int64, copy=False)
+        finish = np.concatenate(self._done_at).astype(float, copy=False)
+        self._done_ids, self._done_at = [], []
+        order = np.lexsort((ids, finish))
+        ids, finish = ids[order], finish[order]
         buf = self.booked
         buf.n, released = release(self._held, ids, finish, buf.room(len(ids)), buf.n)
         self.n_waiting -= released
