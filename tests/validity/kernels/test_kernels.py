@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.model.orders.kernels import ORDER
-from sim.model.orders.pick_queue import PickQueue, select
+from sim.model.orders.pick_queue import PickQueue, by_hour, select
 from sim.model.orders.rules import nearest_k
 from sim.model.plumbing.grouping import group_parts, running_sum
 from sim.model.plumbing.jit import (
@@ -174,6 +174,17 @@ def test_pick_queue_returns_orders_due_in_queue_order():
         assert got["sku"].tolist() == expected.pop(hour, [])
         got["sku"] = -1  # the picks write to their batch: no other hour's orders change
     assert len(q) == sum(len(v) for v in expected.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.int64, st.integers(1, 300), elements=st.integers(0, 9000)))
+def test_by_hour_is_a_stable_argsort_with_the_runs_of_each_hour(due):
+    order, hours, bounds = by_hour(due)
+    assert order.tolist() == np.argsort(due, kind="stable").tolist()
+    assert hours.tolist() == np.unique(due).tolist()
+    assert bounds[0] == 0 and bounds[-1] == len(due)
+    for g, h in enumerate(hours):
+        assert (due[order[bounds[g]: bounds[g + 1]]] == h).all()
 
 
 def test_select_is_fancy_indexing():
