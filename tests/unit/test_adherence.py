@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.orders.rules import pick_uniform, report_uniform
-from sim.model.rollout.adherence import adhered_factor, followed_at_stores, process_followed
+from sim.model.rollout.adherence import adhered_factor, followed_at_node, process_followed
 
 
 @settings(deadline=None)  # the first call compiles the rule
@@ -32,8 +32,9 @@ def test_dcs_have_no_dip_and_legacy_nodes_never_follow():
     u = np.full(4, 0.9)
     node = np.array([0, 1, 2, 3])  # stores 0-1, DCs 2-3
     em = np.array([3.0, 1.0])
-    got = followed_at_stores(np.array([True, True, True, False]), u, node, 2, em)
-    assert got.tolist() == [False, True, True, False]
+    harmonized = [True, True, True, False]
+    got = [followed_at_node(h, x, n, 2, em) for h, x, n in zip(harmonized, u, node, strict=True)]
+    assert got == [False, True, True, False]
 
 
 def test_the_report_uniform_is_even_among_the_picks_that_failed():
@@ -43,11 +44,13 @@ def test_the_report_uniform_is_even_among_the_picks_that_failed():
     tries = g.integers(0, 3, len(u))
     failed = np.array([pick_uniform(x, t) for x, t in zip(u[:20_000], tries[:20_000],
                                                            strict=True)]) < 0.02
-    r = report_uniform(u[:20_000][failed], tries[:20_000][failed])
+    r = np.array([report_uniform(x, t) for x, t in zip(u[:20_000][failed],
+                                                       tries[:20_000][failed], strict=True)])
     assert failed.sum() > 300
     hist = np.histogram(r, bins=4, range=(0, 1))[0]
     expected = failed.sum() / 4
     assert (np.abs(hist - expected) < 4 * np.sqrt(expected)).all(), hist
-    whole = report_uniform(u, tries)
+    whole = np.array([report_uniform(x, t) for x, t in zip(u[:50_000], tries[:50_000],
+                                                           strict=True)])
     assert 0.0 <= whole.min() and whole.max() < 1.0
     assert abs(whole.mean() - 0.5) < 0.005

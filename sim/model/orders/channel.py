@@ -23,15 +23,15 @@ from sim.model.desk.desk import ExceptionDesk
 from sim.model.inventory.stock import Inventory
 from sim.model.orders import kernels as ok_
 from sim.model.orders.baskets import line_counts, mean_lines
+from sim.model.orders.failures import settle_failures
 from sim.model.orders.geography import nearest_stores, node_locations, region_picker
 from sim.model.orders.kernels import ORDER, SHORT
 from sim.model.orders.parked import Parked
 from sim.model.orders.pick_queue import PickQueue
 from sim.model.orders.reroutes import reroute_lines
-from sim.model.orders.rules import BOPIS, blocked_picks, report_uniform, route_costs
-from sim.model.plumbing.record_bytes import fields, select
+from sim.model.orders.rules import BOPIS, blocked_picks, route_costs
+from sim.model.plumbing.record_bytes import select
 from sim.model.recorder import Recorder
-from sim.model.rollout.adherence import followed_at_stores
 from sim.model.world import HOURS_PER_WEEK, World
 
 
@@ -128,6 +128,7 @@ class Orders(Component):
             "fallout_orders", "reroute_orders", "reroute_cost", "split_parcels",
             "auto_reroute_orders"))
         self._fallout_counts = self._reroute_counts[0]  # orders cancelled (week x region)
+        self._oversell_counts = rec.counter("oversell_orders")  # orders that met a short pick
 
     @property
     def orchestrated(self) -> bool:
@@ -232,29 +233,14 @@ class Orders(Component):
             self.on_online_sale(hour, b if not failed else select(b, outcome < SHORT))
         if not failed:
             return
-        fail = outcome >= SHORT
-        f = select(b, fail)
-        short = outcome[fail] == SHORT
-        # A short pick reveals the phantom stock: the record is set to what is there. A missed
-        # unit is not posted (the picker reports the order, not a count).
-        w.system[f["node"][short], f["sku"][short]] = w.physical[f["node"][short],
-                                                                f["sku"][short]]
-        first = short & ~f["oversold"]
-        self.rec.add("oversell_orders", week, f["region"][first])
-        f["oversold"] |= short
-        f["tries"] = f["tries"] + 1
-        give_up = f["tries"] > p["max_reroute_attempts"]
-        self._fallout(week, f["region"][give_up])
-        f = f[~give_up]
-        # Staff in their go-live dip may still phone a failed pick through the old way.
-        auto = followed_at_stores(w.harmonized["fulfillment_routing"][f["node"]]
-                                  & self.orchestrated, report_uniform(f["pick_u"], f["tries"] - 1),
-                                  *fields(f, ("node",)), w.n_stores,
-                                  w.error_multiplier)
-        if auto.any():
-            self._reroute(f[auto], hour + 1.0)
-        if (~auto).any():
-            self._park(f[~auto], hour + 1.0)
+        auto, manual = settle_failures(
+            b, outcome, week, w.n_skus, w.n_stores, float(p["max_reroute_attempts"]),
+            w.physical.reshape(-1), w.system.reshape(-1), w.harmonized["fulfillment_routing"],
+            self.orchestrated, w.error_multiplier, self._oversell_counts, self._fallout_counts)
+        if len(auto):
+            self._reroute(select(b, auto), hour + 1.0)
+        if len(manual):
+            self._park(select(b, manual), hour + 1.0)
 
     def _reroute(self, f: np.ndarray, t: float) -> None:
         """Orchestrated: move failed orders now to the cheapest other live node that can promise.

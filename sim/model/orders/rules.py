@@ -247,7 +247,8 @@ def pick_uniform(u: float, tries: int) -> float:
     return x - np.floor(x)
 
 
-def report_uniform(pick_u: np.ndarray, tries: np.ndarray) -> np.ndarray:
+@inline_kernel
+def report_uniform(pick_u: float, tries: int) -> float:
     """The uniform that decides how a failed pick is reported (the new flow or a phone call).
 
     Taken from the low digits of the failed pick's uniform (:func:`pick_uniform`): the pick

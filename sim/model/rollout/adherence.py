@@ -5,14 +5,14 @@ harmonized flow right with probability ``1 / multiplier`` (the store's go-live d
 :attr:`sim.model.world.World.error_multiplier`) and otherwise work the way they did before
 (a return keyed as a lookup, a failed pick phoned through to customer service). So a store's
 structural gains arrive as its staff settle, not at the first hour of its go-live. Compiled
-inline into the journeys' loops; :func:`followed_at_stores` applies it to a batch.
+inline into the journeys' loops; :func:`followed_at_node` applies it at a node.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.plumbing.jit import inline_kernel, kernel
+from sim.model.plumbing.jit import inline_kernel
 
 
 @inline_kernel
@@ -39,12 +39,9 @@ def adhered_factor(factor: float, error_multiplier: float) -> float:
     return follow * factor + (1.0 - follow)
 
 
-@kernel
-def followed_at_stores(harmonized: np.ndarray, u: np.ndarray, node: np.ndarray,
-                       n_stores: int, error_multiplier: np.ndarray) -> np.ndarray:
-    """:func:`process_followed` per row; nodes from ``n_stores`` on (DCs) have no dip."""
-    out = np.empty(len(u), dtype=np.bool_)
-    for i in range(len(u)):
-        em = error_multiplier[node[i]] if node[i] < n_stores else 1.0
-        out[i] = process_followed(harmonized[i], u[i], em)
-    return out
+@inline_kernel
+def followed_at_node(harmonized: bool, u: float, node: int, n_stores: int,
+                     error_multiplier: np.ndarray) -> bool:
+    """:func:`process_followed` at a node; nodes from ``n_stores`` on (DCs) have no dip."""
+    em = error_multiplier[node] if node < n_stores else 1.0
+    return process_followed(harmonized, u, em)
