@@ -8,6 +8,8 @@ Python around the kernels) and prints, longest first:
   calls included), the exception desk's own SimPy process, the rollout's processes, the
   set-up (building the components) and the result tables, with what is left (SimPy, the
   clock);
+- the time in compiled kernels, against Python, NumPy and the random draws (what a design
+  with every component's hour compiled could remove is in the second part only);
 - the functions with the most time of their own: the compiled kernels and the NumPy calls.
 
 ``bench_replication.py`` prints this when the year misses the 3-second target (DESIGN §10),
@@ -44,6 +46,25 @@ def _short(key: tuple[str, int, str]) -> str:
         return name
     parts = file.replace("\\", "/").split("/")
     return f"{'/'.join(parts[-2:])} {name}"
+
+
+def kernel_keys() -> set[tuple[str, int, str]]:
+    """The ``pstats`` keys of every compiled kernel the model's modules hold.
+
+    ``cProfile`` times a numba dispatcher's call under its Python function's key; the time is
+    the compiled code's (and the call's argument checks), which the profiler does not slow.
+    """
+    import sys
+
+    from numba.core.registry import CPUDispatcher
+
+    keys = set()
+    for name, module in list(sys.modules.items()):
+        if name == "sim" or name.startswith("sim."):
+            for value in vars(module).values():
+                if isinstance(value, CPUDispatcher):
+                    keys.add(_key(value.py_func))
+    return keys
 
 
 def breakdown(scenario: Any, seed: int) -> str:
@@ -101,6 +122,11 @@ def breakdown(scenario: Any, seed: int) -> str:
         if sec >= 0.0005:
             lines.append(f"  {sec:7.3f} s {sec / total:6.1%}  {name}")
     lines.append(f"  {rest:7.3f} s {rest / total:6.1%}  the rest (SimPy, the clock, the finish)")
+    kernels = kernel_keys()
+    compiled = sum(v[2] for k, v in stats.items() if k in kernels)
+    lines.append(f"in compiled kernels: {compiled:.2f} s ({compiled / total:.0%}; exact, the "
+                 f"profiler does not slow them); Python, NumPy and the draws: "
+                 f"{total - compiled:.2f} s (the profiler's overhead is all here)")
     lines.append(f"by own time (the compiled kernels, NumPy; top {TOP}):")
     own = sorted(stats.items(), key=lambda kv: -kv[1][2])[:TOP]
     for key, (calls, _, own_s, _, _) in own:
