@@ -45,3 +45,17 @@ def running_sum(parts: tuple) -> float:
         for i in range(len(values)):
             total += values[i]
     return total
+
+
+def cells_by_key(keys: np.ndarray, n_keys: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``np.nonzero(keys == k)`` for every ``k`` below ``n_keys``, computed once.
+
+    For a fixed 2-D key array read one key at a time (the day's cycle-count slot): each day
+    then takes its cells instead of comparing and scanning the whole array. The cells of a
+    key are in row-major order, as :func:`numpy.nonzero` gives them.
+    """
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[order], np.arange(n_keys + 1)).tolist()
+    rows, cols = np.divmod(order, keys.shape[1])
+    return [(rows[a:b], cols[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import arrays
 from sim.model.orders.kernels import ORDER
 from sim.model.orders.pick_queue import PickQueue, by_hour, select
 from sim.model.orders.rules import nearest_k
-from sim.model.plumbing.grouping import group_parts, running_sum
+from sim.model.plumbing.grouping import cells_by_key, group_parts, running_sum
 from sim.model.plumbing.jit import (
     MODEL_DIR,
     drop_stale_builds,
@@ -185,6 +185,17 @@ def test_by_hour_is_a_stable_argsort_with_the_runs_of_each_hour(due):
     assert bounds[0] == 0 and bounds[-1] == len(due)
     for g, h in enumerate(hours):
         assert (due[order[bounds[g]: bounds[g + 1]]] == h).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 30), st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_cells_by_key_is_nonzero_of_each_key(n_keys, rows, cols, seed):
+    keys = np.random.default_rng(seed).integers(0, n_keys, (rows, cols))
+    cells = cells_by_key(keys, n_keys + 1)  # a key no cell has gives no cells
+    assert len(cells) == n_keys + 1
+    for k, (r, c) in enumerate(cells):
+        want_r, want_c = np.nonzero(keys == k)
+        assert r.tolist() == want_r.tolist() and c.tolist() == want_c.tolist()
 
 
 def test_select_is_fancy_indexing():
