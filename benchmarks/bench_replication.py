@@ -271,9 +271,11 @@ def main(argv: list[str] | None = None) -> None:
 
         print(run(profile, a.scenario, a.weeks, a.stores, a.seed))
         if missed:
-            print("next step (benchmarks/README.md): each component's hour in one compiled "
-                  "call, its state held on the compiled side; under 3 s also needs the "
-                  "walk-in channel out of the per-unit path")
+            print("next step (benchmarks/README.md, stop 38): the compiled kernels' own time "
+                  "above is a floor no tuning of the Python around them lowers; each "
+                  "component's hour in one compiled call removes only the rest. Under 3 s "
+                  "needs the walk-in channel out of the per-unit path (a model change), or "
+                  "more cores for many replications (compare --scheduler, a Dask cluster)")
 
 
 if __name__ == "__main__":
