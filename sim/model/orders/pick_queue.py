@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.plumbing.jit import kernel
 from sim.model.plumbing.record_bytes import select as select  # re-exported
+from sim.model.plumbing.sorting import counting_sort
 
 
 class PickQueue:
@@ -48,11 +48,14 @@ class PickQueue:
         if np.ndim(due) == 0 or k == 1:
             buckets.setdefault(int(np.ravel(due)[0]), []).append(raw.copy())
             return
-        order, hours, bounds = by_hour(np.asarray(due, dtype=np.int64))
-        runs = np.take(raw, order)
-        b = bounds.tolist()
-        for g, hour in enumerate(hours.tolist()):
-            buckets.setdefault(hour, []).append(runs[b[g]: b[g + 1]])
+        due = np.asarray(due, dtype=np.int64)
+        # A batch's due hours span a few hours: a counting sort is two passes (a comparison
+        # sort cost more than the rest of a push).
+        pos, bounds = counting_sort(due, int(due.min()))
+        runs = np.empty_like(raw)
+        runs[pos] = raw
+        for hour, lo, hi in bounds.tolist():
+            buckets.setdefault(hour, []).append(runs[lo:hi])
 
     def pop(self, hour: int) -> np.ndarray:
         """Take the records due at ``hour``, in the order they were queued."""
@@ -64,38 +67,3 @@ class PickQueue:
         self._n -= len(out)
         return out.view(self._dtype)
 
-
-@kernel
-def by_hour(due: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group positions by due hour: ``np.argsort(due, kind="stable")``, by counting.
-
-    A batch's due hours span a few hours, so a counting sort over them is one pass (a
-    comparison sort cost more than the rest of a push). Returns the stable order, the
-    distinct hours (ascending) and the bounds of each hour's run in that order.
-    """
-    n = len(due)
-    lo, hi = due[0], due[0]
-    for i in range(n):
-        lo, hi = min(lo, due[i]), max(hi, due[i])
-    m = hi - lo + 1
-    start = np.zeros(m + 1, dtype=np.int64)  # start[j]: first place of hour lo + j
-    for i in range(n):
-        start[due[i] - lo + 1] += 1
-    k = 0
-    for j in range(m):
-        k += start[j + 1] > 0
-        start[j + 1] += start[j]
-    hours = np.empty(k, dtype=np.int64)
-    bounds = np.empty(k + 1, dtype=np.int64)
-    g = 0
-    for j in range(m):
-        if start[j + 1] > start[j]:
-            hours[g], bounds[g] = lo + j, start[j]
-            g += 1
-    bounds[k] = n
-    order = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        j = due[i] - lo
-        order[start[j]] = i
-        start[j] += 1
-    return order, hours, bounds

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.initial_state import InitialReturns
+from sim.model.plumbing.sorting import counting_sort
 from sim.model.returns.journey import TRANSIT_SHAPE, Returns
-from sim.model.returns.kernels import day_order
 from sim.model.returns.records import PARCEL
 
 
@@ -45,7 +45,7 @@ def file_initial_returns(returns: Returns, items: InitialReturns, rng: np.random
     first_region = np.array([min(r) if r else w.n_regions for r in w.dc_regions])
     parcels["region"] = first_region[dc]
     parcels["harm"] = False
-    order, bounds = day_order((parcels["arrival"] // 24.0).astype(np.int64), 0)
+    order, bounds = counting_sort((parcels["arrival"] // 24.0).astype(np.int64), 0)
     sorted_parcels = np.empty_like(parcels)
     sorted_parcels[order] = parcels
     returns.bench.file(sorted_parcels, bounds, m)

@@ -48,7 +48,7 @@ class DcBench:
         return self._queue.n
 
     def file(self, parcels: np.ndarray, bounds: np.ndarray, legacy: int) -> None:
-        """File parcels sorted by arrival day (``bounds``, see ``day_order``).
+        """File parcels sorted by arrival day (``bounds``: see ``counting_sort``).
 
         ``legacy`` of them wait for the bench to be refunded.
         """

@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.model.plumbing.day_chains import BLOCK, Chains
 from sim.model.plumbing.jit import kernel
+from sim.model.plumbing.sorting import counting_sort
 from sim.model.returns.rules import (
     AT_SCAN,
     ONLINE_TO_MAIL,
@@ -101,41 +102,6 @@ def thin_online(u: np.ndarray, p: np.ndarray, week: int, n_skus: int, skus: np.n
             o_store[j] = stores[i]
             j += 1
     return j
-
-
-@kernel
-def day_order(day: np.ndarray, floor_day: int) -> tuple[np.ndarray, np.ndarray]:
-    """A stable counting sort by day (days at or after ``floor_day``).
-
-    Returns each row's position in day order and the ``(day, lo, hi)`` bounds of the days
-    present, ascending (what a stable argsort and a split at each change of day give).
-    """
-    n = len(day)
-    top = floor_day
-    for i in range(n):
-        top = max(top, day[i])
-    count = np.zeros(top - floor_day + 2, dtype=np.int64)
-    for i in range(n):
-        count[day[i] - floor_day + 1] += 1
-    n_days = 0
-    for d in range(1, len(count)):
-        if count[d] > 0:
-            n_days += 1
-        count[d] += count[d - 1]
-    bounds = np.empty((n_days, 3), dtype=np.int64)
-    k = 0
-    for d in range(len(count) - 1):
-        if count[d + 1] > count[d]:
-            bounds[k, 0] = floor_day + d
-            bounds[k, 1] = count[d]
-            bounds[k, 2] = count[d + 1]
-            k += 1
-    pos = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        d = day[i] - floor_day
-        pos[i] = count[d]
-        count[d] += 1
-    return pos, bounds
 
 
 @kernel
@@ -260,7 +226,7 @@ class Day(NamedTuple):
     lookup_week: np.ndarray  #: ...and their weeks
     n_restock: int  #: records written to the restock buffer
     n_refunds: int  #: new record count of the refund buffer
-    parcel_bounds: np.ndarray  #: days of the parcels (see :func:`day_order`)
+    parcel_bounds: np.ndarray  #: days of the parcels (see ``counting_sort``)
     mail_legacy: int  #: parcels whose refund waits for the bench
 
 
@@ -296,7 +262,7 @@ def start_returns(rows: np.ndarray, spans: np.ndarray, u: np.ndarray, e_scan: np
                 parcel_day[m] = max(np.int64((r_start[i] + transit[m]) / 24.0),
                                     parcel_floor_day)
                 m += 1
-    pos, bounds = day_order(parcel_day, parcel_floor_day)
+    pos, bounds = counting_sort(parcel_day, parcel_floor_day)
     p_start, p_arrival, p_u_disp, p_u_unrec = parcels.start, parcels.arrival, parcels.u_disp, \
         parcels.u_unrec
     p_week, p_node, p_sku, p_region, p_harm = parcels.week, parcels.node, parcels.sku, \

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.model.orders.kernels import ORDER
-from sim.model.orders.pick_queue import PickQueue, by_hour, select
+from sim.model.orders.pick_queue import PickQueue, select
 from sim.model.orders.rules import nearest_k
 from sim.model.plumbing.grouping import cells_by_key, group_parts, running_sum
 from sim.model.plumbing.jit import (
@@ -26,7 +26,7 @@ from sim.model.plumbing.jit import (
     search_right,
 )
 from sim.model.plumbing.record_bytes import fields
-from sim.model.plumbing.sorting import stable_argsort
+from sim.model.plumbing.sorting import counting_sort, stable_argsort
 from sim.model.recorder import Recorder
 from sim.numeric import ssum
 
@@ -176,15 +176,16 @@ def test_pick_queue_returns_orders_due_in_queue_order():
     assert len(q) == sum(len(v) for v in expected.values())
 
 
-@settings(max_examples=200, deadline=None)
-@given(arrays(np.int64, st.integers(1, 300), elements=st.integers(0, 9000)))
-def test_by_hour_is_a_stable_argsort_with_the_runs_of_each_hour(due):
-    order, hours, bounds = by_hour(due)
-    assert order.tolist() == np.argsort(due, kind="stable").tolist()
-    assert hours.tolist() == np.unique(due).tolist()
-    assert bounds[0] == 0 and bounds[-1] == len(due)
-    for g, h in enumerate(hours):
-        assert (due[order[bounds[g]: bounds[g + 1]]] == h).all()
+@settings(deadline=None)
+@given(st.lists(st.integers(3, 9), max_size=200), st.integers(0, 3))
+def test_counting_sort_is_a_stable_sort_split_by_key(days, floor):
+    day = np.maximum(np.array(days, dtype=np.int64), floor)
+    pos, bounds = counting_sort(day, floor)
+    order = np.argsort(day, kind="stable")
+    assert np.array_equal(pos[order], np.arange(len(day)))
+    want = [(d, int(np.searchsorted(day[order], d)), int(np.searchsorted(day[order], d, "right")))
+            for d in np.unique(day).tolist()]
+    assert [tuple(b) for b in bounds.tolist()] == want
 
 
 @settings(max_examples=100, deadline=None)

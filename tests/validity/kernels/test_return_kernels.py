@@ -27,7 +27,6 @@ from sim.model.returns.kernels import (
     UNRECORDED,
     VENDOR,
     Rules,
-    day_order,
     file_returns,
     put_back,
     start_returns,
@@ -265,18 +264,6 @@ def test_taking_several_days_gives_them_day_by_day():
     got = np.concatenate([chains.rows["sku"][a:a + k] for a, k in spans.tolist()])
     day = np.arange(len(store)) % 3
     assert got.tolist() == np.concatenate([np.flatnonzero(day == d) for d in range(3)]).tolist()
-
-
-@settings(deadline=None)
-@given(st.lists(st.integers(3, 9), max_size=200), st.integers(0, 3))
-def test_day_order_is_a_stable_sort_split_by_day(days, floor):
-    day = np.maximum(np.array(days, dtype=np.int64), floor)
-    pos, bounds = day_order(day, floor)
-    order = np.argsort(day, kind="stable")
-    assert np.array_equal(pos[order], np.arange(len(day)))
-    want = [(d, int(np.searchsorted(day[order], d)), int(np.searchsorted(day[order], d, "right")))
-            for d in np.unique(day).tolist()]
-    assert [tuple(b) for b in bounds.tolist()] == want
 
 
 # --- starting a day's returns ------------------------------------------------------------
