@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from sim.model.desk.desk import ExceptionDesk
+from sim.model.orders.kernels import ORDER
 from sim.model.recorder import Recorder
 from sim.model.returns.journey import Returns
 from sim.model.world import World, build_world
@@ -78,9 +79,11 @@ def store_sales(w: World, units: int, seed: int = 7, hours: int = HOURS):
     return table
 
 
-def online_batch(w: World, units: int, g: np.random.Generator) -> dict[str, np.ndarray]:
-    """Synthetic picked online units: customer region, their store, the SKU."""
+def online_batch(w: World, units: int, g: np.random.Generator) -> np.ndarray:
+    """Synthetic picked online order lines: customer region, their store, the SKU."""
     store = g.integers(0, w.n_stores, units)
-    return {"sku": g.integers(0, w.n_skus, units), "region": w.store_region[store],
-            "store": store, "node": store, "method": np.full(units, 2),
-            "return_u": g.random(units, dtype=np.float32)}
+    b = np.zeros(units, dtype=ORDER)
+    b["sku"], b["region"] = g.integers(0, w.n_skus, units), w.store_region[store]
+    b["store"], b["node"], b["method"] = store, store, 2
+    b["return_u"] = g.random(units, dtype=np.float32)
+    return b

@@ -113,7 +113,9 @@ class Orders(Component):
         self._kept_routing: tuple | None = None
         desk.on_done_batch("manual_reroute", self.resolve)
         desk.on_done_batch("pickup_failure", self.resolve)
-        self.on_online_sale: Callable[[int, dict[str, np.ndarray]], None] | None = None
+        #: Told the hour's picked lines: ``(hour, batch, picked)``, ``picked`` a mask of the
+        #: batch's lines picked (None: all were).
+        self.on_online_sale: Callable[[int, np.ndarray, np.ndarray | None], None] | None = None
         self.picked_units = 0
         #: Where the rows of the arrival and pick kernels' counts are recorded.
         self._arrive_rows = rec.row_block(ok_.ARRIVE_COUNTERS)
@@ -230,7 +232,7 @@ class Orders(Component):
                                   outcome, self._pick_rows, *self._store_pick_counts)
         self.picked_units += picked
         if self.on_online_sale is not None and picked:
-            self.on_online_sale(hour, b if not failed else select(b, outcome < SHORT))
+            self.on_online_sale(hour, b, outcome < SHORT if failed else None)
         if not failed:
             return
         auto, manual = settle_failures(

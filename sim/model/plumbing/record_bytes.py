@@ -14,17 +14,6 @@ def _raw(records: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(records).view(np.dtype((np.void, records.dtype.itemsize)))
 
 
-def fields(records: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-    """The fields ``names`` of a record batch as contiguous arrays, for a kernel to read.
-
-    A field of a batch is a strided view, except in a batch of one record, where NumPy calls
-    it contiguous; numba types the two differently, so a kernel given views is built twice
-    (seconds of a new process's first compile each). These are copies, or the field itself
-    when it already is contiguous (one record): read them, do not write through them.
-    """
-    return tuple(np.ascontiguousarray(records[name]) for name in names)
-
-
 def select(records: np.ndarray, which: np.ndarray) -> np.ndarray:
     """``records[which]`` (a bool mask or indices) for a structured array, copied as bytes."""
     idx = which.nonzero()[0] if which.dtype == np.bool_ else which

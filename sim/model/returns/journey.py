@@ -42,7 +42,6 @@ from sim.model.component import Component
 from sim.model.demand.sales import StoreDemand
 from sim.model.desk.desk import ExceptionDesk
 from sim.model.plumbing.day_chains import DayChains
-from sim.model.plumbing.record_bytes import fields
 from sim.model.recorder import Recorder
 from sim.model.returns.inspection import DcBench
 from sim.model.returns.kernels import (
@@ -87,6 +86,8 @@ START_COUNTERS = {
        for name, codes in _DISP.items()},
 }
 _EMPTY2 = np.zeros((2, 0))
+#: No mask: every line of the batch was picked (see :meth:`Returns.online_sold`).
+_ALL = np.zeros(0, dtype=np.bool_)
 
 
 def _members(counters: dict[str, tuple[int, ...]], n_codes: int) -> np.ndarray:
@@ -230,19 +231,21 @@ class Returns(Component):
             staged.n = thin_store(u, self.p_store, weeks, stores, skus, k, self.n_weeks, hour,
                                   staged.room(n), staged.n)
 
-    def online_sold(self, hour: int, batch: dict[str, np.ndarray]) -> None:
+    def online_sold(self, hour: int, batch: np.ndarray, picked: np.ndarray | None = None
+                    ) -> None:
         """Thin this hour's picked online units with their SKU's online return rate.
 
-        The customer's store (``batch["store"]``) is the BOPIS store for pickups, else the one
-        drawn near them.
+        ``batch`` is the hour's order lines (:data:`~sim.model.orders.kernels.ORDER`), of
+        which those where ``picked`` is set were picked (all if None). The customer's store
+        (``store``) is the BOPIS store for pickups, else the one drawn near them.
         """
-        n = len(batch["sku"])
+        n = len(batch)
         if not n:
             return
-        u, sku, region, store = fields(batch, ("return_u", "sku", "region", "store"))
         staged = self._staged_online
-        staged.n = thin_online(u, self.p_online, self.w.week_of(hour), self.w.n_skus, sku,
-                               region, store, hour, staged.room(n), staged.n)
+        staged.n = thin_online(batch, _ALL if picked is None else picked, self.p_online,
+                               self.w.week_of(hour), self.w.n_skus, hour, staged.room(n),
+                               staged.n)
 
     def _file_staged(self, day: int) -> None:
         """Give the returns thinned since the last day change their start times; file them.

@@ -83,19 +83,23 @@ def thin_store(u: np.ndarray, p: np.ndarray, weeks: np.ndarray, stores: np.ndarr
 
 
 @kernel
-def thin_online(u: np.ndarray, p: np.ndarray, week: int, n_skus: int, skus: np.ndarray,
-                regions: np.ndarray, stores: np.ndarray, hour: int, out: np.ndarray,
-                n: int) -> int:
-    """Append the picked units that come back, ``u < p[week, sku]`` (float32), to ``out``.
+def thin_online(b: np.ndarray, picked: np.ndarray, p: np.ndarray, week: int, n_skus: int,
+                hour: int, out: np.ndarray, n: int) -> int:
+    """Append the picked lines of ``b`` that come back, ``return_u < p[week, sku]`` (float32).
 
-    ``out`` is a :data:`~sim.model.returns.records.STAGED_ONLINE` buffer with room for every
-    unit after its first ``n`` records; returns the new record count.
+    ``b`` is a batch of order lines (:data:`~sim.model.orders.kernels.ORDER`: ``return_u``,
+    ``sku``, the customer's ``region`` and ``store``), of which the lines where ``picked``
+    is set were picked (all of them if ``picked`` is empty): read in place, no copy of the
+    batch. ``out`` is a :data:`~sim.model.returns.records.STAGED_ONLINE` buffer with room for
+    every line after its first ``n`` records; returns the new record count.
     """
     o_hour, o_sku, o_region, o_store = out.hour, out.sku, out.region, out.store
+    u, skus, regions, stores = b.return_u, b.sku, b.region, b.store
+    every = len(picked) == 0
     base = week * n_skus
     j = n
-    for i in range(len(u)):
-        if u[i] < p[base + skus[i]]:
+    for i in range(len(b)):
+        if (every or picked[i]) and u[i] < p[base + skus[i]]:
             o_hour[j] = hour
             o_sku[j] = skus[i]
             o_region[j] = regions[i]

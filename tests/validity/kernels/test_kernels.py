@@ -25,7 +25,6 @@ from sim.model.plumbing.jit import (
     scatter_add,
     search_right,
 )
-from sim.model.plumbing.record_bytes import fields
 from sim.model.plumbing.sorting import counting_sort, stable_argsort
 from sim.model.recorder import Recorder
 from sim.numeric import ssum
@@ -207,16 +206,6 @@ def test_select_is_fancy_indexing():
     assert select(b, mask).tobytes() == b[mask].tobytes()
     idx = np.array([4, 2, 2, 40])
     assert select(b, idx).tobytes() == b[idx].tobytes()
-
-
-@pytest.mark.parametrize("n", [1, 7])
-def test_fields_are_contiguous_copies_whatever_the_batch_size(n):
-    """One record or many, a kernel sees the same array type (so it is built once)."""
-    b = np.zeros(n, dtype=ORDER)
-    b["node"], b["lag"] = np.arange(n), np.linspace(0, 1, n)
-    node, lag = fields(b, ("node", "lag"))
-    assert node.flags.c_contiguous and lag.flags.c_contiguous
-    assert node.tolist() == b["node"].tolist() and lag.tolist() == b["lag"].tolist()
 
 
 @settings(deadline=None)

@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.model.orders.kernels import ORDER
 from sim.model.plumbing.day_chains import BLOCK, DayChains
 from sim.model.returns.journey import BENCH_COUNTERS, START_COUNTERS, _members
 from sim.model.returns.kernels import (
@@ -129,20 +130,22 @@ def test_store_thinning_is_the_float32_comparison(n, seed, coarse):
 
 
 @settings(deadline=None, max_examples=60)
-@given(st.integers(0, 400), st.integers(0, N_WEEKS - 1), SEED, st.booleans())
-def test_online_thinning_is_the_float32_comparison(n, week, seed, coarse):
+@given(st.integers(0, 400), st.integers(0, N_WEEKS - 1), SEED, st.booleans(), st.booleans())
+def test_online_thinning_is_the_float32_comparison_of_the_picked_lines(n, week, seed, coarse,
+                                                                       masked):
     g = np.random.default_rng(seed)
     p = uniforms(g, N_WEEKS * N_SKUS, coarse, np.float32)
-    u = uniforms(g, n, coarse, np.float32)
-    batch = np.zeros(n, dtype=[("sku", np.int64), ("pad", np.float64), ("region", np.int64),
-                               ("store", np.int64)])  # strided fields, as an order batch
+    batch = np.zeros(n, dtype=ORDER)  # read in place: strided fields
+    batch["return_u"] = uniforms(g, n, coarse, np.float32)
     batch["sku"] = g.integers(0, N_SKUS, n)
     batch["region"] = g.integers(0, N_REGIONS, n)
     batch["store"] = g.integers(0, N_STORES, n)
+    picked = g.random(n) < 0.7 if masked else np.zeros(0, dtype=bool)
     out = np.zeros(n, dtype=STAGED_ONLINE)
-    got = thin_online(u, p, week, N_SKUS, batch["sku"], batch["region"], batch["store"], 9,
-                      out, 0)
-    back = u < p[week * N_SKUS:(week + 1) * N_SKUS][batch["sku"]]
+    got = thin_online(batch, picked, p, week, N_SKUS, 9, out, 0)
+    back = batch["return_u"] < p[week * N_SKUS:(week + 1) * N_SKUS][batch["sku"]]
+    if masked:
+        back &= picked
     assert got == back.sum()
     for f in ("sku", "region", "store"):
         assert np.array_equal(out[f][:got], batch[f][back])
