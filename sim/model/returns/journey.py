@@ -86,8 +86,7 @@ START_COUNTERS = {
        for name, codes in _DISP.items()},
 }
 _EMPTY2 = np.zeros((2, 0))
-#: No mask: every line of the batch was picked (see :meth:`Returns.online_sold`).
-_ALL = np.zeros(0, dtype=np.bool_)
+_ALL = np.zeros(0, dtype=np.bool_)  # no mask: every line of a batch was picked
 
 
 def _members(counters: dict[str, tuple[int, ...]], n_codes: int) -> np.ndarray:
@@ -239,13 +238,11 @@ class Returns(Component):
         which those where ``picked`` is set were picked (all if None). The customer's store
         (``store``) is the BOPIS store for pickups, else the one drawn near them.
         """
-        n = len(batch)
-        if not n:
-            return
-        staged = self._staged_online
-        staged.n = thin_online(batch, _ALL if picked is None else picked, self.p_online,
-                               self.w.week_of(hour), self.w.n_skus, hour, staged.room(n),
-                               staged.n)
+        staged, n = self._staged_online, len(batch)
+        if n:
+            staged.n = thin_online(batch, _ALL if picked is None else picked, self.p_online,
+                                   self.w.week_of(hour), self.w.n_skus, hour, staged.room(n),
+                                   staged.n)
 
     def _file_staged(self, day: int) -> None:
         """Give the returns thinned since the last day change their start times; file them.
