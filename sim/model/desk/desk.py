@@ -98,6 +98,9 @@ class ExceptionDesk(Component):
         #: Per team, the staff added on top of its shift (hypercare, command center, surge).
         self.added_by_hour = {name: np.zeros(h) for name in TEAMS}
         self._pending = WorkHeap()  # (arrival, exception id): raised, not yet detected
+        #: Where raised exceptions are counted: per type (week x region), per store.
+        self._raised = [rec.counter(f"exceptions.{t}") for t in EXCEPTION_TYPES]
+        self._store_raised = rec.store_block("store_exceptions")
         self._due = WorkHeap()  # (finish, exception id): started, effects not yet applied
         # Register handlers through on_done / on_done_batch: they keep these lookups in step.
         self.handlers: dict[str, Handler] = {}
@@ -202,16 +205,12 @@ class ExceptionDesk(Component):
             return np.zeros(0, dtype=np.int64)
         w = self.w
         week, arrival, first, end = self._detected(times, self._detect_rng[KIND[kind]])
-        region = record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
-                                np.asarray(stores, np.int64), w.store_region, w.n_regions)
+        record_raised(self._kind, self._store, self._team_item, first, KIND[kind],
+                      np.asarray(stores, np.int64), w.store_region, w.n_regions, week,
+                      self._raised[KIND[kind]], self._store_raised)
         self._n = end
         ids = np.arange(first, end)
         self._pending.push(arrival, ids)
-        self.rec.add_at(f"exceptions.{kind}", week, region)
-        at_store = np.asarray(stores) >= 0
-        if at_store.any():
-            self.rec.add_stores("store_exceptions", week[at_store],
-                                np.asarray(stores)[at_store])
         self.stand_ins.note(KIND[kind], times, stores)
         return ids
 
