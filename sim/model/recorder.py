@@ -134,10 +134,11 @@ class Recorder:
             tally_into(arr, weeks, regions, _NO_VALUES, float(values))
 
     def store_block(self, name: str) -> np.ndarray:
-        """The ``(weeks, stores)`` storage of per-store counter ``name``.
+        """The ``(weeks, stores)`` storage of per-store counter ``name`` (made now if need be).
 
-        For a kernel that adds its counts in itself, as :meth:`add_stores` would (made now if
-        it is not yet).
+        Per-store counters (kind ``by_store``) show how a wave's own stores fare week by week
+        (the go-live dip), which regional counters blur. The kernels that count them (sales,
+        picks, raised exceptions) add their whole counts into this storage themselves.
         """
         arr = self._by_store.get(name)
         if arr is None:
@@ -146,28 +147,6 @@ class Recorder:
             arr = np.zeros((self.weeks, self.stores))
             self._by_store[name] = arr
         return arr
-
-    def add_stores(self, name: str, weeks: np.ndarray | int, stores: np.ndarray) -> None:
-        """Count events of ``stores`` (one each) in ``weeks`` into a per-store counter.
-
-        Per-store counters (kind ``by_store``) show how a wave's own stores fare week by week
-        (the go-live dip), which regional counters blur.
-        """
-        arr = self.store_block(name)
-        stores = _int64s(stores)
-        if isinstance(weeks, np.ndarray) and weeks.ndim:
-            weeks = _int64s(weeks)
-            if len(weeks) and (weeks == weeks[0]).all():
-                weeks = int(weeks[0])  # one week for all (a batch raised in one hour)
-        if np.ndim(weeks) == 0:
-            # One week (the picks of an hour): a count per store, added once. The counts are
-            # whole numbers, so the sums are the same bits as adding 1.0 event by event.
-            week = min(max(int(weeks), 0), self.weeks - 1)
-            arr[week] += np.bincount(stores, minlength=self.stores)
-            return
-        weeks = np.clip(np.broadcast_to(np.asarray(weeks, dtype=np.int64), stores.shape), 0,
-                        self.weeks - 1)
-        np.add.at(arr, (weeks, stores), 1.0)
 
     def by_store(self, name: str) -> np.ndarray:
         """The ``(weeks, stores)`` array of a per-store counter (zeros if never touched)."""

@@ -42,12 +42,13 @@ class PickQueue:
         k = len(records)
         if not k:
             return
-        raw = np.ascontiguousarray(records, dtype=self._dtype).view(self._raw)
         buckets = self._buckets
         self._n += k
-        if np.ndim(due) == 0 or k == 1:
-            buckets.setdefault(int(np.ravel(due)[0]), []).append(raw.copy())
+        if np.ndim(due) == 0 or k == 1:  # one run: a copy of the records as they are
+            run = np.array(records, dtype=self._dtype).view(self._raw)
+            buckets.setdefault(int(np.ravel(due)[0]), []).append(run)
             return
+        raw = np.ascontiguousarray(records, dtype=self._dtype).view(self._raw)
         due = np.asarray(due, dtype=np.int64)
         # A batch's due hours span a few hours: a counting sort is two passes (a comparison
         # sort cost more than the rest of a push).
