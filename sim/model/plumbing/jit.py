@@ -23,11 +23,14 @@ import numpy as np
 from numba import njit
 
 #: Decorator for the model's kernels: nopython, cached; no fastmath, so float results are
-#: bit-identical to the equivalent NumPy expressions.
-kernel = njit(cache=True, nogil=True)
+#: bit-identical to the equivalent NumPy expressions. NumPy's error model: a division by zero
+#: gives what NumPy gives (inf, nan) instead of raising, as the NumPy code these loops replace
+#: did; numba's default tests every divisor first, a branch per division in the per-line
+#: loops (the arrival kernel ~8 % faster without them, the same results to the bit).
+kernel = njit(cache=True, nogil=True, error_model="numpy")
 #: Decorator for small helpers called per unit inside kernels: inlined into each caller (a
 #: call passing several arrays costs more than such a helper's body).
-inline_kernel = njit(inline="always", nogil=True)
+inline_kernel = njit(inline="always", nogil=True, error_model="numpy")
 
 #: Fewest buckets of a guide table (see :func:`guide_table`).
 GUIDE_BUCKETS = 1024
