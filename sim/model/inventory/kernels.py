@@ -1,4 +1,4 @@
-"""Compiled loops of the stock views: feed outages, which nodes publish, publishing them."""
+"""Compiled loops of stock: feed outages, which nodes publish, publishing them, DC shipments."""
 
 from __future__ import annotations
 
@@ -74,3 +74,45 @@ def publish(due: np.ndarray, outage: np.ndarray, first: bool, hour: int, interva
         base = phase[i] * interval[i] if first else float(hour)
         next_sync[i] = base + interval[i]
     return skipped
+
+
+@kernel
+def ship_to_stores(stores: np.ndarray, dc: int, target: np.ndarray, physical: np.ndarray,
+                   system: np.ndarray, open_res: np.ndarray, on_order: np.ndarray,
+                   nodes: np.ndarray, skus: np.ndarray, qty: np.ndarray) -> int:
+    """A DC's shipments to its reviewed ``stores``: order up to ``target``, rationed.
+
+    Each store needs its order-up-to level less its recorded position (record plus on order).
+    The DC keeps the units promised to online orders for its pickers; when the rest is short
+    of the stores' total need for a SKU, every store gets the same share of its need, rounded
+    down. The DC's shelf and record lose what it ships, which goes on order at the stores.
+    Arrays are (nodes, SKUs), the DC's row ``dc``. Writes the shipment lines (store, SKU,
+    units; stores in the given order, then SKUs) to ``nodes``, ``skus`` and ``qty`` (room for
+    every cell); returns how many. The same arithmetic, in the same order, as the NumPy
+    expressions it replaced (int64 needs, one float64 ratio per SKU).
+    """
+    n_skus = target.shape[1]
+    total = np.zeros(n_skus, dtype=np.int64)
+    for i in stores:
+        for k in range(n_skus):
+            total[k] += max(target[i, k] - (np.int64(system[i, k]) + on_order[i, k]), 0)
+    ratio = np.ones(n_skus)
+    for k in range(n_skus):
+        have = max(np.int64(physical[dc, k]) - np.int64(open_res[dc, k]), 0)
+        if total[k] > have:
+            ratio[k] = have / max(total[k], 1)
+    sent = np.zeros(n_skus, dtype=np.int64)
+    n = 0
+    for i in stores:
+        for k in range(n_skus):
+            need = max(target[i, k] - (np.int64(system[i, k]) + on_order[i, k]), 0)
+            q = np.int64(np.floor(need * ratio[k]))
+            if q:
+                on_order[i, k] += q
+                sent[k] += q
+                nodes[n], skus[n], qty[n] = i, k, q
+                n += 1
+    for k in range(n_skus):
+        physical[dc, k] -= sent[k]
+        system[dc, k] -= sent[k]
+    return n
