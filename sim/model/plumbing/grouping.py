@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.plumbing.jit import kernel
+from sim.model.plumbing.sorting import counting_sort
 
 
 @kernel
@@ -54,8 +55,11 @@ def cells_by_key(keys: np.ndarray, n_keys: int) -> list[tuple[np.ndarray, np.nda
     then takes its cells instead of comparing and scanning the whole array. The cells of a
     key are in row-major order, as :func:`numpy.nonzero` gives them.
     """
-    flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")
-    bounds = np.searchsorted(flat[order], np.arange(n_keys + 1)).tolist()
+    flat = np.ascontiguousarray(keys.ravel(), dtype=np.int64)
+    # A counting sort (a stable argsort of 1.2 M cells took ~35 ms at 6,000 stores).
+    pos, _ = counting_sort(flat, 0)
+    order = np.empty(len(flat), dtype=np.int64)
+    order[pos] = np.arange(len(flat))
+    bounds = np.r_[0, np.cumsum(np.bincount(flat, minlength=n_keys)[:n_keys])].tolist()
     rows, cols = np.divmod(order, keys.shape[1])
     return [(rows[a:b], cols[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
