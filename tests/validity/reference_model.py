@@ -76,6 +76,7 @@ import simpy
 
 from sim.model.inventory.rules import (
     busier_week,
+    dc_store_demand,
     forward_cover,
     legacy_intervals,
     order_up_to,
@@ -275,7 +276,9 @@ class ReferenceModel:
 
     def _dc_target(self, week: int) -> np.ndarray:
         """Forward cover: the demand of the next ``dc_order_up_to_weeks`` weeks."""
-        return forward_cover(self._expected_store_week, self._online_week, week,
+        return forward_cover(lambda k: dc_store_demand(self._expected_store_week(k),
+                                                       self.w.store_dc, self.D),
+                             self._online_week, week,
                              self.weeks - 1, self.p["dc_order_up_to_weeks"], self.w.store_dc,
                              self.D, self.K)
 

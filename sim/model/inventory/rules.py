@@ -196,7 +196,21 @@ def busier_week(demand: Callable[[int], np.ndarray], week: int, last: int) -> np
     return np.maximum(demand(min(week, last)), demand(min(week + 1, last)))
 
 
-def forward_cover(store_week: Callable[[int], np.ndarray],
+def dc_store_demand(store_week: np.ndarray, store_dc: np.ndarray, n_dcs: int) -> np.ndarray:
+    """Expected walk-in units per SKU of each DC's stores in a week, ``(n_dcs, n_skus)``.
+
+    Args:
+        store_week: Expected walk-in units per store-SKU of the week.
+        store_dc: Serving DC of each store.
+        n_dcs: Number of DCs.
+    """
+    out = np.zeros((n_dcs, store_week.shape[1]))
+    for d in range(n_dcs):
+        out[d] = store_week[store_dc == d].sum(axis=0)
+    return out
+
+
+def forward_cover(dc_store_week: Callable[[int], np.ndarray],
                   online_week: Callable[[int], np.ndarray], week: int, last: int,
                   cover_weeks: float, store_dc: np.ndarray, n_dcs: int, n_skus: int
                   ) -> np.ndarray:
@@ -207,7 +221,8 @@ def forward_cover(store_week: Callable[[int], np.ndarray],
     fraction), seasonality and promotions included: a DC builds stock ahead of a peak.
 
     Args:
-        store_week: Expected walk-in units per store-SKU of a week.
+        dc_store_week: Expected walk-in units per SKU of each DC's stores in a week
+            (:func:`dc_store_demand`).
         online_week: Expected online units per SKU of a week.
         week: The week of the review (0-based).
         last: Last week of the horizon (later weeks read it: promotions are known within it).
@@ -223,11 +238,10 @@ def forward_cover(store_week: Callable[[int], np.ndarray],
         if weight <= 0:
             break
         ahead = min(week + k, last)
-        store, online = store_week(ahead), online_week(ahead)
+        stores, online = dc_store_week(ahead), online_week(ahead)
         for d in range(n_dcs):
-            mine = store_dc == d
-            share = mine.sum() / max(len(store_dc), 1)
-            out[d] += weight * (store[mine].sum(axis=0) + online * share)
+            share = (store_dc == d).sum() / max(len(store_dc), 1)
+            out[d] += weight * (stores[d] + online * share)
     return np.ceil(out).astype(np.int64)
 
 

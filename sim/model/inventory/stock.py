@@ -20,6 +20,7 @@ from sim.model.inventory.feeds import Feeds
 from sim.model.inventory.kernels import ship_to_stores
 from sim.model.inventory.rules import (
     busier_week,
+    dc_store_demand,
     error_units,
     forward_cover,
     gap_scan,
@@ -76,6 +77,8 @@ class Inventory(Component):
         self.in_transit = 0
         self._target_week = -1
         self._target = np.zeros((0, world.n_skus), dtype=np.int64)
+        #: (kind, week) -> a week's demand table the targets read (see _week_table).
+        self._week_tables: dict[tuple[str, int], np.ndarray] = {}
         #: Reused buffers for a DC's shipment lines (store, SKU, units): room for every cell.
         self._ship = tuple(np.empty(s * world.n_skus, dtype=np.int64) for _ in range(3))
         #: Flat store-SKU cell of each open inventory_mismatch exception, by exception id
@@ -158,10 +161,27 @@ class Inventory(Component):
         last = w.horizon_hours // HOURS_PER_WEEK - 1
         share = w.store_volume / w.store_volume.sum()
         on_stores = self.p["bopis_share"] + self.p["ship_from_store_share"]
-        demand = busier_week(lambda k: store_demand(self.expected_store_week(k),
-                                                    self.online_sku_week(k), share, on_stores),
-                             week, last)
+        demand = busier_week(
+            lambda k: self._week_table("store", k, week, lambda: store_demand(
+                self.expected_store_week(k), self.online_sku_week(k), share, on_stores)),
+            week, last)
         return order_up_to(demand, self.p["store_order_up_to_weeks"], self.p["store_safety_z"])
+
+    def _week_table(self, kind: str, k: int, now: int, make: Callable[[], np.ndarray]
+                    ) -> np.ndarray:
+        """Week ``k``'s demand table of ``kind``, made once while the reviews read it.
+
+        A store review reads this week's and next week's demand, a DC's the next five weeks':
+        each week's table is made once (at 6,000 stores, each is a few milliseconds of
+        whole-network arrays) and forgotten once the reviews (of week ``now``) have passed it.
+        """
+        tables = self._week_tables
+        hit = tables.get((kind, k))
+        if hit is None:
+            for key in [key for key in tables if key[1] < now]:
+                del tables[key]
+            hit = tables[(kind, k)] = make()
+        return hit
 
     def dc_target(self, week: int) -> np.ndarray:
         """Order-up-to level per DC-SKU: the forecast demand of the weeks it must cover.
@@ -172,8 +192,11 @@ class Inventory(Component):
         """
         w = self.w
         last = w.horizon_hours // HOURS_PER_WEEK - 1
-        return forward_cover(self.expected_store_week, self.online_sku_week, week, last,
-                             self.p["dc_order_up_to_weeks"], w.store_dc, w.n_dcs, w.n_skus)
+        return forward_cover(
+            lambda k: self._week_table("dc", k, week, lambda: dc_store_demand(
+                self.expected_store_week(k), w.store_dc, w.n_dcs)),
+            self.online_sku_week, week, last, self.p["dc_order_up_to_weeks"], w.store_dc,
+            w.n_dcs, w.n_skus)
 
     # --- replenishment -------------------------------------------------------------------
     def replenish_stores(self, hour: int) -> None:
