@@ -10,8 +10,9 @@ simulated week (wall and CPU), peak RSS, and the ratio to the 600-store figure. 
 linear cost: 6,000 stores at most 10x the 600-store time.
 
 Each size runs in a fresh child process, so peak memory (``ru_maxrss``) is its own, and
-``--repeat`` times (default 3): this machine's speed drifts by ~15 % between identical runs,
-so the figures are medians and the ratio is the ratio of medians.
+``--repeat`` times (default 3), in rounds of every size: this machine's speed drifts by ~15 %
+between identical runs, so the figures are medians, the ratio is the ratio of medians, and
+each round's own ratio (its sizes run minutes apart at most) is printed too.
 
 Usage::
 
@@ -59,32 +60,36 @@ def main(argv: list[str] | None = None) -> None:
     print(f"scenario {Path(a.scenario).name}, {a.weeks} weeks per size, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(code_under_test())
-    rows = []
+    runs: dict[int, list[dict]] = {n: [] for n in a.sizes}
     with tempfile.TemporaryDirectory(prefix="rollout-bench-") as tmp:
-        for n in a.sizes:
-            net = None if n <= REFERENCE_STORES else make_network(n, Path(tmp) / f"net{n}")
-            runs = []
-            for _ in range(max(a.repeat, 1)):
-                if net is None:  # a proportional subset of the reference network
-                    runs.append(_in_child(fast_job, a.scenario, a.weeks, n, a.seed, None))
-                else:
-                    runs.append(_in_child(fast_job, a.scenario, a.weeks, None, a.seed, str(net)))
-            r = dict(runs[0])
-            for key in ("seconds", "cpu_seconds", "rss_peak_mib"):
-                r[key] = statistics.median(x[key] for x in runs)
-            rows.append(r)
-            spread = ", ".join(f"{x['seconds']:.2f}" for x in runs)
-            print(f"{r['stores']:>6} stores: {r['seconds']:8.2f} s wall, {r['cpu_seconds']:8.2f} s "
-                  f"CPU, {r['seconds'] / r['weeks']:7.3f} s wall per simulated week, peak RSS "
-                  f"{r['rss_peak_mib']:.0f} MiB (median of {len(runs)}: {spread} s)", flush=True)
+        nets = {n: None if n <= REFERENCE_STORES else str(make_network(n, Path(tmp) / f"net{n}"))
+                for n in a.sizes}
+        # Rounds of every size, not every run of one size then the next: the machine's speed
+        # drifts over minutes, and a ratio of sizes measured minutes apart carries the drift.
+        for _ in range(max(a.repeat, 1)):
+            for n in a.sizes:
+                subset = n if nets[n] is None else None  # a proportional subset of the reference
+                runs[n].append(_in_child(fast_job, a.scenario, a.weeks, subset, a.seed, nets[n]))
+    rows = []
+    for n in a.sizes:
+        r = dict(runs[n][0])
+        for key in ("seconds", "cpu_seconds", "rss_peak_mib"):
+            r[key] = statistics.median(x[key] for x in runs[n])
+        rows.append(r)
+        spread = ", ".join(f"{x['seconds']:.2f}" for x in runs[n])
+        print(f"{r['stores']:>6} stores: {r['seconds']:8.2f} s wall, {r['cpu_seconds']:8.2f} s "
+              f"CPU, {r['seconds'] / r['weeks']:7.3f} s wall per simulated week, peak RSS "
+              f"{r['rss_peak_mib']:.0f} MiB (median of {len(runs[n])}: {spread} s)", flush=True)
     base = next((r for r in rows if r["stores"] == REFERENCE_STORES), None)
     if base is not None:
         print(f"\nratio to {REFERENCE_STORES} stores (target: 6,000 stores <= 10x):")
         for r in rows:
+            by_round = ", ".join(
+                f"{x['seconds'] / y['seconds']:.2f}"
+                for x, y in zip(runs[r["stores"]], runs[REFERENCE_STORES], strict=True))
             print(f"{r['stores']:>6} stores: {r['seconds'] / base['seconds']:6.2f}x wall, "
                   f"{r['cpu_seconds'] / base['cpu_seconds']:6.2f}x CPU "
-                  f"({r['stores'] / REFERENCE_STORES:g}x the stores)")
-
+                  f"({r['stores'] / REFERENCE_STORES:g}x the stores; each round: {by_round})")
 
 if __name__ == "__main__":
     main()
