@@ -91,5 +91,6 @@ def main(argv: list[str] | None = None) -> None:
                   f"{r['cpu_seconds'] / base['cpu_seconds']:6.2f}x CPU "
                   f"({r['stores'] / REFERENCE_STORES:g}x the stores; each round: {by_round})")
 
+
 if __name__ == "__main__":
     main()
