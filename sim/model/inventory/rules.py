@@ -233,6 +233,8 @@ def forward_cover(dc_store_week: Callable[[int], np.ndarray],
     """
     full = int(cover_weeks)
     out = np.zeros((n_dcs, n_skus))
+    # Each DC's share of the online units: its share of the stores.
+    shares = [(store_dc == d).sum() / max(len(store_dc), 1) for d in range(n_dcs)]
     for k in range(1, full + 2):
         weight = 1.0 if k <= full else cover_weeks - full
         if weight <= 0:
@@ -240,8 +242,7 @@ def forward_cover(dc_store_week: Callable[[int], np.ndarray],
         ahead = min(week + k, last)
         stores, online = dc_store_week(ahead), online_week(ahead)
         for d in range(n_dcs):
-            share = (store_dc == d).sum() / max(len(store_dc), 1)
-            out[d] += weight * (stores[d] + online * share)
+            out[d] += weight * (stores[d] + online * shares[d])
     return np.ceil(out).astype(np.int64)
 
 
