@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
+from sim.model.plumbing.prefetch import prefetch_span
 from sim.model.rollout.adherence import adhered_factor
 from sim.model.world import CUTOVER
 
@@ -74,6 +75,15 @@ def sell_hour(stores: np.ndarray, per_store: np.ndarray, u: np.ndarray, store_cd
     n_late = 0
     for j in range(len(stores)):
         s = stores[j]
+        if j + 1 < len(stores):
+            # The next store's shelf and record rows, fetched while this store's units are
+            # served: its units hit most of their cache lines, in an order no hardware
+            # prefetcher follows (beyond the caches at thousands of stores).
+            nxt = stores[j + 1]
+            prefetch_span(phys, nxt * n_skus, (nxt + 1) * n_skus)
+            prefetch_span(system, nxt * n_skus, (nxt + 1) * n_skus)
+            if realtime[nxt]:
+                prefetch_span(open_res, nxt * n_skus, (nxt + 1) * n_skus)
         r = store_region[s]
         row = s * n_skus
         is_closed = closed[s]

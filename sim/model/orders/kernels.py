@@ -24,6 +24,7 @@ from sim.model.orders.rules import (
     pick_uniform,
 )
 from sim.model.plumbing.jit import guide_table, inline_kernel, kernel, search_right
+from sim.model.plumbing.prefetch import prefetch
 from sim.model.world import HOURS_PER_WEEK, next_open_at, week_index
 
 #: One line of an online order (:mod:`sim.model.orders.baskets`): ``basket`` is its order's
@@ -318,6 +319,11 @@ def pick(b: np.ndarray, week: int, n_stores: int, error_multiplier: np.ndarray,
     picked = failed = 0
     last_basket, last_node = -1, -1  # the parcel the last delivered line picked went in
     for i in range(len(node)):
+        if i + 8 < len(node):  # the cells of a later pick, random over the network: fetched
+            ahead = node[i + 8] * n_skus + sku[i + 8]  # early, they are in cache when it comes
+            prefetch(open_res, ahead)
+            prefetch(physical, ahead)
+            prefetch(system, ahead)
         s = node[i]
         cell = s * n_skus + sku[i]
         open_res[cell] -= 1
