@@ -7,8 +7,8 @@ hardware prefetcher follows, so each such read waited for memory. Fetching a row
 little ahead, while the loop works on the current one, took the store-sales kernel from
 ~1.3 s to ~0.6 s and the pick kernel from ~0.24 s to ~0.16 s over 4 weeks of 6,000 stores
 (2026-12-06), the results the same to the bit: a hint reads nothing into the program.
-Prefetching the next line's candidate cells in the routing loop made it slower: its time per
-line grows no faster than the network, so it was not waiting for memory.
+Prefetching the next line's candidate cells in the routing loop made it slower: finding
+those cells costs more than the waits it saves.
 """
 
 from __future__ import annotations
