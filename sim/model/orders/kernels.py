@@ -319,8 +319,10 @@ def pick(b: np.ndarray, week: int, n_stores: int, error_multiplier: np.ndarray,
     picked = failed = 0
     last_basket, last_node = -1, -1  # the parcel the last delivered line picked went in
     for i in range(len(node)):
-        if i + 8 < len(node):  # the cells of a later pick, random over the network: fetched
-            ahead = node[i + 8] * n_skus + sku[i + 8]  # early, they are in cache when it comes
+        # The cells of the pick eight ahead (random over the network) are fetched now, so
+        # they are in cache when it comes.
+        if i + 8 < len(node):
+            ahead = node[i + 8] * n_skus + sku[i + 8]
             prefetch(open_res, ahead)
             prefetch(physical, ahead)
             prefetch(system, ahead)

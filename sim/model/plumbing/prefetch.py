@@ -13,6 +13,8 @@ those cells costs more than the waits it saves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -22,12 +24,14 @@ from sim.model.plumbing.jit import inline_kernel
 
 
 @intrinsic
-def prefetch(typingctx, arr, idx):
+def prefetch(typingctx: object, arr: types.Array, idx: types.Integer
+             ) -> tuple[types.Type, Callable[..., object]]:
     """Hint that ``arr[idx]`` (1-D) will be read soon: its cache line is fetched, nothing else.
 
     A hint only: nothing is read into the program, and no bounds are checked (callers pass
     an index inside the array). ``llvm.prefetch.p0`` is the intrinsic's name with LLVM's
     opaque pointers (numba 0.68, the version pyproject.toml asks for at least).
+    The index is typed ``intp`` whatever integer the caller passes (numba converts it).
     """
     def codegen(context, builder, sig, args):
         aryty = sig.args[0]
