@@ -271,11 +271,12 @@ def main(argv: list[str] | None = None) -> None:
 
         print(run(profile, a.scenario, a.weeks, a.stores, a.seed))
         if missed:
-            print("next step (benchmarks/README.md, stop 38): the compiled kernels' own time "
-                  "above is a floor no tuning of the Python around them lowers; each "
+            print("next step (benchmarks/README.md, stops 38 and 40): the compiled kernels' "
+                  "own time above is a floor no tuning of the Python around them lowers; each "
                   "component's hour in one compiled call removes only the rest. Under 3 s "
-                  "needs the walk-in channel out of the per-unit path (a model change), or "
-                  "more cores for many replications (compare --scheduler, a Dask cluster)")
+                  "needs both channels out of the per-unit path (a model change: "
+                  "bench_channels.py measures a year with either one off), or more cores for "
+                  "many replications (compare --scheduler, a Dask cluster)")
 
 
 if __name__ == "__main__":
