@@ -21,6 +21,22 @@ def _sum_with_hints(arr, lo, hi):
     return total
 
 
+@njit
+def _two_kinds_hinted(ints, floats):
+    prefetch(ints, 0)
+    prefetch(floats, 0)
+    prefetch_span(ints, 0, len(ints))
+    prefetch_span(floats, 0, len(floats))
+    return ints.sum() + floats.sum()
+
+
+def test_one_kernel_hints_arrays_of_different_element_types():
+    """A kernel prefetching an int32 and a float64 array compiles (one declaration of the
+    hint serves every element type) and reads the same values."""
+    ints, floats = np.arange(40, dtype=np.int32), np.linspace(0.0, 1.0, 70)
+    assert _two_kinds_hinted(ints, floats) == ints.sum() + floats.sum()
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.float64])
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())

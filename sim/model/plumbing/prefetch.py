@@ -29,8 +29,9 @@ def prefetch(typingctx: object, arr: types.Array, idx: types.Integer
     """Hint that ``arr[idx]`` (1-D) will be read soon: its cache line is fetched, nothing else.
 
     A hint only: nothing is read into the program, and no bounds are checked (callers pass
-    an index inside the array). ``llvm.prefetch.p0`` is the intrinsic's name with LLVM's
-    opaque pointers (numba 0.68, the version pyproject.toml asks for at least).
+    an index inside the array). ``llvm.prefetch.p0`` is the intrinsic's name in the LLVM of
+    numba 0.68 (the version pyproject.toml asks for at least), whose pointers are opaque:
+    it reads llvmlite's typed byte pointer as one. Older LLVMs name it ``...p0i8``.
     The index is typed ``intp`` whatever integer the caller passes (numba converts it).
     """
     def codegen(context, builder, sig, args):
@@ -38,11 +39,15 @@ def prefetch(typingctx: object, arr: types.Array, idx: types.Integer
         ary = context.make_array(aryty)(context, builder, args[0])
         ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]],
                                        wraparound=False)
+        # One declaration per module for every element type: the pointer as bytes (llvmlite
+        # types pointers by element, and a second dtype in one kernel would not match).
+        byte_ptr = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+        fnty = ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
         # read (0), keep in every cache level (3), data cache (1)
-        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        builder.call(fn, [builder.bitcast(ptr, byte_ptr), ir.Constant(i32, 0),
+                          ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
 
     return types.void(arr, types.intp), codegen
