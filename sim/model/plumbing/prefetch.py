@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -58,7 +59,7 @@ LINE_BYTES = 64
 
 
 @inline_kernel
-def prefetch_span(arr, lo: int, hi: int) -> None:
+def prefetch_span(arr: np.ndarray, lo: int, hi: int) -> None:
     """Prefetch every cache line of ``arr[lo:hi]`` (1-D; ``lo < hi``)."""
     step = max(LINE_BYTES // arr.itemsize, 1)
     for i in range(lo, hi, step):
