@@ -33,9 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_replication import (  # noqa: E402
-    DEFAULT_SCENARIO,
     TARGET_YEAR_S,
     _in_child,
+    add_run_arguments,
     bench_scenario,
     code_under_test,
 )
@@ -68,10 +68,7 @@ def channel_job(path: str, weeks: int, stores: int | None, seed: int, walkin: bo
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
-    ap.add_argument("--weeks", type=int, default=52)
-    ap.add_argument("--stores", type=int, default=None, help="store subset (default: all)")
-    ap.add_argument("--seed", type=int, default=7)
+    add_run_arguments(ap)
     ap.add_argument("--repeat", type=int, default=2, help="rounds of every mode")
     a = ap.parse_args(argv)
     print(f"{Path(a.scenario).name}, {a.weeks} weeks, load average {os.getloadavg()[0]:.1f} "

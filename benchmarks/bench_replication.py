@@ -201,15 +201,20 @@ def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
         return ex.submit(fn, *args).result()
 
 
+def add_run_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that runs one plan: scenario, horizon, store subset, seed."""
+    ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    ap.add_argument("--weeks", type=int, default=52, help="horizon in weeks (default 52)")
+    ap.add_argument("--stores", type=int, default=None, help="store subset (default: all)")
+    ap.add_argument("--seed", type=int, default=7)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
-    ap.add_argument("--weeks", type=int, default=52, help="fast-engine horizon (default 52)")
-    ap.add_argument("--stores", type=int, default=None, help="store subset (default: all 600)")
+    add_run_arguments(ap)
     ap.add_argument("--ref-weeks", type=int, default=2,
                     help="weeks the per-order reference model runs (extrapolated)")
-    ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-reference", action="store_true", help="skip the reference model")
     ap.add_argument("--in-process", action="store_true",
                     help="run in this process (for external profilers; memory then includes "

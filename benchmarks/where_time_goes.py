@@ -150,13 +150,10 @@ def profile(path: str, weeks: int | None, stores: int | None, seed: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
-    from bench_replication import DEFAULT_SCENARIO
+    from bench_replication import add_run_arguments
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
-    ap.add_argument("--weeks", type=int, default=52)
-    ap.add_argument("--stores", type=int, default=None, help="store subset (default: all)")
-    ap.add_argument("--seed", type=int, default=7)
+    add_run_arguments(ap)
     a = ap.parse_args(argv)
     print(profile(a.scenario, a.weeks, a.stores, a.seed))
 
