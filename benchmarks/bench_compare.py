@@ -78,12 +78,13 @@ def dask_cluster(scheduler: str | None, local: bool, workers: int
                                       dashboard_address=None) as cluster:
             yield cluster.scheduler_address, workers
     elif scheduler:
-        from distributed import Client
+        from sim.executors import _dask_client
+        from sim.experiment import ExperimentError
 
-        try:
-            client = Client(scheduler, timeout=30)
-        except OSError as e:
-            raise SystemExit(f"--scheduler {scheduler}: cannot reach it ({e})") from None
+        try:  # the client `compare --scheduler` makes, and its one-line error
+            client = _dask_client(scheduler)
+        except ExperimentError as e:
+            raise SystemExit(str(e)) from None
         with client:
             n = len(client.scheduler_info()["workers"])
         yield scheduler, n
@@ -148,12 +149,14 @@ def measure(a: argparse.Namespace, scheduler: str | None, workers: int) -> None:
           + ("" if a.weeks >= 52 else "; linear in weeks, so short runs from the low season "
              "underestimate") + ")")
     # Workers of this speed the target needs: `compare` runs the plans one after another, so
-    # each plan takes ceil(100 / workers) rounds of one replication per worker (no start-up).
+    # each plan takes ceil(100 / workers) rounds of one replication per worker (no start-up);
+    # the most rounds a plan may take in its share of the target fixes the workers.
     year = per_rep * workers * 52 / a.weeks
-    needed = next((w for w in range(1, 401)
-                   if len(PLANS) * math.ceil(100 / w) * year <= TARGET_SECONDS), None)
+    rounds = math.floor(TARGET_SECONDS / (len(PLANS) * year)) if year > 0 else 100
+    needed = (f"{math.ceil(100 / min(rounds, 100))}" if rounds else
+              "none (one round of the 4 plans takes longer than the target)")
     print(f"workers of this speed that 4 x 100 in {TARGET_SECONDS / 60:.0f} min needs: "
-          f"{needed or 'more than 400'}")
+          f"{needed}")
     print("\nranking (mean total_risk_cost):")
     print(cmp.ranking.to_string(index=False))
 
